@@ -1,0 +1,66 @@
+package io.pspgateway.psp;
+
+/**
+ * Offsets and helpers for the IPv4 and IPv6 header fields the codec touches. Static and
+ * allocation-free; every method works on absolute indexes of a byte array.
+ */
+public final class Ip {
+    public static final int IPV4_MIN_HEADER = 20;
+    public static final int IPV6_HEADER = 40;
+    public static final int UDP_HEADER = 8;
+    public static final int PROTO_IPV4 = 4;
+    public static final int PROTO_TCP = 6;
+    public static final int PROTO_UDP = 17;
+    public static final int PROTO_IPV6 = 41;
+
+    static final int V4_TOTAL_LENGTH = 2;
+    static final int V4_FLAGS_FRAGMENT = 6;
+    static final int V4_PROTOCOL = 9;
+    static final int V4_CHECKSUM = 10;
+    static final int V6_PAYLOAD_LENGTH = 4;
+    static final int V6_NEXT_HEADER = 6;
+
+    private Ip() {
+    }
+
+    /** The version nibble of the IP header at {@code off}. */
+    public static int version(byte[] b, int off) {
+        return (b[off] & 0xFF) >>> 4;
+    }
+
+    public static int u8(byte[] b, int off) {
+        return b[off] & 0xFF;
+    }
+
+    public static int u16(byte[] b, int off) {
+        return ((b[off] & 0xFF) << 8) | (b[off + 1] & 0xFF);
+    }
+
+    public static void putU16(byte[] b, int off, int value) {
+        b[off] = (byte) (value >>> 8);
+        b[off + 1] = (byte) value;
+    }
+
+    /** IPv4 header length in bytes from the IHL field. */
+    public static int ipv4HeaderLength(byte[] b, int off) {
+        return (b[off] & 0x0F) * 4;
+    }
+
+    /** Recomputes the IPv4 header checksum of the {@code headerLength}-byte header at {@code off}. */
+    public static void fixIpv4Checksum(byte[] b, int off, int headerLength) {
+        putU16(b, off + V4_CHECKSUM, 0);
+        int sum = 0;
+        for (int i = 0; i < headerLength; i += 2) {
+            sum += u16(b, off + i);
+        }
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        putU16(b, off + V4_CHECKSUM, ~sum & 0xFFFF);
+    }
+
+    /** True when the IPv4 header at {@code off} describes a fragment (MF set or a non-zero offset). */
+    public static boolean isIpv4Fragment(byte[] b, int off) {
+        return (u16(b, off + V4_FLAGS_FRAGMENT) & 0x3FFF) != 0;
+    }
+}
