@@ -100,7 +100,7 @@ public record ReferenceConfig(MasterKeyPair masterKeys, int spi, PspMode mode, P
                     }
                 }
             }
-            lastLine = rows.length;
+            lastLine = Math.max(1, rows.length - (text.endsWith("\n") ? 1 : 0));
         }
 
         String take(String what) throws ConfigException {
