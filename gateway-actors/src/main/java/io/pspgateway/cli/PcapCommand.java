@@ -128,6 +128,7 @@ final class PcapCommand implements Runnable {
 
     @FunctionalInterface
     interface PcapJob {
+        /** Reads {@code in}, writes {@code out}, and counts what happened. */
         PcapRunSummary process(PcapReader in, PcapWriter out) throws IOException;
     }
 

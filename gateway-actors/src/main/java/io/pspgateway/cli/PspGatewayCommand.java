@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PspGatewayCommand.Version.class,
         description = "PSP (PSP Security Protocol) tunnel gateway.",
-        subcommands = {PcapCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, PcapCommand.class, CommandLine.HelpCommand.class})
 public final class PspGatewayCommand implements Runnable {
 
     @CommandLine.Spec
