@@ -13,7 +13,7 @@ import net.jqwik.api.Provide;
  * Property-based fuzzing of the file parsers: garbage pcap files and garbage configuration text
  * produce a clear checked error (or a valid result), never any other exception.
  */
-class PcapFuzzProperties {
+class PcapFuzzTest {
 
     @Provide
     Arbitrary<byte[]> pcapLike() {

@@ -12,6 +12,8 @@ import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
 
@@ -20,7 +22,7 @@ import net.jqwik.api.constraints.Size;
  * status and never throws or reads out of bounds; a tampered packet is either dropped or
  * delivered exactly as it was sent. Bounded by the number of tries, so it runs in every build.
  */
-class PspFuzzProperties {
+class PspFuzzTest {
     private static final SecretKey FIXED_KEY = TxSecurityAssociation.aesKey(new byte[32]);
 
     private final PspOpener opener = new PspOpener();
@@ -29,36 +31,51 @@ class PspFuzzProperties {
     /** Random bytes behind a plausible IPv4/UDP/1000 or IPv6/UDP/1000 prefix, so the fuzz gets past the first checks. */
     @Provide
     Arbitrary<byte[]> hostilePackets() {
-        Arbitrary<byte[]> noise = Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(160);
-        return Combinators.combine(noise, Arbitraries.integers().between(0, 2), Arbitraries.integers().between(-4, 4))
-                .as((bytes, shape, lengthSkew) -> plausible(bytes, shape, lengthSkew));
+        Arbitrary<byte[]> noise = Arbitraries.frequencyOf(
+                Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMinSize(0).ofMaxSize(60)),
+                Tuple.of(4, Arbitraries.bytes().array(byte[].class).ofMinSize(60).ofMaxSize(200)));
+        Arbitrary<Integer> lengthSkew = Arbitraries.frequencyOf(
+                Tuple.of(7, Arbitraries.just(0)), Tuple.of(3, Arbitraries.integers().between(-8, 64)));
+        return Combinators.combine(noise, Arbitraries.integers().between(0, 4), lengthSkew)
+                .as((bytes, shape, skew) -> plausible(bytes, shape, skew));
     }
 
     private static byte[] plausible(byte[] bytes, int shape, int lengthSkew) {
         byte[] p = bytes.clone();
-        if (shape == 0 && p.length >= 28) {
+        int udp = shape <= 1 ? 20 : 40;
+        if (shape <= 1 && p.length >= 28) {
             p[0] = 0x45;
             Ip.putU16(p, 2, Math.max(0, p.length + lengthSkew));
             p[6] = 0;
+            p[7] = 0;
             p[9] = Ip.PROTO_UDP;
             Ip.putU16(p, 22, PspHeader.UDP_PORT);
             Ip.putU16(p, 24, Math.max(0, p.length - 20 + lengthSkew));
-        } else if (shape == 1 && p.length >= 48) {
+        } else if (shape <= 3 && p.length >= 48) {
             p[0] = 0x60;
             Ip.putU16(p, 4, Math.max(0, p.length - 40 + lengthSkew));
             p[6] = Ip.PROTO_UDP;
             Ip.putU16(p, 42, PspHeader.UDP_PORT);
             Ip.putU16(p, 44, Math.max(0, p.length - 40 + lengthSkew));
         }
+        int psp = udp + Ip.UDP_HEADER;
+        if (shape < 4 && p.length >= psp + PspHeader.BASE_LENGTH && (p[psp + 4] & 1) == 0) {
+            // half of these get a well-formed PSP header, so the fuzz reaches the AEAD and decapsulation
+            p[psp + 1] = (byte) (1 + (p[psp + 1] & 1));
+            p[psp + 2] &= 0x07;
+            p[psp + 3] = (byte) ((p[psp + 3] & 0xC2) | ((p[psp + 3] & 0x0C)) | 1);
+        }
         return p;
     }
 
     @Property(tries = 3000)
     void arbitraryInputGetsAStatusNeverAnException(@ForAll("hostilePackets") byte[] packet) {
-        PacketBuffer pkt = new PacketBuffer(packet.length + 8);
-        pkt.load(packet, 0, packet.length, 4);
+        // no slack after the packet: any read past its end throws and fails the property
+        PacketBuffer pkt = new PacketBuffer(packet.length);
+        pkt.load(packet, 0, packet.length, 0);
         OpenStatus status = opener.open(pkt, (spi, version) -> version.keyBytes() == 32 ? FIXED_KEY
                 : TxSecurityAssociation.aesKey(new byte[16]), info);
+        Statistics.collect(status);
         assertNotEquals(OpenStatus.OPENED, status, "random bytes must never authenticate");
     }
 
