@@ -26,6 +26,14 @@ public final class PspSealer {
      * the buffer is unchanged.
      */
     public SealStatus seal(PacketBuffer pkt, TxSecurityAssociation sa) {
+        return seal(pkt, sa, false);
+    }
+
+    /**
+     * As {@link #seal(PacketBuffer, TxSecurityAssociation)}, with the S bit (sample at receiver)
+     * set when {@code sample}; the bit is covered by the ICV.
+     */
+    public SealStatus seal(PacketBuffer pkt, TxSecurityAssociation sa, boolean sample) {
         byte[] b = pkt.array();
         int l3 = pkt.start();
         int len = pkt.length();
@@ -62,11 +70,12 @@ public final class PspSealer {
         int l4 = l3 + ipHeaderLength;
         int sourcePort = sa.sourcePorts().choose(b, l3, l4, protocol, len - ipHeaderLength);
         return sa.mode() == PspMode.TUNNEL
-                ? sealTunnel(pkt, sa, version, sourcePort)
-                : sealTransport(pkt, sa, version, ipHeaderLength, protocol, sourcePort);
+                ? sealTunnel(pkt, sa, version, sourcePort, sample)
+                : sealTransport(pkt, sa, version, ipHeaderLength, protocol, sourcePort, sample);
     }
 
-    private SealStatus sealTunnel(PacketBuffer pkt, TxSecurityAssociation sa, int innerVersion, int sourcePort) {
+    private SealStatus sealTunnel(PacketBuffer pkt, TxSecurityAssociation sa, int innerVersion, int sourcePort,
+                                  boolean sample) {
         int innerLen = pkt.length();
         if (sa.cryptOffsetWords() * PspHeader.CRYPT_OFFSET_UNIT > innerLen) {
             return SealStatus.CRYPT_OFFSET_PAST_END;
@@ -83,12 +92,12 @@ public final class PspSealer {
         int udpLen = Ip.UDP_HEADER + pspLen + innerLen + PspHeader.ICV_LENGTH;
         sa.outerIp().write(b, outer, inner, innerVersion, udpLen);
         int nextHeader = innerVersion == 6 ? Ip.PROTO_IPV6 : Ip.PROTO_IPV4;
-        finish(pkt, sa, outer, outer + outerLen, sourcePort, udpLen, nextHeader, inner + innerLen);
+        finish(pkt, sa, outer, outer + outerLen, sourcePort, udpLen, nextHeader, inner + innerLen, sample);
         return SealStatus.SEALED;
     }
 
     private SealStatus sealTransport(PacketBuffer pkt, TxSecurityAssociation sa, int version, int ipHeaderLength,
-                                     int protocol, int sourcePort) {
+                                     int protocol, int sourcePort, boolean sample) {
         if (version == 6 && protocol != Ip.PROTO_TCP && protocol != Ip.PROTO_UDP) {
             return SealStatus.UNSUPPORTED_NEXT_HEADER;
         }
@@ -115,7 +124,7 @@ public final class PspSealer {
             Ip.putU16(b, l3 + Ip.V6_PAYLOAD_LENGTH, udpLen);
             b[l3 + Ip.V6_NEXT_HEADER] = Ip.PROTO_UDP;
         }
-        finish(pkt, sa, l3, l3 + ipHeaderLength, sourcePort, udpLen, protocol, end);
+        finish(pkt, sa, l3, l3 + ipHeaderLength, sourcePort, udpLen, protocol, end, sample);
         return SealStatus.SEALED;
     }
 
@@ -125,7 +134,7 @@ public final class PspSealer {
 
     /** Writes UDP and PSP headers at {@code udp}, seals everything up to {@code payloadEnd}, sets the bounds. */
     private void finish(PacketBuffer pkt, TxSecurityAssociation sa, int l3, int udp, int sourcePort, int udpLen,
-                        int nextHeader, int payloadEnd) {
+                        int nextHeader, int payloadEnd, boolean sample) {
         byte[] b = pkt.array();
         Ip.putU16(b, udp, sourcePort);
         Ip.putU16(b, udp + 2, PspHeader.UDP_PORT);
@@ -134,7 +143,8 @@ public final class PspSealer {
         int psp = udp + Ip.UDP_HEADER;
         long iv = sa.ivs().next();
         header.wrap(pkt.buffer(), psp)
-                .write(nextHeader, sa.cryptOffsetWords(), sa.version(), sa.withCookie(), sa.spi(), iv, sa.cookie());
+                .write(nextHeader, sa.cryptOffsetWords(), sa.version(), sa.withCookie(), sa.spi(), iv, sa.cookie())
+                .setSampleBit(sample);
         int dataOff = psp + PspHeader.BASE_LENGTH + sa.cryptOffsetWords() * PspHeader.CRYPT_OFFSET_UNIT;
         aead.seal(sa.key(), sa.version(), sa.spi(), iv, b, psp, dataOff, payloadEnd - dataOff);
         pkt.setBounds(l3, payloadEnd + PspHeader.ICV_LENGTH);
