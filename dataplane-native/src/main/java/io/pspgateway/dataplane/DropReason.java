@@ -50,7 +50,11 @@ public enum DropReason {
     /** The sender set the D bit: drop after sampling. */
     INGRESS_DROP_BIT,
     /** The plain port could not take the packet. */
-    INGRESS_PORT_FULL;
+    INGRESS_PORT_FULL,
+    /** A port dropped the packet on receive (larger than a packet buffer, or truncated by the kernel). */
+    PORT_RECEIVE_DROPS,
+    /** A bug: an unexpected exception on the packet path (logged). */
+    INTERNAL_ERROR;
 
     /** The drop reason for a seal that did not succeed. */
     public static DropReason of(SealStatus status) {

@@ -32,6 +32,14 @@ public interface PacketPort extends AutoCloseable {
      */
     int send(PacketBuffer[] packets, int count) throws IOException;
 
+    /**
+     * Packets the port itself dropped on receive (too big for a buffer, truncated by the kernel)
+     * since it opened; the data plane reports them as {@code PORT_RECEIVE_DROPS}.
+     */
+    default long receiveDrops() {
+        return 0;
+    }
+
     /** A name for logs and errors ("tun psp0", "udp [::]:1000", "memory a"). */
     String name();
 

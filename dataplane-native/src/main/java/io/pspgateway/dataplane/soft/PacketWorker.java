@@ -27,6 +27,7 @@ final class PacketWorker {
     private final Stage stage;
     private final DropReason whenOutFull;
     private final Thread thread;
+    private long internalErrors;
 
     private PacketWorker(SoftDataplane dataplane, String name, PacketPort in, PacketPort out, Stage stage,
                          DropReason whenOutFull) {
@@ -92,8 +93,12 @@ final class PacketWorker {
                 }
                 return;
             } catch (RuntimeException e) {
-                // a bug on the packet path must not take the thread down silently: log, and carry on
-                log.error("{}: unexpected error on a packet, dropped it", thread.getName(), e);
+                // a bug on the packet path must not take the thread down: count it, log the first few, carry on
+                dataplane.dropped(DropReason.INTERNAL_ERROR, 1);
+                if (++internalErrors <= 10 || internalErrors % 10_000 == 0) {
+                    log.error("{}: unexpected error on the packet path (#{}), batch dropped", thread.getName(),
+                            internalErrors, e);
+                }
             }
         }
     }

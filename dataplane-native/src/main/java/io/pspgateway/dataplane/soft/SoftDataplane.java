@@ -391,6 +391,7 @@ public final class SoftDataplane implements DataplaneOps {
         for (int i = 0; i < d.length; i++) {
             d[i] = drops[i].sum();
         }
+        d[DropReason.PORT_RECEIVE_DROPS.ordinal()] += plainPort.receiveDrops() + securePort.receiveDrops();
         long[] h = new long[held.length];
         for (int i = 0; i < h.length; i++) {
             h[i] = held[i].sum();
@@ -455,11 +456,12 @@ public final class SoftDataplane implements DataplaneOps {
             }
             closed = true;
         }
-        plainPort.close();
-        securePort.close();
+        // workers first: a port's descriptor must not be closed (and its number reused) under a worker
         for (PacketWorker w : workers) {
             w.join();
         }
+        plainPort.close();
+        securePort.close();
         for (int i = 0; i < slots.length(); i++) {
             SlotKey k = slots.getAndSet(i, null);
             if (k != null) {

@@ -1,7 +1,6 @@
 package io.pspgateway.dataplane.soft;
 
-import io.pspgateway.dataplane.EncryptEntry;
-import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.dataplane.LocalTunnel;
 import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.PspMode;
@@ -64,20 +63,10 @@ final class TwoGateways implements AutoCloseable {
         }
     }
 
-    /**
-     * Sets up the tunnel from {@code sender} to {@code receiver} the way the control plane will:
-     * the receiver mints an SPI and key and opens its ACL; the sender programs slot
-     * {@code cryptoId} and adds the encrypt entry. Returns the SPI.
-     */
     static int connect(SoftDataplane sender, InetAddress senderPhys, InetAddress senderVip, SoftDataplane receiver,
                        InetAddress receiverPhys, InetAddress receiverVip, int cryptoId, PspMode mode, PspVersion version) {
-        SpiKey minted = receiver.mintSpiKeys(1, version).getFirst();
-        receiver.addIngressAcl(minted.spi(), senderVip, receiverVip);
-        sender.programKeySlot(cryptoId, version, minted.key());
-        int offset = senderVip.getAddress().length == 16 ? 10 : 5;
-        sender.addEncryptEntry(new EncryptEntry(senderVip, receiverVip, cryptoId, minted.spi(), version, mode,
-                mode == PspMode.TUNNEL ? offset : 0, null, senderPhys, receiverPhys, null));
-        return minted.spi();
+        return LocalTunnel.connect(new LocalTunnel.End(sender, senderPhys, senderVip),
+                new LocalTunnel.End(receiver, receiverPhys, receiverVip), cryptoId, mode, version);
     }
 
     int connectAtoB(int cryptoId) {

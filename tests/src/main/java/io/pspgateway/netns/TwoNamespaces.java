@@ -1,0 +1,175 @@
+package io.pspgateway.netns;
+
+import io.pspgateway.dataplane.LocalTunnel;
+import io.pspgateway.dataplane.port.linux.NetworkNamespace;
+import io.pspgateway.dataplane.port.linux.TunPort;
+import io.pspgateway.dataplane.port.linux.UdpPort;
+import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.psp.PspMode;
+import io.pspgateway.psp.PspVersion;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Two test hosts on this machine: network namespaces A and B joined by a veth pair with
+ * physical addresses 192.0.2.1 and 192.0.2.2 (TEST-NET-1, never routed). On top of it, either
+ * our soft data planes (TUN {@code psp0} with VIPs 10.0.0.1 / 10.0.0.2, UDP/1000 on the veth
+ * addresses) or a WireGuard tunnel for comparison. Everything is removed on {@link #close()}.
+ * Needs root and iproute2; what it runs needs ping, iperf3, tcpdump, wireguard-go.
+ */
+public final class TwoNamespaces implements AutoCloseable {
+    public static final String PHYS_A = "192.0.2.1";
+    public static final String PHYS_B = "192.0.2.2";
+    public static final String VIP_A = "10.0.0.1";
+    public static final String VIP_B = "10.0.0.2";
+    /** Inner MTU: the veth's 1500 less the PSP tunnel overhead (IPv4 + UDP + PSP header + ICV = 60). */
+    public static final int TUNNEL_MTU = 1440;
+
+    public final String a;
+    public final String b;
+    private final String vethA;
+    private final String vethB;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    private TwoNamespaces(String tag) {
+        a = "pspgw-a-" + tag;
+        b = "pspgw-b-" + tag;
+        vethA = "pva" + tag;
+        vethB = "pvb" + tag;
+    }
+
+    /** Why this machine cannot run it ("" when it can): not root, or a tool is missing. */
+    public static String unavailableBecause(String... tools) {
+        if (!"root".equals(System.getProperty("user.name"))) {
+            return "needs root (network namespaces, TUN devices); running as " + System.getProperty("user.name");
+        }
+        for (String tool : tools) {
+            if (!onPath(tool)) {
+                return tool + " is not installed (scripts/install-test-tools installs it)";
+            }
+        }
+        return "";
+    }
+
+    private static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (new java.io.File(dir, tool).canExecute()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Creates both namespaces and the veth between them, addressed and up. */
+    public static TwoNamespaces create() throws IOException {
+        TwoNamespaces n = new TwoNamespaces(Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xFFFFF)));
+        try {
+            run("ip", "netns", "add", n.a);
+            run("ip", "netns", "add", n.b);
+            run("ip", "link", "add", n.vethA, "type", "veth", "peer", "name", n.vethB);
+            run("ip", "link", "set", n.vethA, "netns", n.a);
+            run("ip", "link", "set", n.vethB, "netns", n.b);
+            for (String[] side : new String[][] {{n.a, n.vethA, PHYS_A}, {n.b, n.vethB, PHYS_B}}) {
+                run("ip", "-n", side[0], "addr", "add", side[2] + "/24", "dev", side[1]);
+                run("ip", "-n", side[0], "link", "set", side[1], "up");
+                run("ip", "-n", side[0], "link", "set", "lo", "up");
+                run("ip", "netns", "exec", side[0], "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+            }
+        } catch (IOException e) {
+            n.close();
+            throw e;
+        }
+        return n;
+    }
+
+    public String vethOf(String ns) {
+        return ns.equals(a) ? vethA : vethB;
+    }
+
+    /** Our soft data planes in both namespaces, tunnels A to B and B to A set up statically. */
+    public SoftDataplane[] startSoftGateways(SoftDataplaneSettings settings) throws IOException {
+        SoftDataplane[] planes = new SoftDataplane[2];
+        String[][] sides = {{a, PHYS_A, VIP_A}, {b, PHYS_B, VIP_B}};
+        for (int i = 0; i < 2; i++) {
+            String ns = sides[i][0];
+            InetSocketAddress uplink = new InetSocketAddress(InetAddress.getByName(sides[i][1]), 1000);
+            NetworkNamespace namespace = NetworkNamespace.named(ns);
+            TunPort tun = namespace.call(() -> TunPort.open("psp0"));
+            UdpPort udp = namespace.call(() -> UdpPort.bind(uplink, settings.batchSize()));
+            run("ip", "-n", ns, "addr", "add", sides[i][2] + "/24", "dev", "psp0");
+            run("ip", "-n", ns, "link", "set", "psp0", "mtu", Integer.toString(TUNNEL_MTU), "up");
+            planes[i] = new SoftDataplane(settings, tun, udp);
+            resources.add(planes[i]);
+        }
+        LocalTunnel.End endA = new LocalTunnel.End(planes[0], InetAddress.getByName(PHYS_A), InetAddress.getByName(VIP_A));
+        LocalTunnel.End endB = new LocalTunnel.End(planes[1], InetAddress.getByName(PHYS_B), InetAddress.getByName(VIP_B));
+        LocalTunnel.connect(endA, endB, 0, PspMode.TUNNEL, PspVersion.V0);
+        LocalTunnel.connect(endB, endA, 0, PspMode.TUNNEL, PspVersion.V0);
+        planes[0].start();
+        planes[1].start();
+        return planes;
+    }
+
+    /** Runs a command inside namespace {@code ns}; returns its output, throws when it fails. */
+    public String exec(String ns, String... command) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(command));
+        return run(full.toArray(String[]::new));
+    }
+
+    /** Starts a command inside {@code ns} in the background; it is killed on {@link #close()}. */
+    public Process start(String ns, String... command) throws IOException {
+        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns));
+        full.addAll(List.of(command));
+        Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+        resources.add(p::destroyForcibly);
+        return p;
+    }
+
+    /** Runs a command; its output, or an IOException with the output when it exits non-zero. */
+    public static String run(String... command) throws IOException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out;
+        try {
+            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", command) + ": timed out");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("interrupted: " + String.join(" ", command), e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                // keep tearing down the rest
+            }
+        }
+        resources.clear();
+        for (String ns : new String[] {a, b}) {
+            try {
+                run("ip", "netns", "del", ns);
+            } catch (IOException e) {
+                // it may never have been created
+            }
+        }
+    }
+}
