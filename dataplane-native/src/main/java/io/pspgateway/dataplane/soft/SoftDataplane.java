@@ -66,6 +66,8 @@ public final class SoftDataplane implements DataplaneOps {
     private final ConcurrentHashMap<FlowKey, EgressEntry> encryptTable = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<FlowKey, FlowCounter> aclTable = new ConcurrentHashMap<>();
     private final MissQueue missQueue;
+    /** Outer headers by (local, peer) physical address; control thread only. */
+    private final java.util.Map<FlowKey, OuterIp> outerHeaders = new java.util.HashMap<>();
     private final int sampleMask;
     private final LongAdder[] drops = adders(DropReason.values().length);
     private final LongAdder[] held = adders(HoldReason.values().length);
@@ -337,10 +339,12 @@ public final class SoftDataplane implements DataplaneOps {
             throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, "key slot " + entry.cryptoId()
                     + " holds a PSP " + slotKey.version() + " key, the entry wants " + entry.version());
         }
+        // one outer header per peer, shared by all its entries: it is the bulk of an entry otherwise
+        OuterIp outer = outerHeaders.computeIfAbsent(FlowKey.of(entry.localOuter(), entry.peerOuter()),
+                k -> OuterIp.between(entry.localOuter(), entry.peerOuter()));
         TxSecurityAssociation sa = new TxSecurityAssociation(entry.spi(), entry.version(), slotKey, slotKey.ivs(),
                 entry.mode(), entry.cryptOffsetWords(), entry.cookie() != null,
-                entry.cookie() == null ? 0 : entry.cookie(), OuterIp.between(entry.localOuter(), entry.peerOuter()),
-                settings.sourcePorts());
+                entry.cookie() == null ? 0 : entry.cookie(), outer, settings.sourcePorts());
         encryptTable.put(entry.flow(), new EgressEntry(entry.cryptoId(), slotKey, sa));
     }
 
