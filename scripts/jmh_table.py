@@ -39,7 +39,11 @@ for cls, rows in sorted(by_class.items()):
         print("| operation | parameters | ops/s | ± | bare JCA ops/s | ratio | B/op | B/op (JCA) |\n|---|---|---|---|---|---|---|---|")
     else:
         print("| operation | parameters | ops/s | ± | B/op |\n|---|---|---|---|---|")
-    for (name, params), (score, err, gc) in sorted(rows.items()):
+    def order(item):
+        (name, params), _ = item
+        return name, [(k, int(v) if str(v).isdigit() else v) for k, v in params]
+
+    for (name, params), (score, err, gc) in sorted(rows.items(), key=order):
         if name.startswith("bareJca"):
             continue
         shown = ", ".join(f"{k}={v}" for k, v in params) or "-"

@@ -18,6 +18,16 @@ public sealed interface IvSequence permits IvSequence.Counter, IvSequence.Clock 
     }
 
     /**
+     * A counter that starts at the current time in nanoseconds since the Unix epoch: as cheap as
+     * a counter per packet (one atomic increment, no clock read), and still increasing across
+     * restarts unless the previous run sent faster than one packet per nanosecond on average.
+     * The data plane's choice for its key slots.
+     */
+    static IvSequence counterFromNow() {
+        return new Counter(System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L);
+    }
+
+    /**
      * Nanoseconds since the Unix epoch, bumped by one whenever the clock has not moved since the
      * last IV: the "strictly increasing timestamp" the spec suggests. A restarted sender keeps
      * increasing across restarts as long as the wall clock does.

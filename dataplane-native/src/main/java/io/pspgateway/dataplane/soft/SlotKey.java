@@ -12,7 +12,7 @@ import javax.crypto.SecretKey;
 final class SlotKey implements SecretKey {
     private final PspVersion version;
     private final byte[] raw;
-    private final IvSequence ivs = IvSequence.clock();
+    private final IvSequence ivs = IvSequence.counterFromNow();
     private volatile boolean destroyed;
 
     SlotKey(PspVersion version, byte[] key) {
