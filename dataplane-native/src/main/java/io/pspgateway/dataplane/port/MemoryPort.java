@@ -71,6 +71,11 @@ public final class MemoryPort implements PacketPort {
         return inbound.poll(timeoutMillis, TimeUnit.MILLISECONDS);
     }
 
+    /** The next packet for this end, or null at once when there is none. */
+    public byte[] poll() {
+        return inbound.poll();
+    }
+
     /** Packets waiting to be received at this end. */
     public int pending() {
         return inbound.size();

@@ -1,0 +1,32 @@
+package io.pspgateway.control;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The control plane's own knobs, read once from the {@code pspgw} section of the configuration
+ * (defaults in reference.conf).
+ */
+public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTotal, Duration retryFailedAfter,
+                              Duration coalesceWindow, int maxTunnelsPerRequest, boolean sendReverseParams,
+                              Duration requestTimeout, int retries, Duration backoffMin, Duration backoffMax,
+                              int breakerFailures, Duration breakerReset) {
+
+    public static ControlSettings from(Config config) {
+        Config c = config.getConfig("pspgw");
+        Config g = c.getConfig("grpc");
+        return new ControlSettings(c.getDuration("hold-timeout"), positive(c, "hold-per-flow"), positive(c, "hold-total"),
+                c.getDuration("retry-failed-after"), c.getDuration("coalesce-window"), positive(c, "max-tunnels-per-request"),
+                c.getBoolean("send-reverse-params"), g.getDuration("request-timeout"), g.getInt("retries"),
+                g.getDuration("backoff-min"), g.getDuration("backoff-max"), positive(g, "breaker-failures"),
+                g.getDuration("breaker-reset"));
+    }
+
+    private static int positive(Config c, String path) {
+        int v = c.getInt(path);
+        if (v < 1) {
+            throw new IllegalArgumentException("pspgw setting " + path + " must be at least 1, got " + v);
+        }
+        return v;
+    }
+}

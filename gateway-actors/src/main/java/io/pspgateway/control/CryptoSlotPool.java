@@ -1,0 +1,106 @@
+package io.pspgateway.control;
+
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Owner of the crypto slots ({@code crypto_id}s): hands a free slot to a session, takes it back
+ * when the session releases it, and watches every holder so that a session that dies without
+ * releasing (a crash) still gives its slot back, wiped. No slot is ever held by two sessions;
+ * {@code --max-tunnels} bounds how many exist.
+ *
+ * <p>One actor for all slots rather than one per slot: a slot has no behaviour of its own beyond
+ * "owned by this session", which a watched map expresses with no extra actors.
+ */
+public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** Asks for a slot for {@code owner}. */
+    public record Allocate(ActorRef<?> owner, ActorRef<Granted> replyTo) implements Command {
+    }
+
+    /** The slot granted, or -1 when all {@code --max-tunnels} slots are in use. */
+    public record Granted(int cryptoId) {
+    }
+
+    /** Gives a slot back; its owner has already had it wiped. */
+    public record Release(int cryptoId) implements Command {
+    }
+
+    public record GetInUse(ActorRef<Integer> replyTo) implements Command {
+    }
+
+    private record OwnerStopped(int cryptoId, ActorRef<?> owner) implements Command {
+    }
+
+    private final int size;
+    private final BitSet used;
+    private final Map<Integer, ActorRef<?>> owners = new HashMap<>();
+    private final ActorRef<DataplaneActor.Command> dataplane;
+
+    private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane) {
+        super(context);
+        this.size = size;
+        this.used = new BitSet(size);
+        this.dataplane = dataplane;
+    }
+
+    public static Behavior<Command> create(int size, ActorRef<DataplaneActor.Command> dataplane) {
+        return Behaviors.setup(ctx -> new CryptoSlotPool(ctx, size, dataplane));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Allocate.class, this::onAllocate)
+                .onMessage(Release.class, m -> {
+                    free(m.cryptoId());
+                    return this;
+                })
+                .onMessage(OwnerStopped.class, this::onOwnerStopped)
+                .onMessage(GetInUse.class, m -> {
+                    m.replyTo().tell(used.cardinality());
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onAllocate(Allocate m) {
+        int id = used.nextClearBit(0);
+        if (id >= size) {
+            m.replyTo().tell(new Granted(-1));
+            return this;
+        }
+        used.set(id);
+        owners.put(id, m.owner());
+        getContext().watchWith(m.owner(), new OwnerStopped(id, m.owner()));
+        m.replyTo().tell(new Granted(id));
+        return this;
+    }
+
+    private Behavior<Command> onOwnerStopped(OwnerStopped m) {
+        if (m.owner().equals(owners.get(m.cryptoId()))) {
+            // the owner died holding the slot: wipe it here, since nobody else will
+            dataplane.tell(new DataplaneActor.WipeSlot(m.cryptoId()));
+            free(m.cryptoId());
+        }
+        return this;
+    }
+
+    private void free(int id) {
+        ActorRef<?> owner = owners.remove(id);
+        if (owner != null) {
+            getContext().unwatch(owner);
+        }
+        used.clear(id);
+    }
+}

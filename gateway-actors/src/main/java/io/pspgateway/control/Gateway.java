@@ -1,0 +1,59 @@
+package io.pspgateway.control;
+
+import io.pspgateway.dataplane.DataplaneOps;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The guardian of one gateway: starts the Dataplane actor, the crypto slot pool, the peer
+ * directory and the miss handler from the settings, and hands their references out. Stopping it
+ * (the ActorSystem's termination) stops them children first, so every session releases its
+ * slot and entries before the data plane itself is closed.
+ */
+public final class Gateway extends AbstractBehavior<Gateway.Command> {
+
+    public sealed interface Command {
+    }
+
+    public record GetRefs(ActorRef<Refs> replyTo) implements Command {
+    }
+
+    /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
+    public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
+                       ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler) {
+    }
+
+    private final Refs refs;
+
+    private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
+                    PerfCounters perf) {
+        super(context);
+        ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane");
+        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane), "crypto-slots");
+        List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
+        ActorRef<PeerDirectory.Command> directory = context.spawn(
+                PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats), "peers");
+        ActorRef<MissHandler.Command> missHandler = context.spawn(
+                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats)), "miss-handler");
+        this.refs = new Refs(dataplane, slots, directory, missHandler);
+    }
+
+    public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf) {
+        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(GetRefs.class, m -> {
+                    m.replyTo().tell(refs);
+                    return this;
+                })
+                .build();
+    }
+}

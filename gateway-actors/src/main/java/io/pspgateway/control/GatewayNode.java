@@ -1,0 +1,155 @@
+package io.pspgateway.control;
+
+import com.typesafe.config.Config;
+import io.pspgateway.config.TunnelConfig;
+import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.MissPoller;
+import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: its ActorSystem with the {@link Gateway} guardian, the miss poller that
+ * feeds the MissHandler, and the gRPC server of the {@link TunnelService}. Several can run in one
+ * JVM (tests, the demo), each with its own ActorSystem and data plane.
+ */
+public final class GatewayNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(GatewayNode.class);
+    private static final Duration STARTUP = Duration.ofSeconds(10);
+
+    private final String name;
+    private final ActorSystem<Gateway.Command> system;
+    private final Gateway.Refs refs;
+    private final MissPoller poller;
+    private final ServerBinding binding;
+    private final DataplaneOps dataplane;
+    private final GatewayStats stats;
+    private final PerfCounters perf;
+
+    private GatewayNode(String name, ActorSystem<Gateway.Command> system, Gateway.Refs refs, MissPoller poller,
+                        ServerBinding binding, DataplaneOps dataplane, GatewayStats stats, PerfCounters perf) {
+        this.name = name;
+        this.system = system;
+        this.refs = refs;
+        this.poller = poller;
+        this.binding = binding;
+        this.dataplane = dataplane;
+        this.stats = stats;
+        this.perf = perf;
+    }
+
+    /**
+     * Starts a gateway named {@code name} (the ActorSystem's name) on {@code dataplane}, serving
+     * gRPC on {@code settings.grpcBind()}. The data plane's packet threads must already run (or be
+     * started by the caller); the node closes the data plane when it closes.
+     */
+    public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config)
+            throws Exception {
+        GatewayStats stats = new GatewayStats();
+        PerfCounters perf = new PerfCounters();
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), name, config);
+        try {
+            Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
+                    system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            MissPoller poller = MissPoller.start(dataplane.missQueue(), 1024,
+                    batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
+            TunnelService service = new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats);
+            ServerBinding binding = Http.get(system)
+                    .newServerAt(settings.grpcBind().getAddress().getHostAddress(), settings.grpcBind().getPort())
+                    .bind(PSP_GatewayHandlerFactory.create(service, system))
+                    .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+            GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf);
+            log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, binding.localAddress(),
+                    settings.uplink().getHostAddress(), settings.tunnels().peers().size());
+            if (settings.staticTunnels()) {
+                node.connectStatic(settings);
+            }
+            return node;
+        } catch (Exception e) {
+            system.terminate();
+            throw e;
+        }
+    }
+
+    /** The original's -z: every configured pair gets its tunnel now rather than on its first packet. */
+    private void connectStatic(GatewaySettings settings) {
+        int n = 0;
+        for (TunnelConfig.Peer peer : settings.tunnels().peers()) {
+            for (TunnelConfig.Pair pair : peer.pairs()) {
+                InetAddress local = pair.local() != null ? pair.local() : settings.localVips().stream().findFirst().orElse(null);
+                if (local == null) {
+                    log.warn("static tunnel to {}: the file names no local VIP and none is configured", pair.remote().getHostAddress());
+                    continue;
+                }
+                refs.missHandler().tell(new MissHandler.Ensure(FlowKey.of(local, pair.remote())));
+                n++;
+            }
+        }
+        log.info("gateway {}: {} static tunnel(s) requested", name, n);
+    }
+
+    /** Where the gRPC server listens (the real port when 0 was asked for). */
+    public InetSocketAddress grpcAddress() {
+        return binding.localAddress();
+    }
+
+    public GatewayStats stats() {
+        return stats;
+    }
+
+    public PerfCounters perf() {
+        return perf;
+    }
+
+    public DataplaneOps dataplane() {
+        return dataplane;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Crypto slots held by sessions now. */
+    public int slotsInUse() throws Exception {
+        return ask(r -> new CryptoSlotPool.GetInUse(r), refs.slots());
+    }
+
+    /** Sessions whose tunnel is up now. */
+    public int sessionsUp() throws Exception {
+        return ask(r -> new MissHandler.GetSessions(r), refs.missHandler());
+    }
+
+    private <C> int ask(java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Integer>, C> message,
+                        org.apache.pekko.actor.typed.ActorRef<C> target) throws Exception {
+        CompletionStage<Integer> reply = AskPattern.ask(target, message::apply, STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        poller.close();
+        try {
+            binding.unbind().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("gateway {}: gRPC server did not unbind cleanly: {}", name, e.toString());
+        }
+        system.terminate();
+        try {
+            system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("gateway {}: actors did not stop within 10 s", name);
+        }
+        dataplane.close();
+        log.info("gateway {} stopped: {}", name, stats);
+    }
+}

@@ -1,0 +1,125 @@
+package io.pspgateway.control;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The control plane's counters: packets held for tunnels and what became of them, tunnels set
+ * up, gRPC calls made. Updated by the actors, read by anyone (printers, tests, benchmarks).
+ * Invariant once the hold queues are empty: held = delivered + dropped.
+ */
+public final class GatewayStats {
+    /** Why held packets were dropped instead of re-injected. */
+    public enum HoldDrop {
+        /** The destination's hold queue, or all hold queues together, were full. */
+        HOLD_QUEUE_FULL,
+        /** The tunnel was not up within pspgw.hold-timeout. */
+        HOLD_TIMEOUT,
+        /** No peer serves the destination VIP. */
+        NO_PEER,
+        /** The peer refused or could not be reached. */
+        TUNNEL_FAILED,
+        /** No crypto slot left (--max-tunnels). */
+        NO_CRYPTO_SLOT,
+        /** The VIP pair's last tunnel request failed moments ago (pspgw.retry-failed-after). */
+        RECENTLY_FAILED,
+        /** The miss handler was restarted after a bug; what it held is gone. */
+        HANDLER_RESTART
+    }
+
+    private final LongAdder held = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final Map<HoldDrop, LongAdder> dropped = new EnumMap<>(HoldDrop.class);
+    private final LongAdder tunnelsUp = new LongAdder();
+    private final LongAdder tunnelsFailed = new LongAdder();
+    private final LongAdder grpcCalls = new LongAdder();
+    private final LongAdder tunnelsRequested = new LongAdder();
+    private final LongAdder tunnelsServed = new LongAdder();
+
+    public GatewayStats() {
+        for (HoldDrop d : HoldDrop.values()) {
+            dropped.put(d, new LongAdder());
+        }
+    }
+
+    void held(int n) {
+        held.add(n);
+    }
+
+    void delivered(int n) {
+        delivered.add(n);
+    }
+
+    void dropped(HoldDrop why, int n) {
+        dropped.get(why).add(n);
+    }
+
+    void tunnelUp() {
+        tunnelsUp.increment();
+    }
+
+    void tunnelFailed() {
+        tunnelsFailed.increment();
+    }
+
+    void grpcCallMade(int tunnels) {
+        grpcCalls.increment();
+        tunnelsRequested.add(tunnels);
+    }
+
+    void tunnelsServed(int n) {
+        tunnelsServed.add(n);
+    }
+
+    public long held() {
+        return held.sum();
+    }
+
+    public long delivered() {
+        return delivered.sum();
+    }
+
+    public long dropped(HoldDrop why) {
+        return dropped.get(why).sum();
+    }
+
+    public long droppedTotal() {
+        return dropped.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    public long tunnelsUp() {
+        return tunnelsUp.sum();
+    }
+
+    public long tunnelsFailed() {
+        return tunnelsFailed.sum();
+    }
+
+    /** RequestMultipleTunnelParams calls this gateway made. */
+    public long grpcCalls() {
+        return grpcCalls.sum();
+    }
+
+    /** Tunnels asked for in those calls. */
+    public long tunnelsRequested() {
+        return tunnelsRequested.sum();
+    }
+
+    /** Tunnels this gateway's TunnelService minted for peers. */
+    public long tunnelsServed() {
+        return tunnelsServed.sum();
+    }
+
+    @Override
+    public String toString() {
+        Map<HoldDrop, Long> d = new EnumMap<>(HoldDrop.class);
+        dropped.forEach((k, v) -> {
+            if (v.sum() != 0) {
+                d.put(k, v.sum());
+            }
+        });
+        return "held " + held() + ", delivered " + delivered() + ", dropped " + d + ", tunnels up " + tunnelsUp()
+                + ", failed " + tunnelsFailed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested() + " tunnels";
+    }
+}

@@ -1,0 +1,242 @@
+package io.pspgateway.control;
+
+import io.pspgateway.control.GatewayStats.HoldDrop;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.HeldPacket;
+import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.proto.doca.TunnelParameters;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The slow path: receives the miss poller's batches, groups the packets by VIP pair, holds them
+ * in bounded per-pair queues (with a global cap) while exactly one {@link Session} per pair sets
+ * the tunnel up, and re-injects them in arrival order once it is up — or drops and counts them
+ * when it fails or the hold times out. It is the parent of every session.
+ *
+ * <p>Supervision: restart. A restart stops the sessions (each releases its slot, entry and reverse
+ * ACL in its PostStop), so nothing leaks and traffic simply misses again; the packets held at that
+ * moment are counted as dropped ({@code HANDLER_RESTART}) before the state goes.
+ */
+public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** A batch from the miss poller. */
+    public record Missed(List<HeldPacket> packets) implements Command {
+    }
+
+    /** Set up the tunnel for {@code flow} now, with no packet waiting (static tunnels). */
+    public record Ensure(FlowKey flow) implements Command {
+    }
+
+    /** A peer sent parameters for our return direction: install them as an established session. */
+    public record AdoptReverse(FlowKey flow, TunnelParameters params) implements Command {
+    }
+
+    /** Tear down every session (shutdown). */
+    public record CloseAll() implements Command {
+    }
+
+    public record GetSessions(ActorRef<Integer> replyTo) implements Command {
+    }
+
+    private record SessionOutcome(Session.Outcome outcome) implements Command {
+    }
+
+    private record HoldExpired(FlowKey flow, long generation) implements Command {
+    }
+
+    private record SessionStopped(FlowKey flow, ActorRef<Session.Command> session) implements Command {
+    }
+
+    /** What is known about one VIP pair. */
+    private static final class FlowState {
+        final ActorRef<Session.Command> session;
+        final ArrayDeque<HeldPacket> held = new ArrayDeque<>();
+        final long generation;
+        boolean up;
+
+        FlowState(ActorRef<Session.Command> session, long generation) {
+            this.session = session;
+            this.generation = generation;
+        }
+    }
+
+    private final Session.Deps deps;
+    private final ActorRef<DataplaneActor.Command> dataplane;
+    private final GatewayStats stats;
+    private final ControlSettings settings;
+    private final TimerScheduler<Command> timers;
+    private final Map<FlowKey, FlowState> flows = new HashMap<>();
+    private final Map<FlowKey, Long> failedUntil = new HashMap<>();
+    private int totalHeld;
+    private long generations;
+
+    private MissHandler(ActorContext<Command> context, TimerScheduler<Command> timers, Session.Deps deps) {
+        super(context);
+        this.timers = timers;
+        this.deps = deps;
+        this.dataplane = deps.dataplane();
+        this.stats = deps.stats();
+        this.settings = deps.settings().control();
+    }
+
+    /** {@code deps.outcomes()} is ignored: sessions report to this actor. */
+    static Behavior<Command> create(Session.Deps deps) {
+        return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            ActorRef<Session.Outcome> outcomes = ctx.messageAdapter(Session.Outcome.class, SessionOutcome::new);
+            Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
+                    deps.stats());
+            return new MissHandler(ctx, timers, own);
+        }))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Missed.class, this::onMissed)
+                .onMessage(Ensure.class, m -> {
+                    stateFor(m.flow(), null);
+                    return this;
+                })
+                .onMessage(AdoptReverse.class, this::onAdopt)
+                .onMessage(SessionOutcome.class, m -> onOutcome(m.outcome()))
+                .onMessage(HoldExpired.class, this::onHoldExpired)
+                .onMessage(SessionStopped.class, this::onSessionStopped)
+                .onMessage(CloseAll.class, m -> {
+                    flows.values().forEach(f -> f.session.tell(new Session.Close()));
+                    return this;
+                })
+                .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> {
+                    stats.dropped(HoldDrop.HANDLER_RESTART, totalHeld);
+                    return this;
+                })
+                .onMessage(GetSessions.class, m -> {
+                    m.replyTo().tell((int) flows.values().stream().filter(f -> f.up).count());
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onMissed(Missed m) {
+        List<HeldPacket> now = new ArrayList<>();
+        long nowNanos = System.nanoTime();
+        for (HeldPacket p : m.packets()) {
+            if (p.reason() != HoldReason.MISS) {
+                getContext().getLog().debug("sampled packet ({}) {}", p.reason(), p.flow());
+                continue;
+            }
+            stats.held(1);
+            FlowState state = flows.get(p.flow());
+            if (state == null) {
+                Long until = failedUntil.get(p.flow());
+                if (until != null && nowNanos < until) {
+                    stats.dropped(HoldDrop.RECENTLY_FAILED, 1);
+                    continue;
+                }
+                failedUntil.remove(p.flow());
+                state = stateFor(p.flow(), null);
+            }
+            if (state.up) {
+                // the tunnel came up while this packet was on its way to us
+                now.add(p);
+            } else if (state.held.size() >= settings.holdPerFlow() || totalHeld >= settings.holdTotal()) {
+                stats.dropped(HoldDrop.HOLD_QUEUE_FULL, 1);
+            } else {
+                state.held.add(p);
+                totalHeld++;
+            }
+        }
+        reinject(now);
+        return this;
+    }
+
+    private FlowState stateFor(FlowKey flow, TunnelParameters given) {
+        FlowState state = flows.get(flow);
+        if (state != null) {
+            return state;
+        }
+        ActorRef<Session.Command> session = getContext().spawnAnonymous(
+                given == null ? Session.request(flow, deps) : Session.adopt(flow, given, deps));
+        getContext().watchWith(session, new SessionStopped(flow, session));
+        state = new FlowState(session, ++generations);
+        flows.put(flow, state);
+        timers.startSingleTimer(flow, new HoldExpired(flow, state.generation), settings.holdTimeout());
+        return state;
+    }
+
+    private Behavior<Command> onAdopt(AdoptReverse m) {
+        FlowState existing = flows.get(m.flow());
+        if (existing != null) {
+            // we are already setting this direction up ourselves (both sides asked at once): keep ours
+            return this;
+        }
+        stateFor(m.flow(), m.params());
+        return this;
+    }
+
+    private Behavior<Command> onOutcome(Session.Outcome o) {
+        FlowState state = flows.get(o.flow());
+        if (state == null || !state.session.equals(o.session())) {
+            return this;
+        }
+        timers.cancel(o.flow());
+        if (o.up()) {
+            state.up = true;
+            List<HeldPacket> release = new ArrayList<>(state.held);
+            totalHeld -= state.held.size();
+            state.held.clear();
+            reinject(release);
+        } else {
+            drop(state, o.failure());
+            flows.remove(o.flow());
+            failedUntil.put(o.flow(), System.nanoTime() + settings.retryFailedAfter().toNanos());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onHoldExpired(HoldExpired m) {
+        FlowState state = flows.get(m.flow());
+        if (state != null && state.generation == m.generation() && !state.up) {
+            drop(state, HoldDrop.HOLD_TIMEOUT);
+        }
+        return this;
+    }
+
+    private Behavior<Command> onSessionStopped(SessionStopped m) {
+        FlowState state = flows.get(m.flow());
+        if (state != null && state.session.equals(m.session())) {
+            drop(state, HoldDrop.TUNNEL_FAILED);
+            flows.remove(m.flow());
+            timers.cancel(m.flow());
+        }
+        return this;
+    }
+
+    private void drop(FlowState state, HoldDrop why) {
+        if (!state.held.isEmpty()) {
+            stats.dropped(why, state.held.size());
+            totalHeld -= state.held.size();
+            state.held.clear();
+        }
+    }
+
+    private void reinject(List<HeldPacket> packets) {
+        if (!packets.isEmpty()) {
+            stats.delivered(packets.size());
+            dataplane.tell(new DataplaneActor.Reinject(packets));
+        }
+    }
+}

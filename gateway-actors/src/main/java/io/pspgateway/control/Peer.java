@@ -1,0 +1,216 @@
+package io.pspgateway.control;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.pspgateway.proto.doca.MultiTunnelRequest;
+import io.pspgateway.proto.doca.MultiTunnelResponse;
+import io.pspgateway.proto.doca.PSP_GatewayClient;
+import io.pspgateway.proto.doca.SingleTunnelRequest;
+import io.pspgateway.proto.doca.TunnelParameters;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.grpc.GrpcClientSettings;
+
+/**
+ * One remote gateway: owns its gRPC client and turns many concurrent tunnel requests into few
+ * {@code RequestMultipleTunnelParams} calls. Requests arriving within the coalescing window (or
+ * until a request is full) travel together; answers are handed back in order. A failed call is
+ * retried with exponential backoff when the status says it may succeed later; after too many
+ * consecutive failures the circuit opens and requests fail at once until it resets.
+ *
+ * <p>Supervision: default (stop on failure). A stopped Peer fails nobody silently: every waiting
+ * session has its own timeout, and the directory spawns a fresh Peer on the next request.
+ */
+public final class Peer extends AbstractBehavior<Peer.Command> {
+
+    public sealed interface Command {
+    }
+
+    /**
+     * Asks the peer for the parameters to send from {@code localVip} to {@code remoteVip};
+     * {@code reverse}, when not null, is what the peer should use to send back to us.
+     */
+    public record RequestTunnel(InetAddress localVip, InetAddress remoteVip, TunnelParameters reverse,
+                                ActorRef<TunnelReply> replyTo) implements Command {
+    }
+
+    /** The peer's parameters, or the gRPC status that explains why there are none. */
+    public record TunnelReply(TunnelParameters params, Status failure) {
+    }
+
+    private record Flush() implements Command {
+    }
+
+    private record Answered(List<RequestTunnel> batch, int attempt, MultiTunnelResponse response, Throwable error)
+            implements Command {
+    }
+
+    private record Retry(List<RequestTunnel> batch, int attempt) implements Command {
+    }
+
+    private static final AtomicLong REQUEST_IDS = new AtomicLong();
+
+    private final ControlSettings settings;
+    private final List<Integer> versionsAccepted;
+    private final PSP_GatewayClient client;
+    private final InetSocketAddress address;
+    private final TimerScheduler<Command> timers;
+    private final GatewayStats stats;
+    private List<RequestTunnel> pending = new ArrayList<>();
+    private int consecutiveFailures;
+    private long breakerOpenUntilNanos;
+
+    private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
+                 ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats) {
+        super(context);
+        this.timers = timers;
+        this.address = address;
+        this.settings = settings;
+        this.versionsAccepted = versionsAccepted;
+        this.stats = stats;
+        GrpcClientSettings grpc = GrpcClientSettings
+                .connectToServiceAt(address.getAddress().getHostAddress(), address.getPort(), context.getSystem())
+                .withTls(false)
+                .withDeadline(settings.requestTimeout());
+        this.client = PSP_GatewayClient.create(grpc, context.getSystem());
+    }
+
+    public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, List<Integer> versionsAccepted,
+                                           GatewayStats stats) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+                new Peer(ctx, timers, address, settings, versionsAccepted, stats)));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(RequestTunnel.class, this::onRequest)
+                .onMessage(Flush.class, m -> flush())
+                .onMessage(Answered.class, this::onAnswered)
+                .onMessage(Retry.class, m -> send(m.batch(), m.attempt()))
+                .onSignal(PostStop.class, s -> {
+                    client.close();
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onRequest(RequestTunnel r) {
+        if (System.nanoTime() < breakerOpenUntilNanos) {
+            r.replyTo().tell(new TunnelReply(null, Status.UNAVAILABLE.withDescription(
+                    "circuit to " + address + " is open after " + consecutiveFailures + " failed requests")));
+            return this;
+        }
+        pending.add(r);
+        if (pending.size() >= settings.maxTunnelsPerRequest()) {
+            timers.cancel("flush");
+            return flush();
+        }
+        if (!timers.isTimerActive("flush")) {
+            timers.startSingleTimer("flush", new Flush(), settings.coalesceWindow());
+        }
+        return this;
+    }
+
+    private Behavior<Command> flush() {
+        if (pending.isEmpty()) {
+            return this;
+        }
+        List<RequestTunnel> batch = pending;
+        pending = new ArrayList<>();
+        return send(batch, 1);
+    }
+
+    private Behavior<Command> send(List<RequestTunnel> batch, int attempt) {
+        MultiTunnelRequest.Builder request = MultiTunnelRequest.newBuilder()
+                .setRequestId(REQUEST_IDS.incrementAndGet())
+                .addAllPspVersionsAccepted(versionsAccepted);
+        for (RequestTunnel r : batch) {
+            SingleTunnelRequest.Builder single = SingleTunnelRequest.newBuilder()
+                    .setVirtSrcIp(r.localVip().getHostAddress())
+                    .setVirtDstIp(r.remoteVip().getHostAddress())
+                    .setInnerType(r.localVip().getAddress().length == 16 ? 6 : 4);
+            if (r.reverse() != null) {
+                single.setReverseParams(r.reverse());
+            }
+            request.addTunnels(single);
+        }
+        stats.grpcCallMade(batch.size());
+        getContext().pipeToSelf(client.requestMultipleTunnelParams(request.build()),
+                (response, error) -> new Answered(batch, attempt, response, error));
+        return this;
+    }
+
+    private Behavior<Command> onAnswered(Answered a) {
+        if (a.error() == null) {
+            consecutiveFailures = 0;
+            List<TunnelParameters> params = a.response().getTunnelsParamsList();
+            if (params.size() != a.batch().size()) {
+                failAll(a.batch(), Status.INTERNAL.withDescription(address + " answered " + params.size()
+                        + " tunnels for " + a.batch().size() + " requested"));
+                return this;
+            }
+            for (int i = 0; i < params.size(); i++) {
+                a.batch().get(i).replyTo().tell(new TunnelReply(params.get(i), null));
+            }
+            return this;
+        }
+        Status status = statusOf(a.error());
+        consecutiveFailures++;
+        if (consecutiveFailures >= settings.breakerFailures()) {
+            breakerOpenUntilNanos = System.nanoTime() + settings.breakerReset().toNanos();
+            getContext().getLog().warn("circuit to {} opens for {} after {} failed requests: {}", address,
+                    settings.breakerReset(), consecutiveFailures, status);
+        }
+        if (retriable(status) && a.attempt() <= settings.retries() && System.nanoTime() >= breakerOpenUntilNanos) {
+            Duration backoff = settings.backoffMin().multipliedBy(1L << Math.min(20, a.attempt() - 1));
+            if (backoff.compareTo(settings.backoffMax()) > 0) {
+                backoff = settings.backoffMax();
+            }
+            getContext().getLog().info("tunnel request to {} failed ({}), retry {} of {} in {}", address, status,
+                    a.attempt(), settings.retries(), backoff);
+            timers.startSingleTimer(new Retry(a.batch(), a.attempt() + 1), backoff);
+            return this;
+        }
+        getContext().getLog().warn("tunnel request to {} for {} tunnels failed: {}", address, a.batch().size(), status);
+        failAll(a.batch(), status);
+        return this;
+    }
+
+    private static void failAll(List<RequestTunnel> batch, Status status) {
+        for (RequestTunnel r : batch) {
+            r.replyTo().tell(new TunnelReply(null, status));
+        }
+    }
+
+    static Status statusOf(Throwable error) {
+        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (t instanceof StatusRuntimeException sre) {
+            return sre.getStatus();
+        }
+        if (t instanceof io.grpc.StatusException se) {
+            return se.getStatus();
+        }
+        return Status.UNAVAILABLE.withDescription(t.toString());
+    }
+
+    private static boolean retriable(Status status) {
+        return switch (status.getCode()) {
+            case UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED -> true;
+            default -> false;
+        };
+    }
+}

@@ -1,0 +1,242 @@
+package io.pspgateway.control;
+
+import io.grpc.Status;
+import io.pspgateway.control.GatewayStats.HoldDrop;
+import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.proto.doca.TunnelParameters;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * One tunnel direction: sending from a local VIP to a remote VIP. A state machine that owns what
+ * the tunnel is made of — its crypto slot, its encrypt entry, and the ACL of the reverse SPI it
+ * handed the peer — and gives every one of them back when it stops, however it stops.
+ *
+ * <pre>
+ *  Resolving --peer--> Requesting --params--> Allocating --slot--> Installing --live--> Established
+ *      \______________________\_____________________\_____________________\--> failed: stop
+ * </pre>
+ *
+ * A session adopted from a peer's reverse_params starts at Allocating. The parent (MissHandler)
+ * is told when the tunnel is up or has failed.
+ */
+public final class Session extends AbstractBehavior<Session.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** Stop and release everything (the VIP moved, the peer left, the operator asked). */
+    public record Close() implements Command {
+    }
+
+    private record PeerResolved(PeerDirectory.Resolved resolved) implements Command {
+    }
+
+    private record ReverseMinted(DataplaneActor.Minted minted) implements Command {
+    }
+
+    private record Params(Peer.TunnelReply reply) implements Command {
+    }
+
+    private record SlotGranted(CryptoSlotPool.Granted granted) implements Command {
+    }
+
+    private record EntryInstalled(DataplaneActor.Installed installed) implements Command {
+    }
+
+    private record SetupTimedOut() implements Command {
+    }
+
+    /** Where a session reports the outcome of its set-up. */
+    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason) {
+        boolean up() {
+            return failure == null;
+        }
+    }
+
+    /** What every session needs from the gateway. */
+    record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
+                ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcome> outcomes, GatewaySettings settings,
+                GatewayStats stats) {
+    }
+
+    private final FlowKey flow;
+    private final InetAddress localVip;
+    private final InetAddress remoteVip;
+    private final Deps deps;
+    private TunnelParameters params;
+    private int cryptoId = -1;
+    private boolean installed;
+    private SpiKey reverseMinted;
+    private boolean reported;
+
+    private Session(ActorContext<Command> context, FlowKey flow, Deps deps, TunnelParameters given) {
+        super(context);
+        this.flow = flow;
+        this.localVip = flow.source();
+        this.remoteVip = flow.destination();
+        this.deps = deps;
+        this.params = given;
+    }
+
+    /** A session that asks the peer serving the remote VIP for parameters. */
+    static Behavior<Command> request(FlowKey flow, Deps deps) {
+        return start(flow, deps, null);
+    }
+
+    /** A session whose parameters a peer already sent as reverse_params. */
+    static Behavior<Command> adopt(FlowKey flow, TunnelParameters given, Deps deps) {
+        return start(flow, deps, given);
+    }
+
+    private static Behavior<Command> start(FlowKey flow, Deps deps, TunnelParameters given) {
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+            Session s = new Session(ctx, flow, deps, given);
+            s.begin(timers);
+            return s;
+        }));
+    }
+
+    private void begin(TimerScheduler<Command> timers) {
+        ControlSettings c = deps.settings().control();
+        Duration setupBudget = c.requestTimeout().multipliedBy(c.retries() + 1).plus(c.backoffMax().multipliedBy(c.retries()));
+        timers.startSingleTimer(new SetupTimedOut(), setupBudget);
+        if (params != null) {
+            allocate();
+        } else {
+            deps.directory().tell(new PeerDirectory.Resolve(remoteVip,
+                    getContext().messageAdapter(PeerDirectory.Resolved.class, PeerResolved::new)));
+        }
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(PeerResolved.class, this::onPeerResolved)
+                .onMessage(ReverseMinted.class, this::onReverseMinted)
+                .onMessage(Params.class, this::onParams)
+                .onMessage(SlotGranted.class, this::onSlot)
+                .onMessage(EntryInstalled.class, this::onInstalled)
+                .onMessage(SetupTimedOut.class, m -> installed ? this : fail(HoldDrop.TUNNEL_FAILED, "set-up timed out"))
+                .onMessage(Close.class, m -> Behaviors.stopped())
+                .onSignal(PostStop.class, s -> release())
+                .build();
+    }
+
+    private ActorRef<Peer.Command> peer;
+
+    private Behavior<Command> onPeerResolved(PeerResolved m) {
+        peer = m.resolved().peer();
+        if (peer == null) {
+            return fail(HoldDrop.NO_PEER, "no gateway is known to serve " + remoteVip.getHostAddress());
+        }
+        if (deps.settings().control().sendReverseParams()) {
+            deps.dataplane().tell(new DataplaneActor.MintAndOpen(List.of(new DataplaneActor.AclPair(remoteVip, localVip)),
+                    deps.settings().pspVersion(), getContext().messageAdapter(DataplaneActor.Minted.class, ReverseMinted::new)));
+            return this;
+        }
+        return askPeer(null);
+    }
+
+    private Behavior<Command> onReverseMinted(ReverseMinted m) {
+        if (m.minted().failure() != null) {
+            // no reverse parameters: the peer will ask us itself when it has traffic for us
+            getContext().getLog().info("{}: no reverse parameters ({})", flow, m.minted().failure().getMessage());
+            return askPeer(null);
+        }
+        reverseMinted = m.minted().keys().getFirst();
+        return askPeer(WireParams.of(reverseMinted, deps.settings()));
+    }
+
+    private Behavior<Command> askPeer(TunnelParameters reverse) {
+        peer.tell(new Peer.RequestTunnel(localVip, remoteVip, reverse, getContext().messageAdapter(Peer.TunnelReply.class, Params::new)));
+        return this;
+    }
+
+    private Behavior<Command> onParams(Params m) {
+        if (m.reply().failure() != null) {
+            Status s = m.reply().failure();
+            HoldDrop why = s.getCode() == Status.Code.RESOURCE_EXHAUSTED ? HoldDrop.NO_CRYPTO_SLOT : HoldDrop.TUNNEL_FAILED;
+            return fail(why, "peer refused: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
+        }
+        params = m.reply().params();
+        return allocate();
+    }
+
+    private Behavior<Command> allocate() {
+        deps.slots().tell(new CryptoSlotPool.Allocate(getContext().getSelf(),
+                getContext().messageAdapter(CryptoSlotPool.Granted.class, SlotGranted::new)));
+        return this;
+    }
+
+    private Behavior<Command> onSlot(SlotGranted m) {
+        if (m.granted().cryptoId() < 0) {
+            return fail(HoldDrop.NO_CRYPTO_SLOT, "all crypto slots are in use (--max-tunnels)");
+        }
+        cryptoId = m.granted().cryptoId();
+        EncryptEntry entry;
+        try {
+            entry = WireParams.entry(params, localVip, remoteVip, cryptoId, deps.settings());
+        } catch (WireParams.BadParams e) {
+            return fail(HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
+        }
+        deps.dataplane().tell(new DataplaneActor.Install(cryptoId, params.getEncryptionKey().toByteArray(), entry,
+                getContext().messageAdapter(DataplaneActor.Installed.class, EntryInstalled::new)));
+        return this;
+    }
+
+    private Behavior<Command> onInstalled(EntryInstalled m) {
+        if (m.installed().failure() != null) {
+            return fail(HoldDrop.TUNNEL_FAILED, "data plane refused the entry: " + m.installed().failure().getMessage());
+        }
+        installed = true;
+        params = null;
+        deps.stats().tunnelUp();
+        report(null, "up");
+        getContext().getLog().debug("tunnel {} is up on crypto slot {}", flow, cryptoId);
+        return this;
+    }
+
+    private Behavior<Command> fail(HoldDrop why, String reason) {
+        deps.stats().tunnelFailed();
+        getContext().getLog().info("tunnel {} failed: {}", flow, reason);
+        report(why, reason);
+        return Behaviors.stopped();
+    }
+
+    private void report(HoldDrop failure, String reason) {
+        if (!reported) {
+            reported = true;
+            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason));
+        }
+    }
+
+    private Behavior<Command> release() {
+        if (!reported) {
+            report(HoldDrop.TUNNEL_FAILED, "session stopped during set-up");
+        }
+        if (installed || cryptoId >= 0) {
+            deps.dataplane().tell(new DataplaneActor.Uninstall(flow, cryptoId));
+        }
+        if (cryptoId >= 0) {
+            deps.slots().tell(new CryptoSlotPool.Release(cryptoId));
+        }
+        if (reverseMinted != null) {
+            deps.dataplane().tell(new DataplaneActor.CloseAcls(List.of(reverseMinted.spi()),
+                    List.of(new DataplaneActor.AclPair(remoteVip, localVip))));
+            reverseMinted.destroy();
+        }
+        return this;
+    }
+}

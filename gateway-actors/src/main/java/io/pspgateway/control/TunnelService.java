@@ -1,0 +1,170 @@
+package io.pspgateway.control;
+
+import io.grpc.Status;
+import io.pspgateway.config.HostPort;
+import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.proto.doca.KeyRotationRequest;
+import io.pspgateway.proto.doca.KeyRotationResponse;
+import io.pspgateway.proto.doca.MultiTunnelRequest;
+import io.pspgateway.proto.doca.MultiTunnelResponse;
+import io.pspgateway.proto.doca.PSP_Gateway;
+import io.pspgateway.proto.doca.SingleTunnelRequest;
+import io.pspgateway.psp.PspVersion;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.grpc.GrpcServiceException;
+
+/**
+ * The server side of the wire contract ({@code psp_gateway.PSP_Gateway}): a peer asks for the
+ * parameters to send to our VIPs. Every request is validated in full before anything is minted
+ * or installed, so a bad request changes nothing; failures are only ever a gRPC status, with the
+ * original's codes: INVALID_ARGUMENT (unparsable or foreign VIPs, no common version, bad encap),
+ * RESOURCE_EXHAUSTED (no SPIs, or more tunnels than one request may carry), INTERNAL (the data
+ * plane refused an entry).
+ */
+public final class TunnelService implements PSP_Gateway {
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+    private final ActorSystem<?> system;
+    private final ActorRef<DataplaneActor.Command> dataplane;
+    private final ActorRef<MissHandler.Command> missHandler;
+    private final GatewaySettings settings;
+    private final GatewayStats stats;
+
+    TunnelService(ActorSystem<?> system, ActorRef<DataplaneActor.Command> dataplane, ActorRef<MissHandler.Command> missHandler,
+                  GatewaySettings settings, GatewayStats stats) {
+        this.system = system;
+        this.dataplane = dataplane;
+        this.missHandler = missHandler;
+        this.settings = settings;
+        this.stats = stats;
+    }
+
+    /** A validated tunnel of a request. */
+    private record Wanted(InetAddress source, InetAddress destination, SingleTunnelRequest request) {
+    }
+
+    @Override
+    public CompletionStage<MultiTunnelResponse> requestMultipleTunnelParams(MultiTunnelRequest in) {
+        PspVersion version;
+        List<Wanted> wanted;
+        try {
+            version = chooseVersion(in.getPspVersionsAcceptedList());
+            wanted = validate(in);
+        } catch (GrpcServiceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        List<DataplaneActor.AclPair> pairs = wanted.stream()
+                .map(w -> new DataplaneActor.AclPair(w.source(), w.destination())).toList();
+        CompletionStage<DataplaneActor.Minted> minted = AskPattern.ask(dataplane,
+                replyTo -> new DataplaneActor.MintAndOpen(pairs, version, replyTo), ASK_TIMEOUT, system.scheduler());
+        return minted.thenApply(m -> {
+            if (m.failure() != null) {
+                throw failure(m.failure());
+            }
+            MultiTunnelResponse.Builder out = MultiTunnelResponse.newBuilder().setRequestId(in.getRequestId());
+            for (int i = 0; i < wanted.size(); i++) {
+                SpiKey key = m.keys().get(i);
+                out.addTunnelsParams(WireParams.of(key, settings));
+                key.destroy();
+                Wanted w = wanted.get(i);
+                if (w.request().hasReverseParams()) {
+                    missHandler.tell(new MissHandler.AdoptReverse(FlowKey.of(w.destination(), w.source()),
+                            w.request().getReverseParams()));
+                }
+            }
+            stats.tunnelsServed(wanted.size());
+            return out.build();
+        });
+    }
+
+    private PspVersion chooseVersion(List<Integer> accepted) {
+        if (accepted.isEmpty()) {
+            return settings.pspVersion();
+        }
+        for (int v : accepted) {
+            if (v == 0 || v == 1) {
+                return PspVersion.fromWire(v);
+            }
+        }
+        throw status(Status.INVALID_ARGUMENT, "none of the PSP versions " + accepted.stream()
+                .map(Integer::toUnsignedString).toList() + " is supported here (0, 1)");
+    }
+
+    private List<Wanted> validate(MultiTunnelRequest in) {
+        int n = in.getTunnelsCount();
+        if (n == 0) {
+            throw status(Status.INVALID_ARGUMENT, "the request asks for no tunnels");
+        }
+        if (n > settings.control().maxTunnelsPerRequest()) {
+            throw status(Status.RESOURCE_EXHAUSTED, n + " tunnels in one request; at most "
+                    + settings.control().maxTunnelsPerRequest() + " are served per request");
+        }
+        List<Wanted> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            SingleTunnelRequest t = in.getTunnels(i);
+            InetAddress src = vip(t.getVirtSrcIp(), "tunnels[" + i + "].virt_src_ip");
+            InetAddress dst = vip(t.getVirtDstIp(), "tunnels[" + i + "].virt_dst_ip");
+            int family = dst.getAddress().length == 16 ? 6 : 4;
+            if (src.getAddress().length != dst.getAddress().length) {
+                throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: source and destination VIPs are of different IP families");
+            }
+            if (t.getInnerType() != family) {
+                throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "].inner_type " + Integer.toUnsignedString(t.getInnerType())
+                        + " does not match IPv" + family + " VIPs");
+            }
+            if (!settings.localVips().isEmpty() && !settings.localVips().contains(dst)) {
+                throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: " + dst.getHostAddress() + " is not a VIP of this gateway");
+            }
+            if (t.hasReverseParams()) {
+                try {
+                    WireParams.entry(t.getReverseParams(), dst, src, 0, settings);
+                } catch (WireParams.BadParams e) {
+                    throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "].reverse_params: " + e.getMessage());
+                }
+            }
+            out.add(new Wanted(src, dst, t));
+        }
+        return out;
+    }
+
+    private static InetAddress vip(String text, String field) {
+        try {
+            return HostPort.ip(text);
+        } catch (IllegalArgumentException e) {
+            throw status(Status.INVALID_ARGUMENT, field + ": " + e.getMessage());
+        }
+    }
+
+    private static GrpcServiceException failure(DataplaneException e) {
+        Status s = switch (e.kind()) {
+            case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+            case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+            case INTERNAL -> Status.INTERNAL;
+        };
+        return status(s, e.getMessage());
+    }
+
+    private static GrpcServiceException status(Status status, String description) {
+        return new GrpcServiceException(status.withDescription(description));
+    }
+
+    @Override
+    public CompletionStage<KeyRotationResponse> requestKeyRotation(KeyRotationRequest in) {
+        if (in.getIssueNewKeys()) {
+            return CompletableFuture.failedFuture(status(Status.UNIMPLEMENTED,
+                    "issue_new_keys is not implemented (nor is it in the original gateway)"));
+        }
+        CompletionStage<Long> rotated = AskPattern.ask(dataplane, DataplaneActor.Rotate::new, ASK_TIMEOUT, system.scheduler());
+        return rotated.thenApply(generation -> KeyRotationResponse.newBuilder().setRequestId(in.getRequestId()).build());
+    }
+}

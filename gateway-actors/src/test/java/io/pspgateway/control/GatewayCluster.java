@@ -1,0 +1,131 @@
+package io.pspgateway.control;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.config.TunnelConfig;
+import io.pspgateway.dataplane.port.MemoryNetwork;
+import io.pspgateway.dataplane.port.MemoryPort;
+import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.psp.Ip;
+import io.pspgateway.psp.PspMode;
+import io.pspgateway.psp.PspVersion;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.IntFunction;
+
+/**
+ * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
+ * gRPC server on loopback, joined by a {@link MemoryNetwork}. Gateway i has physical address
+ * 192.0.2.(i+1), serves VIPs 10.(i+1).0.1-3, and its tunnel file names every other gateway.
+ */
+final class GatewayCluster implements AutoCloseable {
+    record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
+        InetAddress vip(int host) {
+            return GatewayCluster.address("10." + (index() + 1) + ".0." + host);
+        }
+
+        int index() {
+            return physical.getAddress()[3] - 1;
+        }
+    }
+
+    final MemoryNetwork network = new MemoryNetwork();
+    final List<Member> members = new ArrayList<>();
+
+    static InetAddress address(String literal) {
+        try {
+            return InetAddress.getByName(literal);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static GatewayCluster start(int n, IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
+        GatewayCluster c = new GatewayCluster();
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                try (ServerSocket s = new ServerSocket(0)) {
+                    ports[i] = s.getLocalPort();
+                }
+            }
+            Config config = overrides.withFallback(ConfigFactory.load());
+            for (int i = 0; i < n; i++) {
+                InetAddress phys = address("192.0.2." + (i + 1));
+                InetAddress vip = address("10." + (i + 1) + ".0.1");
+                StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + ports[i] + "\" },\n  \"peers\": [\n");
+                for (int j = 0; j < n; j++) {
+                    if (j != i) {
+                        json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(ports[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
+                                .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"10.").append(j + 1).append(".0.0/24\" ] } ] },\n");
+                    }
+                }
+                String text = json.toString().replaceAll(",\n$", "\n") + "  ]\n}\n";
+                TunnelConfig tunnels = TunnelConfig.parse(text, "gateway-" + i + ".json");
+                Set<InetAddress> vips = Set.of(vip, address("10." + (i + 1) + ".0.2"), address("10." + (i + 1) + ".0.3"));
+                GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
+                        GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
+                        ControlSettings.from(config));
+                MemoryPort[] plain = MemoryPort.link("host-" + i, "plain-" + i, 65536);
+                SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), plain[1], c.network.attach(phys));
+                dp.start();
+                GatewayNode node = GatewayNode.start("gw" + i, settings, dp, config);
+                c.members.add(new Member("gw" + i, phys, vip, plain[0], dp, node));
+            }
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    static GatewayCluster start(int n) throws Exception {
+        return start(n, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty());
+    }
+
+    Member get(int i) {
+        return members.get(i);
+    }
+
+    InetSocketAddress grpc(int i) {
+        return members.get(i).node().grpcAddress();
+    }
+
+    /** A UDP packet between two VIPs whose payload starts with the sequence number. */
+    static byte[] packet(InetAddress src, InetAddress dst, int seq) {
+        byte[] p = new byte[20 + 8 + 64];
+        p[0] = 0x45;
+        Ip.putU16(p, 2, p.length);
+        p[8] = 64;
+        p[9] = Ip.PROTO_UDP;
+        System.arraycopy(src.getAddress(), 0, p, 12, 4);
+        System.arraycopy(dst.getAddress(), 0, p, 16, 4);
+        Ip.fixIpv4Checksum(p, 0, 20);
+        Ip.putU16(p, 20, 1234);
+        Ip.putU16(p, 22, 5678);
+        Ip.putU16(p, 24, p.length - 20);
+        p[28] = (byte) (seq >>> 24);
+        p[29] = (byte) (seq >>> 16);
+        p[30] = (byte) (seq >>> 8);
+        p[31] = (byte) seq;
+        return p;
+    }
+
+    static int sequence(byte[] p) {
+        return ((p[28] & 0xFF) << 24) | ((p[29] & 0xFF) << 16) | ((p[30] & 0xFF) << 8) | (p[31] & 0xFF);
+    }
+
+    @Override
+    public void close() {
+        for (Member m : members) {
+            m.node().close();
+        }
+        network.close();
+    }
+}

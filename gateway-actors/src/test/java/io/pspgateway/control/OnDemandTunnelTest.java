@@ -1,0 +1,127 @@
+package io.pspgateway.control;
+
+import static io.pspgateway.control.GatewayCluster.packet;
+import static io.pspgateway.control.GatewayCluster.sequence;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.control.GatewayStats.HoldDrop;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import java.net.InetAddress;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/** Two and three gateways in one JVM: tunnels come up on the first packet, held packets arrive once and in order. */
+class OnDemandTunnelTest {
+
+    static void eventually(Supplier<Boolean> condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void theFirstPacketsMissAreHeldAndArriveOnceInOrderAndTheReverseNeedsNoRequest() throws Exception {
+        try (GatewayCluster c = GatewayCluster.start(2)) {
+            GatewayCluster.Member a = c.get(0);
+            GatewayCluster.Member b = c.get(1);
+            for (int seq = 0; seq < 50; seq++) {
+                a.host().send(packet(a.vip(), b.vip(), seq));
+            }
+            for (int seq = 0; seq < 50; seq++) {
+                byte[] got = b.host().take(10_000);
+                assertEquals(seq, sequence(got), "in order, once");
+                assertArrayEquals(packet(a.vip(), b.vip(), seq), got);
+            }
+            assertNull(b.host().take(200), "nothing delivered twice");
+            eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == a.node().stats().held(), "held accounted");
+            assertEquals(0, a.node().stats().droppedTotal());
+            assertEquals(1, a.node().stats().grpcCalls(), "one request for one VIP pair, however many packets missed");
+            assertEquals(1, a.node().stats().tunnelsUp());
+            assertEquals(1, a.node().slotsInUse());
+
+            // B got our reverse parameters with the request: its answer needs no request of its own
+            b.host().send(packet(b.vip(), a.vip(), 7));
+            assertEquals(7, sequence(a.host().take(10_000)));
+            assertEquals(0, b.node().stats().grpcCalls());
+            assertEquals(0, b.node().stats().held());
+        }
+    }
+
+    @Test
+    void withoutReverseParametersTheOtherSideAsksOnItsOwnMiss() throws Exception {
+        try (GatewayCluster c = GatewayCluster.start(2, i -> SoftDataplaneSettings.defaults(),
+                ConfigFactory.parseString("pspgw.send-reverse-params = off"))) {
+            GatewayCluster.Member a = c.get(0);
+            GatewayCluster.Member b = c.get(1);
+            a.host().send(packet(a.vip(), b.vip(), 1));
+            assertEquals(1, sequence(b.host().take(10_000)));
+            b.host().send(packet(b.vip(), a.vip(), 2));
+            assertEquals(2, sequence(a.host().take(10_000)));
+            assertEquals(1, b.node().stats().grpcCalls());
+            assertEquals(1, b.node().stats().held());
+        }
+    }
+
+    @Test
+    void threeGatewaysReachEachOther() throws Exception {
+        try (GatewayCluster c = GatewayCluster.start(3)) {
+            for (int from = 0; from < 3; from++) {
+                for (int to = 0; to < 3; to++) {
+                    if (from != to) {
+                        c.get(from).host().send(packet(c.get(from).vip(), c.get(to).vip(), from * 10 + to));
+                    }
+                }
+            }
+            for (int to = 0; to < 3; to++) {
+                int got = 0;
+                for (byte[] p; got < 2 && (p = c.get(to).host().take(10_000)) != null; ) {
+                    assertEquals(to, sequence(p) % 10, "delivered to the right gateway");
+                    got++;
+                }
+                assertEquals(2, got, "gateway " + to + " heard from both others");
+            }
+        }
+    }
+
+    @Test
+    void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
+        try (GatewayCluster c = GatewayCluster.start(2)) {
+            GatewayCluster.Member a = c.get(0);
+            for (int i = 0; i < 5; i++) {
+                a.host().send(packet(a.vip(), GatewayCluster.address("10.99.0.1"), i));
+            }
+            eventually(() -> a.node().stats().droppedTotal() == 5, "5 drops");
+            assertEquals(5, a.node().stats().dropped(HoldDrop.NO_PEER) + a.node().stats().dropped(HoldDrop.RECENTLY_FAILED));
+            assertTrue(a.node().stats().dropped(HoldDrop.NO_PEER) >= 1);
+            assertEquals(0, a.node().stats().grpcCalls());
+            assertEquals(0, a.node().slotsInUse());
+        }
+    }
+
+    @Test
+    void maxTunnelsExhaustedDropsAndCountsWithoutLeakingSlots() throws Exception {
+        try (GatewayCluster c = GatewayCluster.start(2, i -> SoftDataplaneSettings.defaults().withKeySlots(2),
+                ConfigFactory.empty())) {
+            GatewayCluster.Member a = c.get(0);
+            GatewayCluster.Member b = c.get(1);
+            for (int host = 1; host <= 3; host++) {
+                a.host().send(packet(a.vip(), b.vip(host), host));
+            }
+            eventually(() -> a.node().stats().tunnelsUp() + a.node().stats().tunnelsFailed() == 3, "3 outcomes");
+            assertEquals(2, a.node().stats().tunnelsUp());
+            assertEquals(1, a.node().stats().dropped(HoldDrop.NO_CRYPTO_SLOT));
+            assertEquals(2, a.node().slotsInUse());
+            assertEquals(2, ((io.pspgateway.dataplane.soft.SoftDataplane) a.dataplane()).keySlotsInUse());
+            InetAddress unused = b.vip(3);
+            assertTrue(unused != null);
+        }
+    }
+}
