@@ -39,12 +39,13 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     public record GetInUse(ActorRef<Integer> replyTo) implements Command {
     }
 
-    private record OwnerStopped(int cryptoId, ActorRef<?> owner) implements Command {
+    private record OwnerStopped(ActorRef<?> owner) implements Command {
     }
 
     private final int size;
     private final BitSet used;
     private final Map<Integer, ActorRef<?>> owners = new HashMap<>();
+    private final Map<ActorRef<?>, java.util.Set<Integer>> slotsOf = new HashMap<>();
     private final ActorRef<DataplaneActor.Command> dataplane;
 
     private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane) {
@@ -82,16 +83,22 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
         }
         used.set(id);
         owners.put(id, m.owner());
-        getContext().watchWith(m.owner(), new OwnerStopped(id, m.owner()));
+        slotsOf.computeIfAbsent(m.owner(), o -> {
+            getContext().watchWith(o, new OwnerStopped(o));
+            return new java.util.HashSet<>();
+        }).add(id);
         m.replyTo().tell(new Granted(id));
         return this;
     }
 
     private Behavior<Command> onOwnerStopped(OwnerStopped m) {
-        if (m.owner().equals(owners.get(m.cryptoId()))) {
-            // the owner died holding the slot: wipe it here, since nobody else will
-            dataplane.tell(new DataplaneActor.WipeSlot(m.cryptoId()));
-            free(m.cryptoId());
+        java.util.Set<Integer> held = slotsOf.get(m.owner());
+        if (held != null) {
+            // the owner died holding slots: wipe them here, since nobody else will
+            for (int id : java.util.List.copyOf(held)) {
+                dataplane.tell(new DataplaneActor.WipeSlot(id));
+                free(id);
+            }
         }
         return this;
     }
@@ -99,7 +106,12 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     private void free(int id) {
         ActorRef<?> owner = owners.remove(id);
         if (owner != null) {
-            getContext().unwatch(owner);
+            java.util.Set<Integer> held = slotsOf.get(owner);
+            held.remove(id);
+            if (held.isEmpty()) {
+                slotsOf.remove(owner);
+                getContext().unwatch(owner);
+            }
         }
         used.clear(id);
     }

@@ -1,0 +1,53 @@
+package io.pspgateway.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CryptoSlotPoolTest {
+    @JUnit5TestKit
+    public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("crypto-slot-pool").build();
+
+    @Test
+    void grantsDistinctSlotsUpToTheLimitThenRefuses() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(2, dataplane.getRef()));
+        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
+        TestProbe<Object> owner = testKit.createTestProbe();
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
+        assertEquals(0, reply.receiveMessage().cryptoId());
+        assertEquals(1, reply.receiveMessage().cryptoId());
+        assertEquals(-1, reply.receiveMessage().cryptoId());
+        pool.tell(new CryptoSlotPool.Release(0));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
+        assertEquals(0, reply.receiveMessage().cryptoId(), "a released slot is granted again");
+    }
+
+    @Test
+    void anOwnerThatDiesHoldingASlotHasItWipedAndFreed() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(1, dataplane.getRef()));
+        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
+        ActorRef<Object> owner = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
+        pool.tell(new CryptoSlotPool.Allocate(owner, reply.getRef()));
+        assertEquals(0, reply.receiveMessage().cryptoId());
+        owner.tell("crash");
+        assertEquals(new DataplaneActor.WipeSlot(0), dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
+        TestProbe<Integer> inUse = testKit.createTestProbe();
+        pool.tell(new CryptoSlotPool.GetInUse(inUse.getRef()));
+        assertEquals(0, inUse.receiveMessage());
+    }
+}

@@ -1,0 +1,108 @@
+package io.pspgateway.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.Status;
+import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.proto.doca.MultiTunnelRequest;
+import io.pspgateway.proto.doca.MultiTunnelResponse;
+import io.pspgateway.proto.doca.PSP_GatewayClient;
+import io.pspgateway.proto.doca.SingleTunnelRequest;
+import io.pspgateway.proto.doca.TunnelParameters;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.grpc.GrpcClientSettings;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Hostile or broken requests to TunnelService get the right status and install nothing. */
+class TunnelServiceTest {
+    static GatewayCluster cluster;
+    static ActorSystem<Void> clientSystem;
+    static PSP_GatewayClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = GatewayCluster.start(1);
+        clientSystem = ActorSystem.create(Behaviors.empty(), "hostile-client");
+        client = PSP_GatewayClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", cluster.grpc(0).getPort(),
+                clientSystem).withTls(false), clientSystem);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        clientSystem.terminate();
+        cluster.close();
+    }
+
+    private static SingleTunnelRequest.Builder tunnel(String src, String dst) {
+        return SingleTunnelRequest.newBuilder().setVirtSrcIp(src).setVirtDstIp(dst).setInnerType(4);
+    }
+
+    private static MultiTunnelResponse call(MultiTunnelRequest request) throws Exception {
+        return client.requestMultipleTunnelParams(request).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+
+    private static Status.Code refused(MultiTunnelRequest.Builder request) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> call(request.build()));
+        return Peer.statusOf(e.getCause()).getCode();
+    }
+
+    private static SoftDataplane dataplane() {
+        return cluster.get(0).dataplane();
+    }
+
+    @Test
+    void aGoodRequestGetsOneParameterSetPerTunnelInOrder() throws Exception {
+        int aclsBefore = dataplane().ingressAclCount();
+        MultiTunnelResponse r = call(MultiTunnelRequest.newBuilder().setRequestId(42).addPspVersionsAccepted(1)
+                .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.2", "10.1.0.2")).build());
+        assertEquals(42, r.getRequestId());
+        assertEquals(2, r.getTunnelsParamsCount());
+        TunnelParameters p = r.getTunnelsParams(0);
+        assertEquals(1, p.getPspVersion());
+        assertEquals(32, p.getEncryptionKey().size());
+        assertEquals("192.0.2.1", p.getIpAddr());
+        assertEquals(4, p.getEncapType());
+        assertTrue(p.getSpi() != r.getTunnelsParams(1).getSpi());
+        assertEquals(aclsBefore + 2, dataplane().ingressAclCount());
+    }
+
+    @Test
+    void badRequestsGetTheirStatusAndInstallNothing() {
+        int acls = dataplane().ingressAclCount();
+        int slots = dataplane().keySlotsInUse();
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("not-an-ip", "10.1.0.1"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.1", "999.1.0.1"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addPspVersionsAccepted(2)
+                .addPspVersionsAccepted(3).addTunnels(tunnel("10.9.0.1", "10.1.0.1"))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setInnerType(6))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("10.9.0.1", "10.55.0.1"))), "a VIP this gateway does not serve");
+        TunnelParameters badEncap = TunnelParameters.newBuilder().setIpAddr("192.0.2.9").setPspVersion(1).setSpi(7)
+                .setEncryptionKey(ByteString.copyFrom(new byte[32])).setEncapType(5).build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(badEncap))));
+        TunnelParameters shortKey = badEncap.toBuilder().setEncapType(4).setEncryptionKey(ByteString.copyFrom(new byte[5])).build();
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(shortKey))));
+        MultiTunnelRequest.Builder huge = MultiTunnelRequest.newBuilder();
+        for (int i = 0; i < 100_000; i++) {
+            huge.addTunnels(tunnel("10.9." + (i >> 8 & 0xFF) + "." + (i & 0xFF), "10.1.0.1"));
+        }
+        assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(huge));
+        assertEquals(acls, dataplane().ingressAclCount(), "no ACL opened by a refused request");
+        assertEquals(slots, dataplane().keySlotsInUse(), "no slot programmed by a refused request");
+    }
+}
