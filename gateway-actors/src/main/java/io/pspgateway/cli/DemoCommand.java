@@ -1,148 +1,124 @@
 package io.pspgateway.cli;
 
-import io.pspgateway.pcap.PcapReader;
-import io.pspgateway.pcap.PcapRecord;
-import io.pspgateway.pcap.PcapRunSummary;
-import io.pspgateway.pcap.PcapWriter;
-import io.pspgateway.pcap.PspPcapTool;
-import io.pspgateway.pcap.ReferenceConfig;
-import io.pspgateway.psp.MasterKeyPair;
-import io.pspgateway.psp.PspMode;
-import io.pspgateway.psp.PspVersion;
-import java.io.IOException;
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.control.GatewayStats;
+import io.pspgateway.control.LocalCluster;
+import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.EntryCounters;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pspgw demo}: a guided PSP round trip on pcap files, no hardware and no setup. It writes
- * a small capture of IPv4 and IPv6 flows, seals it in tunnel and transport mode with fresh random
- * master keys, opens it again, checks every packet came back bit for bit, then tampers with one
- * packet to show the receiver counting it as an authentication failure.
+ * {@code pspgw demo}: three gateways in this process, on the software data plane with in-memory
+ * ports, talking the DOCA gRPC protocol over loopback. It sends traffic between their VIPs and
+ * narrates what happens: the first packet misses, one request sets the tunnel up, the held
+ * packets arrive in order, the way back needs no request, and a burst of new destinations costs
+ * few gRPC calls. Then it prints the counters and stops everything.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Show PSP at work: seal and open a sample capture in tunnel and transport mode.")
+        description = "Start three gateways in this process and watch PSP tunnels come up on demand.")
 final class DemoCommand implements Callable<Integer> {
-    private static final int SPI = 0x9A345678;
-
-    @Option(names = {"-d", "--dir"}, paramLabel = "DIR",
-            description = "Where to leave the pcap files (default: a new temporary directory).")
-    Path dir;
+    @Option(names = "--burst", defaultValue = "200", paramLabel = "N",
+            description = "Distinct destination VIPs in the burst step (1-250). Default: ${DEFAULT-VALUE}")
+    int burst;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
+        if (burst < 1 || burst > 250) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--burst must be 1-250, got " + burst);
+        }
         PrintWriter out = spec.commandLine().getOut();
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("pspgw-demo");
-        SecureRandom random = new SecureRandom();
-        byte[] key0 = new byte[32];
-        byte[] key1 = new byte[32];
-        random.nextBytes(key0);
-        random.nextBytes(key1);
-        MasterKeyPair keys = new MasterKeyPair(key0, key1);
-        Arrays.fill(key0, (byte) 0);
-        Arrays.fill(key1, (byte) 0);
-
-        Path clear = work.resolve("cleartext.pcap");
-        List<PcapRecord> frames = SampleTraffic.frames();
-        try (PcapWriter w = PcapWriter.create(clear, PcapWriter.REFERENCE_SNAPLEN)) {
-            for (PcapRecord f : frames) {
-                w.write(f);
-            }
-        }
-        out.printf("PSP demo in %s%n", work);
-        out.printf("  wrote %d cleartext frames (IPv4 and IPv6, UDP and TCP) to %s%n", frames.size(), clear.getFileName());
-        out.printf("  receiver master keys: two fresh random 256-bit keys; SPI %08x (bit 31 set: master key 1)%n%n", SPI);
-
-        boolean allGood = true;
-        for (PspMode mode : PspMode.values()) {
-            for (PspVersion version : List.of(PspVersion.V0, PspVersion.V1)) {
-                allGood &= roundTrip(out, work, keys, mode, version, frames);
-            }
-        }
-        allGood &= tamper(out, work, keys);
-        keys.destroy();
-        out.println(allGood ? "\nAll checks passed. Try: ./pspgw pcap --help" : "\nSOME CHECKS FAILED (see above)");
+        out.println("Starting 3 gateways in this process (software data plane, in-memory network, gRPC on loopback)...");
         out.flush();
-        return allGood ? 0 : 1;
-    }
-
-    private static ReferenceConfig config(MasterKeyPair keys, PspMode mode, PspVersion version) {
-        // crypt offsets: leave the inner IP header readable in tunnel mode, the L4 ports in transport mode
-        return new ReferenceConfig(keys, SPI, mode, version, 1, 5, 10, false);
-    }
-
-    private static boolean roundTrip(PrintWriter out, Path work, MasterKeyPair keys, PspMode mode, PspVersion version,
-                                     List<PcapRecord> frames) throws IOException {
-        String tag = mode.name().toLowerCase() + "_" + version.name().toLowerCase();
-        Path sealed = work.resolve("psp_" + tag + ".pcap");
-        Path opened = work.resolve("opened_" + tag + ".pcap");
-        PcapRunSummary seal = process(work.resolve("cleartext.pcap"), sealed,
-                (in, w) -> PspPcapTool.encrypt(config(keys, mode, version), in, w, false));
-        PcapRunSummary open = process(sealed, opened, (in, w) -> PspPcapTool.decrypt(keys, in, w));
-        List<PcapRecord> back = read(opened);
-        boolean same = back.size() == frames.size();
-        for (int i = 0; same && i < frames.size(); i++) {
-            same = Arrays.equals(frames.get(i).data(), back.get(i).data());
-        }
-        PcapRecord first = read(sealed).getFirst();
-        out.printf("  %-9s PSP %s (%s): sealed %d, opened %d, identical to the cleartext: %s%n", mode.name().toLowerCase(),
-                version, version == PspVersion.V0 ? "AES-GCM-128" : "AES-GCM-256", seal.processedCount(),
-                open.processedCount(), same ? "yes" : "NO");
-        out.printf("            first frame grew %d -> %d bytes; PSP header: %s%n", frames.getFirst().data().length,
-                first.data().length, pspHeaderHex(first.data()));
-        return same && seal.failedCount() == 0 && open.failedCount() == 0;
-    }
-
-    private static boolean tamper(PrintWriter out, Path work, MasterKeyPair keys) throws IOException {
-        Path sealed = work.resolve("psp_tunnel_v1.pcap");
-        Path tampered = work.resolve("tampered.pcap");
-        List<PcapRecord> records = new ArrayList<>(read(sealed));
-        byte[] changed = records.getFirst().data().clone();
-        changed[changed.length - 20] ^= 0x01;
-        records.set(0, records.getFirst().withData(changed));
-        try (PcapWriter w = PcapWriter.create(tampered, PcapWriter.REFERENCE_SNAPLEN)) {
-            for (PcapRecord r : records) {
-                w.write(r);
+        try (LocalCluster c = LocalCluster.start(3, 250, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
+                ConfigFactory.empty())) {
+            for (int i = 0; i < c.size(); i++) {
+                LocalCluster.Member m = c.get(i);
+                out.printf("  %s: physical %s, VIPs %s-%s, gRPC %s%n", m.name(), m.physical().getHostAddress(),
+                        m.vip(1).getHostAddress(), m.vip(250).getHostAddress(), c.grpc(i));
             }
-        }
-        PcapRunSummary open = process(tampered, work.resolve("opened_tampered.pcap"), (in, w) -> PspPcapTool.decrypt(keys, in, w));
-        out.printf("%n  flipped one ciphertext bit of the first sealed frame: %s%n",
-                open.line("decrypted", "opened_tampered.pcap"));
-        return open.failedByReason().getOrDefault("auth-failed", 0L) == 1L && open.processedCount() == records.size() - 1;
-    }
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            LocalCluster.Member gw2 = c.get(2);
+            boolean ok = true;
 
-    private static String pspHeaderHex(byte[] frame) {
-        int l3 = 14;
-        int ipHeader = (frame[l3] >>> 4 & 0xF) == 6 ? 40 : (frame[l3] & 0x0F) * 4;
-        int psp = l3 + ipHeader + 8;
-        return HexFormat.ofDelimiter(" ").formatHex(frame, psp, psp + 16);
-    }
-
-    private static PcapRunSummary process(Path in, Path outFile, PcapCommand.PcapJob job) throws IOException {
-        try (PcapReader r = PcapReader.open(in); PcapWriter w = PcapWriter.create(outFile, PcapWriter.REFERENCE_SNAPLEN)) {
-            return job.process(r, w);
-        }
-    }
-
-    private static List<PcapRecord> read(Path file) throws IOException {
-        List<PcapRecord> all = new ArrayList<>();
-        try (PcapReader r = PcapReader.open(file)) {
-            for (PcapRecord rec; (rec = r.next()) != null; ) {
-                all.add(rec);
+            out.printf("%n1. %s sends 10 packets to %s. No tunnel exists: the first packet misses the encrypt table.%n",
+                    a.vip().getHostAddress(), b.vip().getHostAddress());
+            long t0 = System.nanoTime();
+            for (int seq = 0; seq < 10; seq++) {
+                a.host().send(LocalCluster.packet(a.vip(), b.vip(), seq));
             }
+            int inOrder = 0;
+            long firstAt = 0;
+            for (int seq = 0; seq < 10; seq++) {
+                byte[] p = b.host().take(seq == 0 ? 10_000 : 1_000);
+                if (p == null) {
+                    break;
+                }
+                if (seq == 0) {
+                    firstAt = System.nanoTime();
+                }
+                inOrder += LocalCluster.sequence(p) == seq ? 1 : 0;
+            }
+            out.printf("   tunnel up after %.1f ms; %d gRPC call(s); %d/10 packets delivered in order, none lost%n",
+                    (firstAt - t0) / 1e6, a.node().stats().grpcCalls(), inOrder);
+            ok &= inOrder == 10;
+
+            out.printf("%n2. %s answers. %s handed %s its return parameters in the same request (reverse_params),%n"
+                    + "   so this needs no request at all.%n", b.vip().getHostAddress(), a.name(), b.name());
+            b.host().send(LocalCluster.packet(b.vip(), a.vip(), 99));
+            byte[] back = a.host().take(10_000);
+            out.printf("   delivered: %s; gRPC calls made by %s: %d%n", back != null && LocalCluster.sequence(back) == 99,
+                    b.name(), b.node().stats().grpcCalls());
+            ok &= back != null;
+
+            out.printf("%n3. A burst: %s sends one packet to each of %d VIPs behind %s and %d behind %s at once.%n",
+                    a.name(), burst, b.name(), burst, gw2.name());
+            long callsBefore = a.node().stats().grpcCalls();
+            long burstStart = System.nanoTime();
+            for (int h = 1; h <= burst; h++) {
+                a.host().send(LocalCluster.packet(a.vip(), b.vip(h), h));
+                a.host().send(LocalCluster.packet(a.vip(), gw2.vip(h), h));
+            }
+            int delivered = 0;
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            for (LocalCluster.Member to : new LocalCluster.Member[] {b, gw2}) {
+                for (int i = 0; i < burst && System.nanoTime() < deadline; i++) {
+                    delivered += to.host().take(Math.max(1, (deadline - System.nanoTime()) / 1_000_000)) != null ? 1 : 0;
+                }
+            }
+            double burstMs = (System.nanoTime() - burstStart) / 1e6;
+            long calls = a.node().stats().grpcCalls() - callsBefore;
+            out.printf("   %d/%d delivered in %.0f ms: %d new tunnels from %d gRPC call(s) (requests are coalesced per peer)%n",
+                    delivered, 2 * burst, burstMs, a.node().stats().tunnelsUp() - 1, calls);
+            ok &= delivered == 2 * burst;
+
+            out.printf("%n4. Counters%n");
+            EntryCounters first = a.dataplane().encryptEntryCounters(FlowKey.of(a.vip(), b.vip()));
+            out.printf("   Session Egress (%s -> %s): %d hits%n", a.vip().getHostAddress(), b.vip().getHostAddress(),
+                    first == null ? 0 : first.packets());
+            for (int i = 0; i < c.size(); i++) {
+                LocalCluster.Member m = c.get(i);
+                DataplaneCounters d = m.dataplane().counters();
+                GatewayStats s = m.node().stats();
+                out.printf("   %s: tx %d / rx %d packets, auth failures %d, drops %d; tunnels up %d; held %d, re-injected %d,"
+                                + " dropped %d; crypto slots in use %d%n", m.name(), d.txPackets(), d.rxPackets(), d.rxAuthFail(),
+                        d.droppedTotal(), s.tunnelsUp(), s.held(), s.delivered(), s.droppedTotal(), m.node().slotsInUse());
+            }
+            out.printf("   %s%n   %s%n", a.node().perf().keyGenLine(), b.node().perf().insertionLine());
+            out.println();
+            out.println(ok ? "Demo finished: every packet arrived. Stopping the gateways." : "DEMO FAILED: packets were lost (see above).");
+            out.flush();
+            return ok ? 0 : 1;
         }
-        return all;
     }
+
 }

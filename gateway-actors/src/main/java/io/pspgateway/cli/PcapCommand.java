@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
 @Command(name = "pcap",
         mixinStandardHelpOptions = true,
         description = "Encrypt or decrypt pcap files with PSP, like Google's reference tools.",
-        subcommands = {PcapCommand.Encrypt.class, PcapCommand.Decrypt.class})
+        subcommands = {PcapCommand.Encrypt.class, PcapCommand.Decrypt.class, PcapDemoCommand.class})
 final class PcapCommand implements Runnable {
 
     @CommandLine.Spec

@@ -1,6 +1,7 @@
 package io.pspgateway.control;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
@@ -57,7 +58,9 @@ public final class GatewayNode implements AutoCloseable {
             throws Exception {
         GatewayStats stats = new GatewayStats();
         PerfCounters perf = new PerfCounters();
-        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), name, config);
+        // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
+        Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on").withFallback(config);
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), name, withHttp2);
         try {
             Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
                     system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);

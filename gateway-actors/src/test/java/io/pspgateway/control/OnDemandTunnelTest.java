@@ -1,7 +1,7 @@
 package io.pspgateway.control;
 
-import static io.pspgateway.control.GatewayCluster.packet;
-import static io.pspgateway.control.GatewayCluster.sequence;
+import static io.pspgateway.control.LocalCluster.packet;
+import static io.pspgateway.control.LocalCluster.sequence;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,9 +29,9 @@ class OnDemandTunnelTest {
 
     @Test
     void theFirstPacketsMissAreHeldAndArriveOnceInOrderAndTheReverseNeedsNoRequest() throws Exception {
-        try (GatewayCluster c = GatewayCluster.start(2)) {
-            GatewayCluster.Member a = c.get(0);
-            GatewayCluster.Member b = c.get(1);
+        try (LocalCluster c = LocalCluster.start(2)) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
             for (int seq = 0; seq < 50; seq++) {
                 a.host().send(packet(a.vip(), b.vip(), seq));
             }
@@ -57,10 +57,10 @@ class OnDemandTunnelTest {
 
     @Test
     void withoutReverseParametersTheOtherSideAsksOnItsOwnMiss() throws Exception {
-        try (GatewayCluster c = GatewayCluster.start(2, i -> SoftDataplaneSettings.defaults(),
+        try (LocalCluster c = LocalCluster.start(2, 3, i -> SoftDataplaneSettings.defaults(),
                 ConfigFactory.parseString("pspgw.send-reverse-params = off"))) {
-            GatewayCluster.Member a = c.get(0);
-            GatewayCluster.Member b = c.get(1);
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
             a.host().send(packet(a.vip(), b.vip(), 1));
             assertEquals(1, sequence(b.host().take(10_000)));
             b.host().send(packet(b.vip(), a.vip(), 2));
@@ -72,7 +72,7 @@ class OnDemandTunnelTest {
 
     @Test
     void threeGatewaysReachEachOther() throws Exception {
-        try (GatewayCluster c = GatewayCluster.start(3)) {
+        try (LocalCluster c = LocalCluster.start(3)) {
             for (int from = 0; from < 3; from++) {
                 for (int to = 0; to < 3; to++) {
                     if (from != to) {
@@ -93,10 +93,10 @@ class OnDemandTunnelTest {
 
     @Test
     void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
-        try (GatewayCluster c = GatewayCluster.start(2)) {
-            GatewayCluster.Member a = c.get(0);
+        try (LocalCluster c = LocalCluster.start(2)) {
+            LocalCluster.Member a = c.get(0);
             for (int i = 0; i < 5; i++) {
-                a.host().send(packet(a.vip(), GatewayCluster.address("10.99.0.1"), i));
+                a.host().send(packet(a.vip(), LocalCluster.address("10.99.0.1"), i));
             }
             eventually(() -> a.node().stats().droppedTotal() == 5, "5 drops");
             assertEquals(5, a.node().stats().dropped(HoldDrop.NO_PEER) + a.node().stats().dropped(HoldDrop.RECENTLY_FAILED));
@@ -108,10 +108,10 @@ class OnDemandTunnelTest {
 
     @Test
     void maxTunnelsExhaustedDropsAndCountsWithoutLeakingSlots() throws Exception {
-        try (GatewayCluster c = GatewayCluster.start(2, i -> SoftDataplaneSettings.defaults().withKeySlots(2),
+        try (LocalCluster c = LocalCluster.start(2, 3, i -> SoftDataplaneSettings.defaults().withKeySlots(2),
                 ConfigFactory.empty())) {
-            GatewayCluster.Member a = c.get(0);
-            GatewayCluster.Member b = c.get(1);
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
             for (int host = 1; host <= 3; host++) {
                 a.host().send(packet(a.vip(), b.vip(host), host));
             }

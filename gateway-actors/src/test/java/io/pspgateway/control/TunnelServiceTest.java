@@ -23,13 +23,13 @@ import org.junit.jupiter.api.Test;
 
 /** Hostile or broken requests to TunnelService get the right status and install nothing. */
 class TunnelServiceTest {
-    static GatewayCluster cluster;
+    static LocalCluster cluster;
     static ActorSystem<Void> clientSystem;
     static PSP_GatewayClient client;
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = GatewayCluster.start(1);
+        cluster = LocalCluster.start(1);
         clientSystem = ActorSystem.create(Behaviors.empty(), "hostile-client");
         client = PSP_GatewayClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", cluster.grpc(0).getPort(),
                 clientSystem).withTls(false), clientSystem);

@@ -21,22 +21,24 @@ import java.util.function.IntFunction;
 
 /**
  * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
- * gRPC server on loopback, joined by a {@link MemoryNetwork}. Gateway i has physical address
- * 192.0.2.(i+1), serves VIPs 10.(i+1).0.1-3, and its tunnel file names every other gateway.
+ * gRPC server on loopback, joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
+ * Gateway i has physical address 192.0.2.(i+1), serves VIPs 10.(i+1).0.1 to 10.(i+1).0.N, and its
+ * tunnel file (written as the original's JSON and parsed like one) names every other gateway.
  */
-final class GatewayCluster implements AutoCloseable {
-    record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
-        InetAddress vip(int host) {
-            return GatewayCluster.address("10." + (index() + 1) + ".0." + host);
+public final class LocalCluster implements AutoCloseable {
+    /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones). */
+    public record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
+        public InetAddress vip(int host) {
+            return LocalCluster.address("10." + (index() + 1) + ".0." + host);
         }
 
-        int index() {
+        public int index() {
             return physical.getAddress()[3] - 1;
         }
     }
 
-    final MemoryNetwork network = new MemoryNetwork();
-    final List<Member> members = new ArrayList<>();
+    private final MemoryNetwork network = new MemoryNetwork();
+    private final List<Member> members = new ArrayList<>();
 
     static InetAddress address(String literal) {
         try {
@@ -46,8 +48,14 @@ final class GatewayCluster implements AutoCloseable {
         }
     }
 
-    static GatewayCluster start(int n, IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
-        GatewayCluster c = new GatewayCluster();
+    /**
+     * Starts {@code n} gateways serving {@code vipsPerGateway} VIPs each, with the data plane
+     * settings {@code dataplaneSettings} gives for gateway i and {@code overrides} over the
+     * configuration.
+     */
+    public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                     Config overrides) throws Exception {
+        LocalCluster c = new LocalCluster();
         try {
             int[] ports = new int[n];
             for (int i = 0; i < n; i++) {
@@ -68,7 +76,10 @@ final class GatewayCluster implements AutoCloseable {
                 }
                 String text = json.toString().replaceAll(",\n$", "\n") + "  ]\n}\n";
                 TunnelConfig tunnels = TunnelConfig.parse(text, "gateway-" + i + ".json");
-                Set<InetAddress> vips = Set.of(vip, address("10." + (i + 1) + ".0.2"), address("10." + (i + 1) + ".0.3"));
+                Set<InetAddress> vips = new java.util.HashSet<>();
+                for (int h = 1; h <= vipsPerGateway; h++) {
+                    vips.add(address("10." + (i + 1) + ".0." + h));
+                }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
                         ControlSettings.from(config));
@@ -85,20 +96,29 @@ final class GatewayCluster implements AutoCloseable {
         }
     }
 
-    static GatewayCluster start(int n) throws Exception {
-        return start(n, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty());
+    /** {@code n} gateways with 3 VIPs each and default settings. */
+    public static LocalCluster start(int n) throws Exception {
+        return start(n, 3, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty());
     }
 
-    Member get(int i) {
+    public Member get(int i) {
         return members.get(i);
     }
 
-    InetSocketAddress grpc(int i) {
+    public int size() {
+        return members.size();
+    }
+
+    public MemoryNetwork network() {
+        return network;
+    }
+
+    public InetSocketAddress grpc(int i) {
         return members.get(i).node().grpcAddress();
     }
 
     /** A UDP packet between two VIPs whose payload starts with the sequence number. */
-    static byte[] packet(InetAddress src, InetAddress dst, int seq) {
+    public static byte[] packet(InetAddress src, InetAddress dst, int seq) {
         byte[] p = new byte[20 + 8 + 64];
         p[0] = 0x45;
         Ip.putU16(p, 2, p.length);
@@ -117,13 +137,13 @@ final class GatewayCluster implements AutoCloseable {
         return p;
     }
 
-    static int sequence(byte[] p) {
+    public static int sequence(byte[] p) {
         return ((p[28] & 0xFF) << 24) | ((p[29] & 0xFF) << 16) | ((p[30] & 0xFF) << 8) | (p[31] & 0xFF);
     }
 
     @Override
     public void close() {
-        for (Member m : members) {
+        for (Member m : members.reversed()) {
             m.node().close();
         }
         network.close();

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-class DemoCommandTest {
+class PcapDemoCommandTest {
     @TempDir
     Path dir;
 
@@ -20,7 +20,7 @@ class DemoCommandTest {
         StringWriter out = new StringWriter();
         CommandLine cli = PspGatewayCommand.commandLine();
         cli.setOut(new PrintWriter(out, true));
-        assertEquals(0, cli.execute("demo", "--dir", dir.toString()), out.toString());
+        assertEquals(0, cli.execute("pcap", "demo", "--dir", dir.toString()), out.toString());
         String text = out.toString();
         assertEquals(4, text.lines().filter(l -> l.contains("sealed 4, opened 4, identical to the cleartext: yes")).count(), text);
         assertTrue(text.contains("decrypted 3 packets in opened_tampered.pcap, skipped 0 packets, failed 1 packets "
