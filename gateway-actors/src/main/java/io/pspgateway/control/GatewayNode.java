@@ -127,6 +127,17 @@ public final class GatewayNode implements AutoCloseable {
         return ask(r -> new CryptoSlotPool.GetInUse(r), refs.slots());
     }
 
+    /** The VIP pairs whose egress tunnel is up now (empty when the actors do not answer in time). */
+    public java.util.List<FlowKey> egressSessions() {
+        try {
+            CompletionStage<java.util.List<FlowKey>> reply = AskPattern.ask(refs.missHandler(), MissHandler.GetFlows::new,
+                    STARTUP, system.scheduler());
+            return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return java.util.List.of();
+        }
+    }
+
     /** Sessions whose tunnel is up now. */
     public int sessionsUp() throws Exception {
         return ask(r -> new MissHandler.GetSessions(r), refs.missHandler());

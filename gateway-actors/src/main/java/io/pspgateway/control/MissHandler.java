@@ -52,6 +52,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record GetSessions(ActorRef<Integer> replyTo) implements Command {
     }
 
+    /** The VIP pairs whose tunnel is up. */
+    public record GetFlows(ActorRef<List<FlowKey>> replyTo) implements Command {
+    }
+
     private record SessionOutcome(Session.Outcome outcome) implements Command {
     }
 
@@ -121,6 +125,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 })
                 .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> {
                     stats.dropped(HoldDrop.HANDLER_RESTART, totalHeld);
+                    return this;
+                })
+                .onMessage(GetFlows.class, m -> {
+                    m.replyTo().tell(flows.entrySet().stream().filter(e -> e.getValue().up).map(Map.Entry::getKey).toList());
                     return this;
                 })
                 .onMessage(GetSessions.class, m -> {

@@ -1,0 +1,133 @@
+package io.pspgateway.cli;
+
+import io.pspgateway.psp.PspMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The DOCA PSP Gateway's flags, with its names and defaults, plus the few this project needs
+ * because a software gateway has no PCI device to take them from ({@code --uplink-ip},
+ * {@code --udp-port}, {@code --local-vip}).
+ */
+final class GatewayOptions {
+    enum IpType { ipv4, ipv6 }
+
+    enum PerfPrint { key_gen, insertion, all }
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
+    boolean help;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, description = "Print the version and exit.")
+    boolean version;
+
+    @Option(names = {"-p", "--pci-addr"}, paramLabel = "BDF", description = "PCI address of the device (DOCA only; ignored by the soft backend).")
+    String pciAddr;
+
+    @Option(names = {"-r", "--repr"}, paramLabel = "LIST", description = "Device representors (DOCA only; ignored by the soft backend).")
+    String repr;
+
+    @Option(names = {"-m", "--core-mask"}, paramLabel = "MASK", description = "EAL core mask (DOCA only; ignored by the soft backend).")
+    String coreMask;
+
+    @Option(names = "--decap-dmac", paramLabel = "MAC", description = "Destination MAC of decapsulated packets (L2 ports only; the TUN device is L3).")
+    String decapDmac;
+
+    @Option(names = {"-d", "--vf-name"}, paramLabel = "NAME", defaultValue = "psp0",
+            description = "The unsecured port: for the soft backend, the TUN device to create or attach. Default: ${DEFAULT-VALUE}")
+    String vfName;
+
+    @Option(names = {"-n", "--nexthop-dmac"}, paramLabel = "MAC", description = "Next-hop MAC of encapsulated packets (L2 ports only; the kernel routes UDP here).")
+    String nexthopDmac;
+
+    @Option(names = "--cookie", description = "Use PSP virtualization cookies.")
+    boolean cookie;
+
+    @Option(names = {"-a", "--disable-ingress-acl"}, description = "Deliver any ingress packet that decrypts, whatever its VIPs.")
+    boolean disableIngressAcl;
+
+    @Option(names = "--sample-rate", paramLabel = "N", defaultValue = "0",
+            description = "Sample 1 in 2^N packets (S bit, mirrored to the slow path); 0 disables. Default: ${DEFAULT-VALUE}")
+    int sampleRate;
+
+    @Option(names = {"-x", "--max-tunnels"}, paramLabel = "N", defaultValue = "256",
+            description = "Most tunnels (crypto slots) at once. Default: ${DEFAULT-VALUE}")
+    int maxTunnels;
+
+    @Option(names = {"-o", "--crypt-offset"}, paramLabel = "WORDS",
+            description = "PSP crypt offset in 4-byte words (0-63). Default: 5 for IPv4 inner packets, 10 for IPv6, +2 with --cookie.")
+    Integer cryptOffset;
+
+    @Option(names = "--psp-version", paramLabel = "0|1", defaultValue = "1",
+            description = "PSP version for outgoing tunnels: 0 (AES-GCM-128) or 1 (AES-GCM-256). Default: ${DEFAULT-VALUE}")
+    int pspVersion;
+
+    @Option(names = {"-z", "--static-tunnels"}, description = "Set up every tunnel of the config file at start-up instead of on demand.")
+    boolean staticTunnels;
+
+    @Option(names = {"-k", "--debug-keys"}, description = "Log SPIs and keys as tunnels come up (never in production).")
+    boolean debugKeys;
+
+    @Option(names = "--stat-print", description = "Print counters every second when they change.")
+    boolean statPrint;
+
+    @Option(names = "--perf-print", paramLabel = "key-gen|insertion|all", converter = PerfPrintConverter.class,
+            description = "Print key-generation and/or insertion rates.")
+    PerfPrint perfPrint;
+
+    @Option(names = "--show-rss-rx-packets", description = "Log every packet that reaches the slow path.")
+    boolean showRssRxPackets;
+
+    @Option(names = "--outer-ip-type", paramLabel = "ipv4|ipv6", defaultValue = "ipv6",
+            description = "Outer (physical) IP version; must match --uplink-ip. Default: ${DEFAULT-VALUE}")
+    IpType outerIpType;
+
+    @Option(names = "--inner-ip-type", paramLabel = "ipv4|ipv6", defaultValue = "ipv4",
+            description = "Inner (VIP) IP version. Default: ${DEFAULT-VALUE}")
+    IpType innerIpType;
+
+    @Option(names = "--mode", paramLabel = "tunnel|transport", defaultValue = "tunnel",
+            description = "PSP encapsulation mode. Default: ${DEFAULT-VALUE}")
+    PspMode mode;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The tunnel file (JSON): local gRPC address, peers, VIP pairs.")
+    Path config;
+
+    @Option(names = "--maintain-order", description = "Keep packet order when sampling (the soft pipeline always does).")
+    boolean maintainOrder;
+
+    @Option(names = {"-l", "--log-level"}, paramLabel = "N", defaultValue = "50",
+            description = "Log level: 10 disable, 20 critical, 30 error, 40 warning, 50 info, 60 debug, 70 trace. Default: ${DEFAULT-VALUE}")
+    int logLevel;
+
+    @Option(names = "--sdk-log-level", paramLabel = "N", defaultValue = "40",
+            description = "Log level of the libraries underneath (Pekko, gRPC), same scale. Default: ${DEFAULT-VALUE}")
+    int sdkLogLevel;
+
+    @Option(names = {"-j", "--json"}, paramLabel = "FILE", description = "Read flags from a JSON object of long flag names (expanded before parsing).")
+    Path json;
+
+    @Option(names = "--uplink-ip", paramLabel = "ADDRESS",
+            description = "This gateway's physical address: where peers send PSP, and the UDP socket's address. Required to run.")
+    String uplinkIp;
+
+    @Option(names = "--udp-port", paramLabel = "PORT", defaultValue = "1000", description = "PSP's UDP port. Default: ${DEFAULT-VALUE}")
+    int udpPort;
+
+    @Option(names = "--local-vip", paramLabel = "ADDRESS", description = "A VIP served here, besides the config file's local-vip entries (repeatable).")
+    List<String> localVips = new ArrayList<>();
+
+    /** picocli maps "key-gen" to the enum constant key_gen. */
+    static final class PerfPrintConverter implements picocli.CommandLine.ITypeConverter<PerfPrint> {
+        @Override
+        public PerfPrint convert(String value) {
+            return switch (value) {
+                case "key-gen" -> PerfPrint.key_gen;
+                case "insertion" -> PerfPrint.insertion;
+                case "all" -> PerfPrint.all;
+                default -> throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not key-gen, insertion or all");
+            };
+        }
+    }
+}

@@ -1,0 +1,242 @@
+package io.pspgateway.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.config.HostPort;
+import io.pspgateway.config.TunnelConfig;
+import io.pspgateway.control.ControlSettings;
+import io.pspgateway.control.GatewayNode;
+import io.pspgateway.control.GatewaySettings;
+import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.dataplane.port.linux.TunPort;
+import io.pspgateway.dataplane.port.linux.UdpPort;
+import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.psp.PspVersion;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+
+/**
+ * Runs one gateway from the command line: validates the flags, reads the tunnel file and the
+ * HOCON settings into one {@link GatewaySettings}, opens the TUN device and the UDP socket,
+ * starts the soft data plane and the control plane, prints what {@code --stat-print} and
+ * {@code --perf-print} ask for, and stops cleanly on SIGINT or SIGTERM.
+ */
+final class GatewayRunner {
+    private GatewayRunner() {
+    }
+
+    static int run(GatewayOptions o, CommandLine cli) throws Exception {
+        validate(o, cli);
+        System.setProperty("PSPGW_LOG_LEVEL", logbackLevel(o.logLevel));
+        System.setProperty("PSPGW_SDK_LOG_LEVEL", logbackLevel(o.sdkLogLevel));
+        Logger log = LoggerFactory.getLogger(GatewayRunner.class);
+        PrintWriter out = cli.getOut();
+        reportIgnored(o, log);
+
+        TunnelConfig tunnels;
+        try {
+            tunnels = o.config == null ? TunnelConfig.empty() : TunnelConfig.parse(Files.readString(o.config), o.config.toString());
+        } catch (TunnelConfig.ConfigException e) {
+            throw new CommandLine.ParameterException(cli, "-c/--config: " + e.getMessage());
+        } catch (IOException e) {
+            throw new CommandLine.ParameterException(cli, "-c/--config: cannot read " + o.config + ": " + e.getMessage());
+        }
+        InetAddress uplink = HostPort.ip(o.uplinkIp);
+        Set<InetAddress> localVips = new HashSet<>();
+        tunnels.peers().forEach(p -> p.pairs().forEach(pair -> {
+            if (pair.local() != null) {
+                localVips.add(pair.local());
+            }
+        }));
+        for (String v : o.localVips) {
+            localVips.add(ipFlag(cli, "--local-vip", v));
+        }
+        Long cookie = o.cookie ? new SecureRandom().nextLong() : null;
+        int offset = o.cryptOffset != null ? o.cryptOffset
+                : GatewaySettings.defaultCryptOffset(o.innerIpType == GatewayOptions.IpType.ipv6, o.cookie);
+        Config config = ConfigFactory.load();
+        InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
+                : new InetSocketAddress(InetAddress.getByName("0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
+        GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config));
+        SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
+                .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl);
+
+        TunPort tun = TunPort.open(o.vfName);
+        UdpPort udp;
+        try {
+            udp = UdpPort.bind(new InetSocketAddress(uplink, o.udpPort), dataplaneSettings.batchSize());
+        } catch (IOException e) {
+            tun.close();
+            throw e;
+        }
+        SoftDataplane dataplane = new SoftDataplane(dataplaneSettings, tun, udp);
+        dataplane.start();
+        GatewayNode node;
+        try {
+            node = GatewayNode.start("pspgw", settings, dataplane, config);
+        } catch (Exception e) {
+            dataplane.close();
+            throw e;
+        }
+        out.printf("pspgw running: TUN %s, PSP on udp %s:%d, gRPC on %s, %d peer(s), %s tunnels. Ctrl-C stops.%n",
+                o.vfName, uplink.getHostAddress(), o.udpPort, node.grpcAddress(), tunnels.peers().size(),
+                o.staticTunnels ? "static" : "on-demand");
+        out.flush();
+
+        ScheduledExecutorService printer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
+                .name("pspgw-printer").unstarted(r));
+        if (o.statPrint || o.perfPrint != null) {
+            StatPrinter stats = new StatPrinter(node, out, o.statPrint, o.perfPrint);
+            printer.scheduleAtFixedRate(stats::print, 1, 1, TimeUnit.SECONDS);
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = Thread.ofPlatform().unstarted(() -> {
+            printer.shutdownNow();
+            node.close();
+            stopped.countDown();
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return 0;
+    }
+
+    private static void validate(GatewayOptions o, CommandLine cli) {
+        if (o.uplinkIp == null) {
+            throw new CommandLine.ParameterException(cli, "--uplink-ip is required: the address peers send PSP to "
+                    + "(the DOCA gateway takes it from the PCI device; a software gateway must be told)");
+        }
+        InetAddress uplink = ipFlag(cli, "--uplink-ip", o.uplinkIp);
+        if ((uplink.getAddress().length == 16) != (o.outerIpType == GatewayOptions.IpType.ipv6)) {
+            throw new CommandLine.ParameterException(cli, "--outer-ip-type " + o.outerIpType + " does not match --uplink-ip "
+                    + o.uplinkIp + " (the default outer type is ipv6, as in the original)");
+        }
+        check(cli, o.sampleRate >= 0 && o.sampleRate <= 16, "--sample-rate must be 0-16, got " + o.sampleRate);
+        check(cli, o.maxTunnels >= 1 && o.maxTunnels <= 1 << 20, "-x/--max-tunnels must be 1-1048576, got " + o.maxTunnels);
+        check(cli, o.cryptOffset == null || (o.cryptOffset >= 0 && o.cryptOffset <= 63),
+                "-o/--crypt-offset must be 0-63 words, got " + o.cryptOffset);
+        check(cli, o.pspVersion == 0 || o.pspVersion == 1, "--psp-version must be 0 or 1, got " + o.pspVersion);
+        check(cli, o.udpPort >= 1 && o.udpPort <= 65535, "--udp-port must be 1-65535, got " + o.udpPort);
+        check(cli, o.logLevel >= 10 && o.logLevel <= 70 && o.logLevel % 10 == 0, "-l/--log-level must be 10, 20, ... 70, got " + o.logLevel);
+        check(cli, o.sdkLogLevel >= 10 && o.sdkLogLevel <= 70 && o.sdkLogLevel % 10 == 0,
+                "--sdk-log-level must be 10, 20, ... 70, got " + o.sdkLogLevel);
+        check(cli, !o.vfName.isEmpty() && o.vfName.length() < 16, "-d/--vf-name must be 1-15 characters");
+    }
+
+    private static void check(CommandLine cli, boolean ok, String message) {
+        if (!ok) {
+            throw new CommandLine.ParameterException(cli, message);
+        }
+    }
+
+    private static InetAddress ipFlag(CommandLine cli, String flag, String value) {
+        try {
+            return HostPort.ip(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cli, flag + ": " + e.getMessage());
+        }
+    }
+
+    private static void reportIgnored(GatewayOptions o, Logger log) {
+        List<String> ignored = new java.util.ArrayList<>();
+        if (o.pciAddr != null) {
+            ignored.add("-p/--pci-addr");
+        }
+        if (o.repr != null) {
+            ignored.add("-r/--repr");
+        }
+        if (o.coreMask != null) {
+            ignored.add("-m/--core-mask");
+        }
+        if (o.decapDmac != null) {
+            ignored.add("--decap-dmac (the TUN device is L3)");
+        }
+        if (o.nexthopDmac != null) {
+            ignored.add("-n/--nexthop-dmac (the kernel routes the UDP socket's packets)");
+        }
+        if (o.maintainOrder) {
+            ignored.add("--maintain-order (the soft pipeline keeps order anyway)");
+        }
+        if (o.debugKeys) {
+            log.warn("-k/--debug-keys: the soft backend never logs key material; SPIs are logged at debug level");
+        }
+        if (!ignored.isEmpty()) {
+            log.warn("ignored by the soft backend (they configure DOCA hardware): {}", String.join(", ", ignored));
+        }
+    }
+
+    /** The original's numeric levels in logback's names. */
+    static String logbackLevel(int doca) {
+        return switch (doca) {
+            case 10 -> "OFF";
+            case 20, 30 -> "ERROR";
+            case 40 -> "WARN";
+            case 50 -> "INFO";
+            case 60 -> "DEBUG";
+            default -> "TRACE";
+        };
+    }
+
+    /** --stat-print and --perf-print, in the original's words, printed only when something changed. */
+    private static final class StatPrinter {
+        private final GatewayNode node;
+        private final PrintWriter out;
+        private final boolean stats;
+        private final GatewayOptions.PerfPrint perf;
+        private String last = "";
+
+        StatPrinter(GatewayNode node, PrintWriter out, boolean stats, GatewayOptions.PerfPrint perf) {
+            this.node = node;
+            this.out = out;
+            this.stats = stats;
+            this.perf = perf;
+        }
+
+        void print() {
+            StringBuilder sb = new StringBuilder();
+            if (stats) {
+                DataplaneCounters c = node.dataplane().counters();
+                sb.append(String.format("Egress encrypt: %d hits [%d misses]%n", c.txPackets(), c.held(HoldReason.MISS)));
+                sb.append(String.format("Ingress decrypt: %d hits%n", c.rxPackets()));
+                sb.append(String.format("syndrome - ICV Fail: %d hits%n", c.dropped(DropReason.INGRESS_AUTH_FAILED)));
+                sb.append(String.format("syndrome - Bad Trailer: %d hits%n", c.dropped(DropReason.INGRESS_BAD_HEADER)
+                        + c.dropped(DropReason.INGRESS_MALFORMED)));
+                sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
+                node.egressSessions().forEach(flow -> {
+                    var counters = node.dataplane().encryptEntryCounters(flow);
+                    sb.append(String.format("Session Egress (%s -> %s): %d hits%n", flow.source().getHostAddress(),
+                            flow.destination().getHostAddress(), counters == null ? 0 : counters.packets()));
+                });
+            }
+            if (perf == GatewayOptions.PerfPrint.key_gen || perf == GatewayOptions.PerfPrint.all) {
+                sb.append(node.perf().keyGenLine()).append(System.lineSeparator());
+            }
+            if (perf == GatewayOptions.PerfPrint.insertion || perf == GatewayOptions.PerfPrint.all) {
+                sb.append(node.perf().insertionLine()).append(System.lineSeparator());
+            }
+            String now = sb.toString();
+            if (!now.equals(last)) {
+                out.print(now);
+                out.flush();
+                last = now;
+            }
+        }
+    }
+}

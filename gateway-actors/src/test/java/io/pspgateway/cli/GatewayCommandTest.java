@@ -1,0 +1,100 @@
+package io.pspgateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The gateway's flags: the original's names and defaults, and clear errors for bad values. */
+class GatewayCommandTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter err = new StringWriter();
+
+    private CommandLine parse(String... args) throws Exception {
+        CommandLine cli = PspGatewayCommand.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        cli.parseArgs(JsonFlags.expand(args));
+        return cli;
+    }
+
+    private GatewayOptions options(String... args) throws Exception {
+        return ((PspGatewayCommand) parse(args).getCommand()).options;
+    }
+
+    private int run(String... args) {
+        CommandLine cli = PspGatewayCommand.commandLine();
+        cli.setErr(new PrintWriter(err, true));
+        cli.setOut(new PrintWriter(new StringWriter(), true));
+        return cli.execute(args);
+    }
+
+    @Test
+    void theOriginalsDefaults() throws Exception {
+        GatewayOptions o = options();
+        assertEquals(1, o.pspVersion);
+        assertEquals(256, o.maxTunnels);
+        assertEquals(0, o.sampleRate);
+        assertEquals(GatewayOptions.IpType.ipv6, o.outerIpType);
+        assertEquals(GatewayOptions.IpType.ipv4, o.innerIpType);
+        assertEquals(io.pspgateway.psp.PspMode.TUNNEL, o.mode);
+        assertEquals(null, o.cryptOffset, "derived from the inner type unless given");
+    }
+
+    @Test
+    void shortAndLongNamesOfTheOriginal() throws Exception {
+        GatewayOptions o = options("-p", "03:00.0", "-r", "vf[0]", "-m", "0x3", "-d", "tun7", "-n", "aa:bb:cc:dd:ee:ff", "-a",
+                "-x", "512", "-o", "7", "-z", "-k", "-c", "t.json", "-l", "60", "--cookie", "--sample-rate", "4",
+                "--psp-version", "0", "--perf-print", "key-gen", "--mode", "transport", "--maintain-order");
+        assertEquals("tun7", o.vfName);
+        assertEquals(512, o.maxTunnels);
+        assertEquals(7, o.cryptOffset);
+        assertTrue(o.staticTunnels && o.disableIngressAcl && o.cookie && o.debugKeys && o.maintainOrder);
+        assertEquals(GatewayOptions.PerfPrint.key_gen, o.perfPrint);
+        assertEquals(io.pspgateway.psp.PspMode.TRANSPORT, o.mode);
+    }
+
+    @Test
+    void flagsComeFromAJsonObjectAndTheCommandLineOverridesThem() throws Exception {
+        Path flags = Files.writeString(dir.resolve("flags.json"),
+                "{ \"max-tunnels\": 1024, \"static-tunnels\": true, \"vf-name\": \"psp9\", \"cookie\": false }");
+        GatewayOptions o = options("-j", flags.toString(), "-d", "psp1");
+        assertEquals(1024, o.maxTunnels);
+        assertTrue(o.staticTunnels);
+        assertEquals("psp1", o.vfName);
+        assertTrue(!o.cookie);
+        Path unknown = Files.writeString(dir.resolve("bad.json"), "{ \"max-tunnel\": 3 }");
+        assertEquals(2, run(JsonFlags.expand(new String[] {"--json", unknown.toString()})));
+        assertTrue(err.toString().contains("Unknown options: '--max-tunnel'"), err.toString());
+    }
+
+    @Test
+    void badValuesNameTheFlagAndTheReason() {
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--sample-rate", "17"));
+        assertTrue(err.toString().contains("--sample-rate must be 0-16, got 17"), err.toString());
+        assertEquals(2, run("--uplink-ip", "192.0.2.1"));
+        assertTrue(err.toString().contains("--outer-ip-type ipv6 does not match --uplink-ip 192.0.2.1"), err.toString());
+        assertEquals(2, run());
+        assertTrue(err.toString().contains("--uplink-ip is required"), err.toString());
+        assertEquals(2, run("--uplink-ip", "2001:db8::1", "--psp-version", "2"));
+        assertTrue(err.toString().contains("--psp-version must be 0 or 1, got 2"), err.toString());
+        assertEquals(2, run("--uplink-ip", "nope"));
+        assertTrue(err.toString().contains("--uplink-ip: 'nope' is not an IP address"), err.toString());
+        assertEquals(2, run("--perf-print", "everything"));
+        assertTrue(err.toString().contains("'everything' is not key-gen, insertion or all"), err.toString());
+    }
+
+    @Test
+    void aBadTunnelFileIsAClearErrorBeforeAnythingStarts() throws Exception {
+        Path t = Files.writeString(dir.resolve("t.json"), "{ \"peers\": [ { \"remote-grpc-address\": \"1.2.3.4\", \"x\": 1 } ] }");
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "-c", t.toString()));
+        assertTrue(err.toString().contains("-c/--config: " + t + ": unknown key 'peers[0].x'"), err.toString());
+    }
+}
