@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         description = "Start three gateways in this process and watch PSP tunnels come up on demand.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--burst", defaultValue = "200", paramLabel = "N",
-            description = "Distinct destination VIPs in the burst step (1-250). Default: ${DEFAULT-VALUE}")
+            description = "Distinct destination VIPs per peer in the burst step (1-250). Default: ${DEFAULT-VALUE}")
     int burst;
 
     @CommandLine.Spec

@@ -28,8 +28,9 @@ import java.util.function.IntFunction;
 public final class LocalCluster implements AutoCloseable {
     /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones). */
     public record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
+        /** VIP number {@code host} (from 1) of this gateway: 10.(i+1).(host / 256).(host % 256). */
         public InetAddress vip(int host) {
-            return LocalCluster.address("10." + (index() + 1) + ".0." + host);
+            return vipOf(index(), host);
         }
 
         public int index() {
@@ -39,6 +40,10 @@ public final class LocalCluster implements AutoCloseable {
 
     private final MemoryNetwork network = new MemoryNetwork();
     private final List<Member> members = new ArrayList<>();
+
+    static InetAddress vipOf(int gateway, int host) {
+        return address("10." + (gateway + 1) + "." + (host >> 8) + "." + (host & 0xFF));
+    }
 
     static InetAddress address(String literal) {
         try {
@@ -78,12 +83,12 @@ public final class LocalCluster implements AutoCloseable {
                 TunnelConfig tunnels = TunnelConfig.parse(text, "gateway-" + i + ".json");
                 Set<InetAddress> vips = new java.util.HashSet<>();
                 for (int h = 1; h <= vipsPerGateway; h++) {
-                    vips.add(address("10." + (i + 1) + ".0." + h));
+                    vips.add(vipOf(i, h));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
                         ControlSettings.from(config));
-                MemoryPort[] plain = MemoryPort.link("host-" + i, "plain-" + i, 65536);
+                MemoryPort[] plain = MemoryPort.link("host-" + i, "plain-" + i, 1 << 18);
                 SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), plain[1], c.network.attach(phys));
                 dp.start();
                 GatewayNode node = GatewayNode.start("gw" + i, settings, dp, config);

@@ -54,8 +54,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private record Flush() implements Command {
     }
 
-    private record Answered(List<RequestTunnel> batch, int attempt, MultiTunnelResponse response, Throwable error)
-            implements Command {
+    private record Answered(List<RequestTunnel> batch, int attempt, long sentAtNanos, MultiTunnelResponse response,
+                            Throwable error) implements Command {
     }
 
     private record Retry(List<RequestTunnel> batch, int attempt) implements Command {
@@ -149,14 +149,17 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
             request.addTunnels(single);
         }
         stats.grpcCallMade(batch.size());
+        long sentAt = System.nanoTime();
         getContext().pipeToSelf(client.requestMultipleTunnelParams(request.build()),
-                (response, error) -> new Answered(batch, attempt, response, error));
+                (response, error) -> new Answered(batch, attempt, sentAt, response, error));
         return this;
     }
 
     private Behavior<Command> onAnswered(Answered a) {
         if (a.error() == null) {
             consecutiveFailures = 0;
+            getContext().getLog().debug("{} answered {} tunnels in {} ms", address, a.batch().size(),
+                    (System.nanoTime() - a.sentAtNanos()) / 1_000_000);
             List<TunnelParameters> params = a.response().getTunnelsParamsList();
             if (params.size() != a.batch().size()) {
                 failAll(a.batch(), Status.INTERNAL.withDescription(address + " answered " + params.size()

@@ -1,0 +1,116 @@
+package io.pspgateway.bench;
+
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.control.GatewayStats;
+import io.pspgateway.control.LocalCluster;
+import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Tunnel set-up on demand between two gateways in one process (in-memory data planes, gRPC on
+ * loopback): gateway 0 sends one packet for each of N distinct VIP pairs (sources x 250
+ * destinations behind gateway 1) as fast as it can, and every packet misses. Reports tunnels/s
+ * end to end, the gRPC calls it took, miss-to-delivery latency, held packets delivered versus
+ * dropped, key-generation and insertion rates, and heap per established tunnel.
+ * Usage: TunnelSetupBenchmark [N] (default 100 000). Prints a markdown table.
+ */
+public final class TunnelSetupBenchmark {
+    private static final int DESTINATIONS = 250;
+
+    private TunnelSetupBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        int sources = (n + DESTINATIONS - 1) / DESTINATIONS;
+        SoftDataplaneSettings dp = SoftDataplaneSettings.defaults().withKeySlots(Math.max(256, 4 * n))
+                .withMissQueueCapacity(Math.max(4096, 4 * n));
+        var config = ConfigFactory.parseString("pspgw { hold-total = " + (2 * n) + ", hold-timeout = 30s }");
+        try (LocalCluster c = LocalCluster.start(2, DESTINATIONS, i -> dp, config)) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            // warm up (JIT, gRPC connection, actor machinery) with a round of the same size from other
+            // source VIPs, then measure
+            warmUp(a, b, n);
+            long heapBefore = usedHeap();
+            long callsBefore = a.node().stats().grpcCalls();
+            long[] sentAt = new long[n];
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                InetAddress src = a.vip(WARM_UP_SOURCES + 1 + i / DESTINATIONS);
+                InetAddress dst = b.vip(1 + i % DESTINATIONS);
+                sentAt[i] = System.nanoTime();
+                if (!a.host().send(LocalCluster.packet(src, dst, i))) {
+                    throw new IllegalStateException("host queue full at packet " + i);
+                }
+            }
+            long sendNanos = System.nanoTime() - t0;
+            long[] latency = new long[n];
+            int received = 0;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (received < n && System.nanoTime() < deadline) {
+                byte[] p = b.host().take(1_000);
+                if (p == null) {
+                    if (a.node().stats().held() - a.node().stats().delivered() - a.node().stats().droppedTotal() == 0
+                            && a.node().stats().delivered() < received + 1) {
+                        break;
+                    }
+                    continue;
+                }
+                int seq = LocalCluster.sequence(p);
+                latency[received++] = System.nanoTime() - sentAt[seq];
+            }
+            long totalNanos = System.nanoTime() - t0;
+            long heapAfter = usedHeap();
+            GatewayStats s = a.node().stats();
+            long calls = s.grpcCalls() - callsBefore;
+            long[] got = Arrays.copyOf(latency, received);
+            Arrays.sort(got);
+            System.out.printf(Locale.ROOT, "| measure | value |%n|---|---|%n");
+            System.out.printf(Locale.ROOT, "| VIP pairs missing (sent in) | %,d (%.2f s) |%n", n, sendNanos / 1e9);
+            System.out.printf(Locale.ROOT, "| tunnels up / failed | %,d / %,d |%n", s.tunnelsUp() - n, s.tunnelsFailed());
+            System.out.printf(Locale.ROOT, "| end to end: first miss to last delivery | %.2f s (%,.0f tunnels/s) |%n", totalNanos / 1e9,
+                    received / (totalNanos / 1e9));
+            System.out.printf(Locale.ROOT, "| gRPC calls | %,d (%.0f tunnels per call) |%n", calls, received / (double) Math.max(1, calls));
+            System.out.printf(Locale.ROOT, "| miss-to-delivery latency p50 / p99 / max | %.1f / %.1f / %.1f ms |%n", pct(got, 50),
+                    pct(got, 99), got.length == 0 ? 0 : got[got.length - 1] / 1e6);
+            System.out.printf(Locale.ROOT, "| held packets delivered / dropped | %,d / %,d %s|%n", received, s.droppedTotal(),
+                    s.droppedTotal() == 0 ? "" : "(" + s + ") ");
+            System.out.printf(Locale.ROOT, "| key generation (gateway 1, serving) | %s |%n", b.node().perf().keyGenLine());
+            System.out.printf(Locale.ROOT, "| insertion (gateway 0, sessions) | %s |%n", a.node().perf().insertionLine());
+            System.out.printf(Locale.ROOT, "| heap per tunnel, both gateways (actors, tables, keys) | %,.0f bytes |%n",
+                    (heapAfter - heapBefore) / (double) Math.max(1, received));
+        }
+    }
+
+    private static final int WARM_UP_SOURCES = 20_000;
+
+    private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n) throws InterruptedException {
+        for (int i = 0; i < n; i++) {
+            a.host().send(LocalCluster.packet(a.vip(1 + i / DESTINATIONS), b.vip(1 + i % DESTINATIONS), i));
+        }
+        for (int i = 0; i < n; i++) {
+            if (b.host().take(60_000) == null) {
+                throw new IllegalStateException("warm-up lost packets: " + a.node().stats());
+            }
+        }
+    }
+
+    private static double pct(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)] / 1e6;
+    }
+
+    private static long usedHeap() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+}
