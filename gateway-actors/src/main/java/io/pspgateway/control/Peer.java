@@ -22,14 +22,20 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.grpc.GrpcClientSettings;
+import org.apache.pekko.pattern.CircuitBreaker;
+import org.apache.pekko.pattern.CircuitBreakerOpenException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One remote gateway: owns its gRPC client and turns many concurrent tunnel requests into few
  * {@code RequestMultipleTunnelParams} calls. Requests arriving within the coalescing window (or
  * until a request is full) travel together; answers are handed back in order. A failed call is
  * retried with exponential backoff when the status says it may succeed later; after too many
- * consecutive failures the circuit opens and requests fail at once until it resets.
+ * consecutive failures Pekko's {@link CircuitBreaker} opens and requests fail at once until a
+ * trial call after the reset timeout succeeds.
  *
  * <p>Supervision: default (stop on failure). A stopped Peer fails nobody silently: every waiting
  * session has its own timeout, and the directory spawns a fresh Peer on the next request.
@@ -62,6 +68,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     private static final AtomicLong REQUEST_IDS = new AtomicLong();
+    /** For the breaker's listeners, which run outside the actor. */
+    private static final Logger LOG = LoggerFactory.getLogger(Peer.class);
 
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
@@ -69,9 +77,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final InetSocketAddress address;
     private final TimerScheduler<Command> timers;
     private final GatewayStats stats;
+    private final CircuitBreaker breaker;
     private List<RequestTunnel> pending = new ArrayList<>();
-    private int consecutiveFailures;
-    private long breakerOpenUntilNanos;
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
                  ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats) {
@@ -86,6 +93,12 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 .withTls(false)
                 .withDeadline(settings.requestTimeout());
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
+        // the gRPC deadline times each call; the breaker only needs a bound beyond it
+        this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),
+                settings.requestTimeout().plusSeconds(1), settings.breakerReset());
+        breaker.addOnOpenListener(() -> LOG.warn("circuit to {} opens for {} after {} failed requests", address,
+                settings.breakerReset(), settings.breakerFailures()));
+        breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", address));
     }
 
     public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, List<Integer> versionsAccepted,
@@ -109,9 +122,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     private Behavior<Command> onRequest(RequestTunnel r) {
-        if (System.nanoTime() < breakerOpenUntilNanos) {
-            r.replyTo().tell(new TunnelReply(null, Status.UNAVAILABLE.withDescription(
-                    "circuit to " + address + " is open after " + consecutiveFailures + " failed requests")));
+        if (breaker.isOpen()) {
+            r.replyTo().tell(new TunnelReply(null, circuitOpen()));
             return this;
         }
         pending.add(r);
@@ -150,14 +162,14 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         }
         stats.grpcCallMade(batch.size());
         long sentAt = System.nanoTime();
-        getContext().pipeToSelf(client.requestMultipleTunnelParams(request.build()),
+        MultiTunnelRequest built = request.build();
+        getContext().pipeToSelf(breaker.callWithCircuitBreakerCS(() -> client.requestMultipleTunnelParams(built)),
                 (response, error) -> new Answered(batch, attempt, sentAt, response, error));
         return this;
     }
 
     private Behavior<Command> onAnswered(Answered a) {
         if (a.error() == null) {
-            consecutiveFailures = 0;
             getContext().getLog().debug("{} answered {} tunnels in {} ms", address, a.batch().size(),
                     (System.nanoTime() - a.sentAtNanos()) / 1_000_000);
             List<TunnelParameters> params = a.response().getTunnelsParamsList();
@@ -171,14 +183,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
             }
             return this;
         }
-        Status status = statusOf(a.error());
-        consecutiveFailures++;
-        if (consecutiveFailures >= settings.breakerFailures()) {
-            breakerOpenUntilNanos = System.nanoTime() + settings.breakerReset().toNanos();
-            getContext().getLog().warn("circuit to {} opens for {} after {} failed requests: {}", address,
-                    settings.breakerReset(), consecutiveFailures, status);
-        }
-        if (retriable(status) && a.attempt() <= settings.retries() && System.nanoTime() >= breakerOpenUntilNanos) {
+        Status status = unwrap(a.error()) instanceof CircuitBreakerOpenException ? circuitOpen() : statusOf(a.error());
+        if (retriable(status) && a.attempt() <= settings.retries() && !breaker.isOpen()) {
             Duration backoff = settings.backoffMin().multipliedBy(1L << Math.min(20, a.attempt() - 1));
             if (backoff.compareTo(settings.backoffMax()) > 0) {
                 backoff = settings.backoffMax();
@@ -199,8 +205,17 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         }
     }
 
+    private Status circuitOpen() {
+        return Status.UNAVAILABLE.withDescription("circuit to " + address + " is open after " + settings.breakerFailures()
+                + " failed requests; retrying after " + settings.breakerReset());
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+    }
+
     static Status statusOf(Throwable error) {
-        Throwable t = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable t = unwrap(error);
         if (t instanceof StatusRuntimeException sre) {
             return sre.getStatus();
         }
