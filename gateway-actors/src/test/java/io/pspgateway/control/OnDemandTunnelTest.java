@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.GatewayStats.HoldDrop;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
-import java.net.InetAddress;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -116,12 +115,12 @@ class OnDemandTunnelTest {
                 a.host().send(packet(a.vip(), b.vip(host), host));
             }
             eventually(() -> a.node().stats().tunnelsUp() + a.node().stats().tunnelsFailed() == 3, "3 outcomes");
+            // the session counts its failure before the miss handler has dropped its held packet
+            eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == 3, "held packets accounted");
             assertEquals(2, a.node().stats().tunnelsUp());
             assertEquals(1, a.node().stats().dropped(HoldDrop.NO_CRYPTO_SLOT));
             assertEquals(2, a.node().slotsInUse());
-            assertEquals(2, ((io.pspgateway.dataplane.soft.SoftDataplane) a.dataplane()).keySlotsInUse());
-            InetAddress unused = b.vip(3);
-            assertTrue(unused != null);
+            assertEquals(2, a.dataplane().keySlotsInUse());
         }
     }
 }
