@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.proto.doca.KeyRotationRequest;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
@@ -73,6 +74,19 @@ class TunnelServiceTest {
         assertEquals(4, p.getEncapType());
         assertTrue(p.getSpi() != r.getTunnelsParams(1).getSpi());
         assertEquals(aclsBefore + 2, dataplane().ingressAclCount());
+    }
+
+    @Test
+    void keyRotationRotatesAndIssueNewKeysIsRefusedAsInTheOriginal() throws Exception {
+        long before = dataplane().counters().keyRotations();
+        var done = client.requestKeyRotation(KeyRotationRequest.newBuilder().setRequestId(7).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertEquals(7, done.getRequestId());
+        assertEquals(before + 1, dataplane().counters().keyRotations());
+        ExecutionException e = assertThrows(ExecutionException.class, () -> client.requestKeyRotation(
+                KeyRotationRequest.newBuilder().setIssueNewKeys(true).build()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNIMPLEMENTED, Peer.statusOf(e.getCause()).getCode());
+        assertEquals(before + 1, dataplane().counters().keyRotations());
     }
 
     @Test
