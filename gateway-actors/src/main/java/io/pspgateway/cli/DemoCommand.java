@@ -6,7 +6,13 @@ import io.pspgateway.control.LocalCluster;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.EntryCounters;
 import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.port.PacketPort;
+import io.pspgateway.dataplane.port.linux.NetworkNamespace;
+import io.pspgateway.dataplane.port.linux.TunPort;
+import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.netns.NamespaceNetwork;
+import java.net.InetSocketAddress;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -14,11 +20,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code pspgw demo}: three gateways in this process, on the software data plane with in-memory
- * ports, talking the DOCA gRPC protocol over loopback. It sends traffic between their VIPs and
- * narrates what happens: the first packet misses, one request sets the tunnel up, the held
- * packets arrive in order, the way back needs no request, and a burst of new destinations costs
- * few gRPC calls. Then it prints the counters and stops everything.
+ * {@code pspgw demo}: three gateways in this process, talking the DOCA gRPC protocol over
+ * loopback. As root (with iproute2 and ping) each gateway's data plane lives in a network
+ * namespace of its own, with a TUN device and a UDP/1000 socket on a shared bridge, and real
+ * pings cross the tunnels; otherwise the data planes use in-memory ports and the demo plays the
+ * hosts. Either way it narrates what happens: the first packet misses, one request sets the
+ * tunnel up, the held packets arrive in order, the way back needs no request; then the counters,
+ * and everything is stopped and removed.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Start three gateways in this process and watch PSP tunnels come up on demand.")
@@ -26,6 +34,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--burst", defaultValue = "200", paramLabel = "N",
             description = "Distinct destination VIPs per peer in the burst step (1-250). Default: ${DEFAULT-VALUE}")
     int burst;
+
+    @Option(names = "--in-memory", description = "Use in-memory ports even when network namespaces are available.")
+    boolean inMemory;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -36,6 +47,81 @@ final class DemoCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--burst must be 1-250, got " + burst);
         }
         PrintWriter out = spec.commandLine().getOut();
+        String why = NamespaceNetwork.unavailableBecause("ip", "ping");
+        if (!inMemory && why.isEmpty()) {
+            return inNamespaces(out);
+        }
+        if (!inMemory) {
+            out.println("(Network namespaces unavailable: " + why + ". Using in-memory ports.)");
+        }
+        return inMemory(out);
+    }
+
+    private int inNamespaces(PrintWriter out) throws Exception {
+        out.println("Starting 3 gateways: each data plane in a network namespace of its own (TUN psp0, PSP on UDP/1000");
+        out.println("over a bridge), the control planes in this process (gRPC on loopback)...");
+        out.flush();
+        try (NamespaceNetwork net = NamespaceNetwork.create(3);
+             LocalCluster c = LocalCluster.start(3, 1, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(),
+                     (i, physical, cluster) -> {
+                         NetworkNamespace ns = NetworkNamespace.named(net.namespace(i));
+                         TunPort tun = ns.call(() -> TunPort.open("psp0"));
+                         UdpPort udp = ns.call(() -> UdpPort.bind(new InetSocketAddress(physical, 1000), 32));
+                         return new PacketPort[] {tun, udp, null};
+                     })) {
+            for (int i = 0; i < c.size(); i++) {
+                String ns = net.namespace(i);
+                String vip = c.get(i).vip().getHostAddress();
+                NamespaceNetwork.run("ip", "-n", ns, "addr", "add", vip + "/32", "dev", "psp0");
+                NamespaceNetwork.run("ip", "-n", ns, "link", "set", "psp0", "mtu", "1440", "up");
+                NamespaceNetwork.run("ip", "-n", ns, "route", "add", "10.0.0.0/8", "dev", "psp0");
+                out.printf("  %s: namespace %s, physical %s, VIP %s on psp0, gRPC %s%n", c.get(i).name(), ns,
+                        c.get(i).physical().getHostAddress(), vip, c.grpc(i));
+            }
+            boolean ok = true;
+            int[][] pings = {{0, 1}, {1, 0}, {0, 2}, {2, 1}};
+            String[] story = {
+                    "the first packet misses; one gRPC request sets the tunnel up; the held packet goes out",
+                    "the way back: gw0 handed gw1 its return parameters (reverse_params), so no request at all",
+                    "a second peer, a second tunnel",
+                    "and between the two others"};
+            for (int k = 0; k < pings.length; k++) {
+                LocalCluster.Member from = c.get(pings[k][0]);
+                LocalCluster.Member to = c.get(pings[k][1]);
+                out.printf("%n%d. ping %s -> %s: %s%n", k + 1, from.vip().getHostAddress(), to.vip().getHostAddress(), story[k]);
+                String result;
+                try {
+                    result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "3", to.vip().getHostAddress());
+                } catch (java.io.IOException e) {
+                    result = e.getMessage();
+                    ok = false;
+                }
+                result.lines().filter(l -> l.contains("time=") || l.contains("received")).forEach(l -> out.println("   " + l.strip()));
+                ok &= result.contains("3 received");
+                out.flush();
+            }
+            out.printf("%n5. Counters%n");
+            counters(out, c);
+            out.println();
+            out.println(ok ? "Demo finished: every ping was answered through PSP tunnels. Removing the namespaces."
+                    : "DEMO FAILED: pings were lost (see above).");
+            out.flush();
+            return ok ? 0 : 1;
+        }
+    }
+
+    private static void counters(PrintWriter out, LocalCluster c) throws Exception {
+        for (int i = 0; i < c.size(); i++) {
+            LocalCluster.Member m = c.get(i);
+            DataplaneCounters d = m.dataplane().counters();
+            GatewayStats s = m.node().stats();
+            out.printf("   %s: tx %d / rx %d packets, auth failures %d, drops %d; tunnels up %d; held %d, re-injected %d,"
+                            + " dropped %d; crypto slots in use %d%n", m.name(), d.txPackets(), d.rxPackets(), d.rxAuthFail(),
+                    d.droppedTotal(), s.tunnelsUp(), s.held(), s.delivered(), s.droppedTotal(), m.node().slotsInUse());
+        }
+    }
+
+    private int inMemory(PrintWriter out) throws Exception {
         out.println("Starting 3 gateways in this process (software data plane, in-memory network, gRPC on loopback)...");
         out.flush();
         try (LocalCluster c = LocalCluster.start(3, 250, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
@@ -105,14 +191,7 @@ final class DemoCommand implements Callable<Integer> {
             EntryCounters first = a.dataplane().encryptEntryCounters(FlowKey.of(a.vip(), b.vip()));
             out.printf("   Session Egress (%s -> %s): %d hits%n", a.vip().getHostAddress(), b.vip().getHostAddress(),
                     first == null ? 0 : first.packets());
-            for (int i = 0; i < c.size(); i++) {
-                LocalCluster.Member m = c.get(i);
-                DataplaneCounters d = m.dataplane().counters();
-                GatewayStats s = m.node().stats();
-                out.printf("   %s: tx %d / rx %d packets, auth failures %d, drops %d; tunnels up %d; held %d, re-injected %d,"
-                                + " dropped %d; crypto slots in use %d%n", m.name(), d.txPackets(), d.rxPackets(), d.rxAuthFail(),
-                        d.droppedTotal(), s.tunnelsUp(), s.held(), s.delivered(), s.droppedTotal(), m.node().slotsInUse());
-            }
+            counters(out, c);
             out.printf("   %s%n   %s%n", a.node().perf().keyGenLine(), b.node().perf().insertionLine());
             out.println();
             out.println(ok ? "Demo finished: every packet arrived. Stopping the gateways." : "DEMO FAILED: packets were lost (see above).");

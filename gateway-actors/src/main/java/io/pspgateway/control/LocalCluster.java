@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.port.MemoryNetwork;
 import io.pspgateway.dataplane.port.MemoryPort;
+import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.Ip;
@@ -22,11 +23,28 @@ import java.util.function.IntFunction;
 /**
  * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
  * gRPC server on loopback, joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
- * Gateway i has physical address 192.0.2.(i+1), serves VIPs 10.(i+1).0.1 to 10.(i+1).0.N, and its
+ * Gateway i has physical address 198.51.100.(i+1) (as in {@link io.pspgateway.netns.NamespaceNetwork}), serves VIPs 10.(i+1).0.1 to 10.(i+1).0.N, and its
  * tunnel file (written as the original's JSON and parsed like one) names every other gateway.
  */
 public final class LocalCluster implements AutoCloseable {
-    /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones). */
+    /**
+     * Where a gateway's ports come from. {@link #inMemory()} joins them with in-memory links and
+     * keeps the host end of each plain port; other factories (TUN + UDP in a namespace) return
+     * no host end, the kernel plays the host.
+     */
+    public interface PortFactory {
+        /** The plain and secure ports of gateway {@code i}, and the host end of its plain port (or null). */
+        PacketPort[] open(int i, InetAddress physical, LocalCluster cluster) throws Exception;
+
+        static PortFactory inMemory() {
+            return (i, physical, cluster) -> {
+                MemoryPort[] plain = MemoryPort.link("host-" + i, "plain-" + i, 1 << 18);
+                return new PacketPort[] {plain[1], cluster.network.attach(physical), plain[0]};
+            };
+        }
+    }
+
+    /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones; null when the kernel is the host). */
     public record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
         /** VIP number {@code host} (from 1) of this gateway: 10.(i+1).(host / 256).(host % 256). */
         public InetAddress vip(int host) {
@@ -60,22 +78,28 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                      Config overrides) throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory());
+    }
+
+    /** As above, with the ports {@code ports} opens. */
+    public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                     Config overrides, PortFactory ports) throws Exception {
         LocalCluster c = new LocalCluster();
         try {
-            int[] ports = new int[n];
+            int[] grpcPorts = new int[n];
             for (int i = 0; i < n; i++) {
                 try (ServerSocket s = new ServerSocket(0)) {
-                    ports[i] = s.getLocalPort();
+                    grpcPorts[i] = s.getLocalPort();
                 }
             }
             Config config = overrides.withFallback(ConfigFactory.load());
             for (int i = 0; i < n; i++) {
-                InetAddress phys = address("192.0.2." + (i + 1));
+                InetAddress phys = address(io.pspgateway.netns.NamespaceNetwork.physical(i));
                 InetAddress vip = address("10." + (i + 1) + ".0.1");
-                StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + ports[i] + "\" },\n  \"peers\": [\n");
+                StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + grpcPorts[i] + "\" },\n  \"peers\": [\n");
                 for (int j = 0; j < n; j++) {
                     if (j != i) {
-                        json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(ports[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
+                        json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(grpcPorts[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
                                 .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"10.").append(j + 1).append(".0.0/24\" ] } ] },\n");
                     }
                 }
@@ -88,11 +112,11 @@ public final class LocalCluster implements AutoCloseable {
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
                         ControlSettings.from(config));
-                MemoryPort[] plain = MemoryPort.link("host-" + i, "plain-" + i, 1 << 18);
-                SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), plain[1], c.network.attach(phys));
+                PacketPort[] opened = ports.open(i, phys, c);
+                SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), opened[0], opened[1]);
                 dp.start();
                 GatewayNode node = GatewayNode.start("gw" + i, settings, dp, config);
-                c.members.add(new Member("gw" + i, phys, vip, plain[0], dp, node));
+                c.members.add(new Member("gw" + i, phys, vip, (MemoryPort) opened[2], dp, node));
             }
             return c;
         } catch (Exception e) {

@@ -70,7 +70,7 @@ class TunnelServiceTest {
         TunnelParameters p = r.getTunnelsParams(0);
         assertEquals(1, p.getPspVersion());
         assertEquals(32, p.getEncryptionKey().size());
-        assertEquals("192.0.2.1", p.getIpAddr());
+        assertEquals("198.51.100.1", p.getIpAddr());
         assertEquals(4, p.getEncapType());
         assertTrue(p.getSpi() != r.getTunnelsParams(1).getSpi());
         assertEquals(aclsBefore + 2, dataplane().ingressAclCount());

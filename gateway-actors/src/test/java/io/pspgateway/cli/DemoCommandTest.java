@@ -1,0 +1,24 @@
+package io.pspgateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class DemoCommandTest {
+    @Test
+    void theInMemoryDemoDeliversEveryPacketAndSaysWhatHappened() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = PspGatewayCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        assertEquals(0, cli.execute("demo", "--in-memory", "--burst", "20"), out.toString());
+        String text = out.toString();
+        assertTrue(text.contains("10/10 packets delivered in order, none lost"), text);
+        assertTrue(text.contains("gRPC calls made by gw1: 0"), "reverse_params spared the way back a request:\n" + text);
+        assertTrue(text.contains("40/40 delivered"), text);
+        assertTrue(text.contains("Demo finished: every packet arrived."), text);
+    }
+}
