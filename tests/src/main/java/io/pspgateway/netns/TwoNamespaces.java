@@ -6,27 +6,26 @@ import io.pspgateway.dataplane.port.linux.TunPort;
 import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.netns.NamespaceNetwork;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Two test hosts on this machine: network namespaces A and B joined by a veth pair with
- * physical addresses 192.0.2.1 and 192.0.2.2 (TEST-NET-1, never routed). On top of it, either
+ * Two test hosts on this machine: network namespaces A and B joined by a veth pair with the
+ * physical addresses of {@link NamespaceNetwork} (TEST-NET-2, never routed). On top of it, either
  * our soft data planes (TUN {@code psp0} with VIPs 10.0.0.1 / 10.0.0.2, UDP/1000 on the veth
  * addresses) or a WireGuard tunnel for comparison. Everything is removed on {@link #close()}.
  * Needs root and iproute2; what it runs needs ping, iperf3, tcpdump, wireguard-go.
  */
 public final class TwoNamespaces implements AutoCloseable {
-    public static final String PHYS_A = "192.0.2.1";
-    public static final String PHYS_B = "192.0.2.2";
+    public static final String PHYS_A = NamespaceNetwork.physical(0);
+    public static final String PHYS_B = NamespaceNetwork.physical(1);
     public static final String VIP_A = "10.0.0.1";
     public static final String VIP_B = "10.0.0.2";
     /** Inner MTU: the veth's 1500 less the PSP tunnel overhead (IPv4 + UDP + PSP header + ICV = 60). */
@@ -47,24 +46,7 @@ public final class TwoNamespaces implements AutoCloseable {
 
     /** Why this machine cannot run it ("" when it can): not root, or a tool is missing. */
     public static String unavailableBecause(String... tools) {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            return "needs root (network namespaces, TUN devices); running as " + System.getProperty("user.name");
-        }
-        for (String tool : tools) {
-            if (!onPath(tool)) {
-                return tool + " is not installed (scripts/install-test-tools installs it)";
-            }
-        }
-        return "";
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
-            if (new java.io.File(dir, tool).canExecute()) {
-                return true;
-            }
-        }
-        return false;
+        return NamespaceNetwork.unavailableBecause(tools);
     }
 
     /** Creates both namespaces and the veth between them, addressed and up. */
@@ -135,23 +117,7 @@ public final class TwoNamespaces implements AutoCloseable {
 
     /** Runs a command; its output, or an IOException with the output when it exits non-zero. */
     public static String run(String... command) throws IOException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out;
-        try {
-            out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(String.join(" ", command) + ": timed out");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-            throw new IOException("interrupted: " + String.join(" ", command), e);
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + out.strip());
-        }
-        return out;
+        return NamespaceNetwork.run(command);
     }
 
     @Override
