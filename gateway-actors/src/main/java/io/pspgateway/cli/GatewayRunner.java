@@ -75,7 +75,7 @@ final class GatewayRunner {
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
                 : new InetSocketAddress(InetAddress.getByName("0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config));
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), null);
         SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
                 .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl);
 

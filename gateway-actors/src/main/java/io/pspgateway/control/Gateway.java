@@ -1,5 +1,7 @@
 package io.pspgateway.control;
 
+import io.pspgateway.cluster.ClusterRegistry;
+import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.dataplane.DataplaneOps;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -40,6 +42,14 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
                 PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats), "peers");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
                 MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats)), "miss-handler");
+        directory.tell(new PeerDirectory.Listen(missHandler));
+        if (settings.cluster() != null) {
+            String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
+                    ? settings.uplink().getHostAddress() : settings.grpcBind().getAddress().getHostAddress();
+            GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
+                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions);
+            context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))), "cluster-registry");
+        }
         this.refs = new Refs(dataplane, slots, directory, missHandler);
     }
 

@@ -2,6 +2,7 @@ package io.pspgateway.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
@@ -60,7 +61,10 @@ public final class GatewayNode implements AutoCloseable {
         PerfCounters perf = new PerfCounters();
         // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
         Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on").withFallback(config);
-        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), name, withHttp2);
+        // every member of a gateway cluster must share one ActorSystem name; a lone gateway uses its own
+        String systemName = settings.cluster() != null ? ClusterMembership.SYSTEM_NAME : name;
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), systemName,
+                withHttp2);
         try {
             Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
                     system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
@@ -120,6 +124,13 @@ public final class GatewayNode implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The gateways this one knows from the cluster now, by id. */
+    public java.util.List<String> clusterGateways() throws Exception {
+        CompletionStage<java.util.List<String>> reply = AskPattern.ask(refs.directory(), PeerDirectory.GetClusterGateways::new,
+                STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
 
     /** Crypto slots held by sessions now. */

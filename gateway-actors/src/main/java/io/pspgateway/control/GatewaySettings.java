@@ -1,5 +1,6 @@
 package io.pspgateway.control;
 
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
@@ -22,10 +23,11 @@ import java.util.Set;
  * @param staticTunnels    connect every configured pair at start-up (-z)
  * @param tunnels          the tunnel file (-c)
  * @param control          the control plane's own knobs (HOCON)
+ * @param cluster          how this gateway joins a cluster of gateways, or null when it runs alone
  */
 public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, String uplinkMac, Set<InetAddress> localVips,
                               PspVersion pspVersion, int cryptOffsetWords, Long cookie, PspMode mode, boolean staticTunnels,
-                              TunnelConfig tunnels, ControlSettings control) {
+                              TunnelConfig tunnels, ControlSettings control, ClusterMembership cluster) {
 
     public GatewaySettings {
         localVips = Set.copyOf(localVips);

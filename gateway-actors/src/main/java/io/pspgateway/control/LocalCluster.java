@@ -2,6 +2,7 @@ package io.pspgateway.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.port.MemoryNetwork;
 import io.pspgateway.dataplane.port.MemoryPort;
@@ -84,21 +85,30 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the ports {@code ports} opens. */
     public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                      Config overrides, PortFactory ports) throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, false);
+    }
+
+    /**
+     * {@code n} gateways that find each other through a Pekko Cluster (Artery on loopback, gateway 0
+     * the seed) instead of tunnel files: their files name no peers, and each announces 10.(i+1).0.0/24.
+     */
+    public static LocalCluster startClustered(int n, int vipsPerGateway, Config overrides) throws Exception {
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides, PortFactory.inMemory(), true);
+    }
+
+    private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                      Config overrides, PortFactory ports, boolean clustered) throws Exception {
         LocalCluster c = new LocalCluster();
         try {
-            int[] grpcPorts = new int[n];
-            for (int i = 0; i < n; i++) {
-                try (ServerSocket s = new ServerSocket(0)) {
-                    grpcPorts[i] = s.getLocalPort();
-                }
-            }
+            int[] grpcPorts = freePorts(n);
+            int[] arteryPorts = clustered ? freePorts(n) : new int[0];
             Config config = overrides.withFallback(ConfigFactory.load());
             for (int i = 0; i < n; i++) {
                 InetAddress phys = address(io.pspgateway.netns.NamespaceNetwork.physical(i));
                 InetAddress vip = address("10." + (i + 1) + ".0.1");
                 StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + grpcPorts[i] + "\" },\n  \"peers\": [\n");
                 for (int j = 0; j < n; j++) {
-                    if (j != i) {
+                    if (j != i && !clustered) {
                         json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(grpcPorts[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
                                 .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"10.").append(j + 1).append(".0.0/24\" ] } ] },\n");
                     }
@@ -109,13 +119,22 @@ public final class LocalCluster implements AutoCloseable {
                 for (int h = 1; h <= vipsPerGateway; h++) {
                     vips.add(vipOf(i, h));
                 }
+                Config nodeConfig = config;
+                ClusterMembership membership = null;
+                if (clustered) {
+                    nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
+                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\n"
+                                    + "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@127.0.0.1:"
+                                    + arteryPorts[0] + "\"]").withFallback(overrides));
+                    membership = new ClusterMembership("gw" + i, List.of("10." + (i + 1) + ".0.0/24"));
+                }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
-                        ControlSettings.from(config));
+                        ControlSettings.from(nodeConfig), membership);
                 PacketPort[] opened = ports.open(i, phys, c);
                 SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), opened[0], opened[1]);
                 dp.start();
-                GatewayNode node = GatewayNode.start("gw" + i, settings, dp, config);
+                GatewayNode node = GatewayNode.start("gw" + i, settings, dp, nodeConfig);
                 c.members.add(new Member("gw" + i, phys, vip, (MemoryPort) opened[2], dp, node));
             }
             return c;
@@ -123,6 +142,16 @@ public final class LocalCluster implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    private static int[] freePorts(int n) throws IOException {
+        int[] ports = new int[n];
+        for (int i = 0; i < n; i++) {
+            try (ServerSocket s = new ServerSocket(0)) {
+                ports[i] = s.getLocalPort();
+            }
+        }
+        return ports;
     }
 
     /** {@code n} gateways with 3 VIPs each and default settings. */

@@ -45,6 +45,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record AdoptReverse(FlowKey flow, TunnelParameters params) implements Command {
     }
 
+    /** A peer gateway left the cluster: close every session towards it; its VIPs re-resolve on the next miss. */
+    public record PeerGone(java.net.InetAddress physical) implements Command {
+    }
+
     /** Tear down every session (shutdown). */
     public record CloseAll() implements Command {
     }
@@ -71,6 +75,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         final ArrayDeque<HeldPacket> held = new ArrayDeque<>();
         final long generation;
         boolean up;
+        java.net.InetAddress peer;
 
         FlowState(ActorRef<Session.Command> session, long generation) {
             this.session = session;
@@ -119,6 +124,17 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(SessionOutcome.class, m -> onOutcome(m.outcome()))
                 .onMessage(HoldExpired.class, this::onHoldExpired)
                 .onMessage(SessionStopped.class, this::onSessionStopped)
+                .onMessage(PeerGone.class, m -> {
+                    int closed = 0;
+                    for (FlowState f : flows.values()) {
+                        if (m.physical().equals(f.peer)) {
+                            f.session.tell(new Session.Close());
+                            closed++;
+                        }
+                    }
+                    getContext().getLog().info("peer {} is gone: closing {} session(s) towards it", m.physical().getHostAddress(), closed);
+                    return this;
+                })
                 .onMessage(CloseAll.class, m -> {
                     flows.values().forEach(f -> f.session.tell(new Session.Close()));
                     return this;
@@ -203,6 +219,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         timers.cancel(o.flow());
         if (o.up()) {
             state.up = true;
+            state.peer = o.peerPhysical();
             List<HeldPacket> release = new ArrayList<>(state.held);
             totalHeld -= state.held.size();
             state.held.clear();

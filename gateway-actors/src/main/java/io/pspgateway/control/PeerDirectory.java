@@ -1,5 +1,7 @@
 package io.pspgateway.control;
 
+import io.pspgateway.cluster.GatewayInfo;
+import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,8 +17,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Which gateway serves which VIP, by longest prefix, and the {@link Peer} actor of each gateway
- * (spawned on first use, re-spawned if it stopped). Fed from the tunnel file now; the cluster
- * feeds it later.
+ * (spawned on first use, re-spawned if it stopped). Fed from the tunnel file and, when the gateway
+ * is clustered, from the cluster's live view: the file wins where both name a prefix; a prefix two
+ * live gateways claim is a reported conflict and used for neither. A gateway that leaves the view
+ * has its Peer stopped and its sessions closed (through the MissHandler).
  */
 public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command> {
 
@@ -31,7 +35,22 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record Resolved(InetAddress vip, ActorRef<Peer.Command> peer) {
     }
 
+    /** The cluster's live gateways (this one excluded), replacing the previous view. */
+    public record ClusterView(List<GatewayInfo> gateways) implements Command {
+    }
+
+    /** Where to report gateways that left the view. */
+    public record Listen(ActorRef<MissHandler.Command> missHandler) implements Command {
+    }
+
+    /** The gateways the directory knows from the cluster now. */
+    public record GetClusterGateways(ActorRef<List<String>> replyTo) implements Command {
+    }
+
     private final PrefixTable<InetSocketAddress> table = new PrefixTable<>();
+    private PrefixTable<InetSocketAddress> clusterTable = new PrefixTable<>();
+    private List<GatewayInfo> clusterView = List.of();
+    private ActorRef<MissHandler.Command> missHandler;
     private final Map<InetSocketAddress, ActorRef<Peer.Command>> peers = new HashMap<>();
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
@@ -63,6 +82,15 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
                 .onMessage(Resolve.class, this::onResolve)
+                .onMessage(ClusterView.class, this::onClusterView)
+                .onMessage(Listen.class, m -> {
+                    missHandler = m.missHandler();
+                    return this;
+                })
+                .onMessage(GetClusterGateways.class, m -> {
+                    m.replyTo().tell(clusterView.stream().map(GatewayInfo::id).toList());
+                    return this;
+                })
                 .onMessage(PeerStopped.class, m -> {
                     peers.remove(m.address(), m.peer());
                     return this;
@@ -73,8 +101,57 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private record PeerStopped(InetSocketAddress address, ActorRef<Peer.Command> peer) implements Command {
     }
 
+    private Behavior<Command> onClusterView(ClusterView m) {
+        PrefixTable<InetSocketAddress> next = new PrefixTable<>();
+        Map<String, String> claimedBy = new HashMap<>();
+        java.util.Set<String> conflicted = new java.util.HashSet<>();
+        for (GatewayInfo g : m.gateways()) {
+            for (String prefix : g.vipPrefixes()) {
+                String other = claimedBy.putIfAbsent(prefix, g.id());
+                if (other != null && !other.equals(g.id())) {
+                    conflicted.add(prefix);
+                    getContext().getLog().warn("VIP prefix {} is claimed by both {} and {}: neither is used until one lets go",
+                            prefix, other, g.id());
+                }
+            }
+        }
+        for (GatewayInfo g : m.gateways()) {
+            InetSocketAddress grpc = new InetSocketAddress(HostPort.ip(g.grpcHost()), g.grpcPort());
+            for (String prefix : g.vipPrefixes()) {
+                if (conflicted.contains(prefix)) {
+                    continue;
+                }
+                int slash = prefix.indexOf('/');
+                InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
+                int length = slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1));
+                if (table.lookup(network) != null) {
+                    getContext().getLog().info("VIP prefix {} of {} is also in the tunnel file; the file wins", prefix, g.id());
+                }
+                next.put(network, length, grpc);
+            }
+        }
+        for (GatewayInfo gone : clusterView) {
+            if (!m.gateways().contains(gone)) {
+                InetSocketAddress grpc = new InetSocketAddress(HostPort.ip(gone.grpcHost()), gone.grpcPort());
+                ActorRef<Peer.Command> peer = peers.remove(grpc);
+                if (peer != null) {
+                    getContext().stop(peer);
+                }
+                if (missHandler != null) {
+                    missHandler.tell(new MissHandler.PeerGone(HostPort.ip(gone.physical())));
+                }
+            }
+        }
+        clusterTable = next;
+        clusterView = List.copyOf(m.gateways());
+        return this;
+    }
+
     private Behavior<Command> onResolve(Resolve r) {
         InetSocketAddress address = table.lookup(r.vip());
+        if (address == null) {
+            address = clusterTable.lookup(r.vip());
+        }
         if (address == null) {
             r.replyTo().tell(new Resolved(r.vip(), null));
             return this;

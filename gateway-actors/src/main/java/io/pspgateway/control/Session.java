@@ -59,7 +59,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     /** Where a session reports the outcome of its set-up. */
-    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason) {
+    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason, InetAddress peerPhysical) {
         boolean up() {
             return failure == null;
         }
@@ -80,6 +80,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private boolean installed;
     private SpiKey reverseMinted;
     private boolean reported;
+    private InetAddress peerPhysical;
 
     private Session(ActorContext<Command> context, FlowKey flow, Deps deps, TunnelParameters given) {
         super(context);
@@ -191,6 +192,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         } catch (WireParams.BadParams e) {
             return fail(HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
         }
+        peerPhysical = entry.peerOuter();
         deps.dataplane().tell(new DataplaneActor.Install(cryptoId, params.getEncryptionKey().toByteArray(), entry,
                 getContext().messageAdapter(DataplaneActor.Installed.class, EntryInstalled::new)));
         return this;
@@ -218,7 +220,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private void report(HoldDrop failure, String reason) {
         if (!reported) {
             reported = true;
-            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason));
+            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason, peerPhysical));
         }
     }
 

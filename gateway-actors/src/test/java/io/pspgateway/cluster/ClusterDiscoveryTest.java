@@ -1,0 +1,55 @@
+package io.pspgateway.cluster;
+
+import static io.pspgateway.control.LocalCluster.packet;
+import static io.pspgateway.control.LocalCluster.sequence;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.control.LocalCluster;
+import java.util.concurrent.Callable;
+import org.junit.jupiter.api.Test;
+
+/** Gateways with no peers in their tunnel files find each other through the cluster. */
+class ClusterDiscoveryTest {
+
+    static void eventually(Callable<Boolean> condition, long millis, String what) throws Exception {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (!condition.call()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for: " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void fiveGatewaysDiscoverEachOtherAndTunnelOnDemandAndALeaverTakesItsSessionsAlong() throws Exception {
+        try (LocalCluster c = LocalCluster.startClustered(5, 3, ConfigFactory.empty())) {
+            for (int i = 0; i < 5; i++) {
+                LocalCluster.Member m = c.get(i);
+                eventually(() -> m.node().clusterGateways().size() == 4, 30_000, m.name() + " sees the 4 others");
+            }
+            int[][] pairs = {{0, 4}, {3, 1}, {2, 0}};
+            for (int[] p : pairs) {
+                LocalCluster.Member from = c.get(p[0]);
+                LocalCluster.Member to = c.get(p[1]);
+                from.host().send(packet(from.vip(), to.vip(), p[0] * 10 + p[1]));
+                byte[] got = to.host().take(10_000);
+                assertEquals(p[0] * 10 + p[1], got == null ? -1 : sequence(got), from.name() + " -> " + to.name());
+            }
+            LocalCluster.Member a = c.get(0);
+            // gw0's own tunnel to gw4, and the return tunnel to gw2 it adopted from gw2's reverse_params
+            assertEquals(2, a.node().slotsInUse());
+
+            // gw4 leaves: everyone drops it from the view, gw0 closes its session and frees the slot
+            c.get(4).node().close();
+            eventually(() -> a.node().clusterGateways().size() == 3, 30_000, "gw0 sees gw4 gone");
+            eventually(() -> a.node().slotsInUse() == 1, 10_000, "gw0 released its slot towards gw4");
+            assertEquals(1, a.dataplane().keySlotsInUse(), "its key is wiped; the tunnel to gw2 stays");
+            // traffic to the gone gateway's VIP now misses and finds nobody: a counted drop, no request
+            a.host().send(packet(a.vip(), c.get(4).vip(), 99));
+            eventually(() -> a.node().stats().dropped(io.pspgateway.control.GatewayStats.HoldDrop.NO_PEER) == 1, 10_000,
+                    "a counted drop for the gone VIP");
+        }
+    }
+}
