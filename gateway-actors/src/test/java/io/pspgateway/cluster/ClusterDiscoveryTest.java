@@ -52,4 +52,45 @@ class ClusterDiscoveryTest {
                     "a counted drop for the gone VIP");
         }
     }
+
+    @Test
+    void aCrashedGatewayIsDownedBySplitBrainResolutionAndHoldsNoSlotsAnywhereAfterwards() throws Exception {
+        // the victim's ActorSystem stops without leaving the cluster: the others must notice and down it
+        var crashy = ConfigFactory.parseString("""
+                pekko.coordinated-shutdown.run-by-actor-system-terminate = off
+                pekko.cluster.split-brain-resolver.stable-after = 1s
+                pekko.cluster.failure-detector.heartbeat-interval = 200ms
+                pekko.cluster.failure-detector.acceptable-heartbeat-pause = 1s
+                """);
+        try (LocalCluster c = LocalCluster.startClustered(3, 3, crashy)) {
+            for (int i = 0; i < 3; i++) {
+                LocalCluster.Member m = c.get(i);
+                eventually(() -> m.node().clusterGateways().size() == 2, 30_000, m.name() + " sees the 2 others");
+            }
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            LocalCluster.Member victim = c.get(2);
+            a.host().send(packet(a.vip(), victim.vip(), 1));
+            b.host().send(packet(b.vip(), victim.vip(), 2));
+            int received = 0;
+            while (received < 2 && victim.host().take(10_000) != null) {
+                received++;
+            }
+            assertEquals(2, received, "both survivors reached the victim before the crash");
+            assertEquals(1, a.node().slotsInUse());
+            assertEquals(1, b.node().slotsInUse());
+
+            c.network().detach(victim.physical());
+            victim.node().close();
+            for (LocalCluster.Member m : new LocalCluster.Member[] {a, b}) {
+                eventually(() -> m.node().clusterGateways().size() == 1, 30_000, m.name() + " has the victim downed and removed");
+                eventually(() -> m.node().slotsInUse() == 0, 10_000, m.name() + " released its slot towards the victim");
+                assertEquals(0, m.dataplane().keySlotsInUse(), m.name() + " holds no key for the victim");
+            }
+            // the survivors still reach each other
+            a.host().send(packet(a.vip(), b.vip(), 3));
+            byte[] got = b.host().take(10_000);
+            assertEquals(3, got == null ? -1 : sequence(got));
+        }
+    }
 }
