@@ -118,6 +118,21 @@ final class GatewayOptions {
     @Option(names = "--local-vip", paramLabel = "ADDRESS", description = "A VIP served here, besides the config file's local-vip entries (repeatable).")
     List<String> localVips = new ArrayList<>();
 
+    @Option(names = "--cluster-port", paramLabel = "PORT",
+            description = "Join a cluster of gateways: the Pekko Artery port on --uplink-ip. Peers and VIPs are then discovered.")
+    Integer clusterPort;
+
+    @Option(names = "--cluster-seed", paramLabel = "IP:PORT",
+            description = "A seed member's Artery address (repeatable; every member names the same seeds).")
+    List<String> clusterSeeds = new ArrayList<>();
+
+    @Option(names = "--gateway-id", paramLabel = "NAME", description = "This gateway's name in the cluster. Default: its uplink address.")
+    String gatewayId;
+
+    @Option(names = "--vip-prefix", paramLabel = "PREFIX",
+            description = "A VIP prefix to announce to the cluster (repeatable). Default: each local VIP as a /32 or /128.")
+    List<String> vipPrefixes = new ArrayList<>();
+
     /** picocli maps "key-gen" to the enum constant key_gen. */
     static final class PerfPrintConverter implements picocli.CommandLine.ITypeConverter<PerfPrint> {
         @Override

@@ -2,6 +2,7 @@ package io.pspgateway.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.control.ControlSettings;
@@ -71,11 +72,32 @@ final class GatewayRunner {
         Long cookie = o.cookie ? new SecureRandom().nextLong() : null;
         int offset = o.cryptOffset != null ? o.cryptOffset
                 : GatewaySettings.defaultCryptOffset(o.innerIpType == GatewayOptions.IpType.ipv6, o.cookie);
+        ClusterMembership membership = null;
         Config config = ConfigFactory.load();
+        if (o.clusterPort != null) {
+            List<String> prefixes = new java.util.ArrayList<>(o.vipPrefixes);
+            if (prefixes.isEmpty()) {
+                localVips.forEach(v -> prefixes.add(v.getHostAddress() + (v.getAddress().length == 16 ? "/128" : "/32")));
+            }
+            for (String prefix : prefixes) {
+                int slash = prefix.indexOf('/');
+                ipFlag(cli, "--vip-prefix", slash < 0 ? prefix : prefix.substring(0, slash));
+            }
+            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : uplink.getHostAddress(), prefixes);
+            StringBuilder seeds = new StringBuilder();
+            for (String seed : o.clusterSeeds) {
+                InetSocketAddress s = HostPort.parse(seed, 25520);
+                seeds.append(seeds.isEmpty() ? "" : ", ").append('"').append("pekko://").append(ClusterMembership.SYSTEM_NAME)
+                        .append('@').append(s.getAddress().getHostAddress()).append(':').append(s.getPort()).append('"');
+            }
+            config = ClusterMembership.config(ConfigFactory.parseString("pekko.remote.artery.canonical.hostname = \""
+                    + uplink.getHostAddress() + "\"\npekko.remote.artery.canonical.port = " + o.clusterPort
+                    + "\npekko.cluster.seed-nodes = [" + seeds + "]"));
+        }
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
                 : new InetSocketAddress(InetAddress.getByName("0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), null);
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership);
         SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
                 .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl);
 
@@ -96,8 +118,9 @@ final class GatewayRunner {
             dataplane.close();
             throw e;
         }
-        out.printf("pspgw running: TUN %s, PSP on udp %s:%d, gRPC on %s, %d peer(s), %s tunnels. Ctrl-C stops.%n",
+        out.printf("pspgw running: TUN %s, PSP on udp %s:%d, gRPC on %s, %d peer(s) in the file%s, %s tunnels. Ctrl-C stops.%n",
                 o.vfName, uplink.getHostAddress(), o.udpPort, node.grpcAddress(), tunnels.peers().size(),
+                membership == null ? "" : ", clustered as " + membership.gatewayId() + " on port " + o.clusterPort,
                 o.staticTunnels ? "static" : "on-demand");
         out.flush();
 
@@ -138,6 +161,10 @@ final class GatewayRunner {
         check(cli, o.sdkLogLevel >= 10 && o.sdkLogLevel <= 70 && o.sdkLogLevel % 10 == 0,
                 "--sdk-log-level must be 10, 20, ... 70, got " + o.sdkLogLevel);
         check(cli, !o.vfName.isEmpty() && o.vfName.length() < 16, "-d/--vf-name must be 1-15 characters");
+        check(cli, o.clusterPort == null || (o.clusterPort >= 1 && o.clusterPort <= 65535),
+                "--cluster-port must be 1-65535, got " + o.clusterPort);
+        check(cli, o.clusterPort != null || (o.clusterSeeds.isEmpty() && o.vipPrefixes.isEmpty() && o.gatewayId == null),
+                "--cluster-seed, --vip-prefix and --gateway-id need --cluster-port");
     }
 
     private static void check(CommandLine cli, boolean ok, String message) {
