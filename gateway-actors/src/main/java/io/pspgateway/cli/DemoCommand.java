@@ -91,7 +91,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("%n%d. ping %s -> %s: %s%n", k + 1, from.vip().getHostAddress(), to.vip().getHostAddress(), story[k]);
                 String result;
                 try {
-                    result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "3", to.vip().getHostAddress());
+                    result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "10", to.vip().getHostAddress());
                 } catch (java.io.IOException e) {
                     result = e.getMessage();
                     ok = false;

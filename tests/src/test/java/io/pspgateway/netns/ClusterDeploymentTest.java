@@ -53,7 +53,7 @@ class ClusterDeploymentTest {
             for (int from = 1; from <= 3; from++) {
                 int to = from % 3 + 1;
                 String ping = NamespaceNetwork.run("ip", "netns", "exec", "pspgw-n" + from, "ping", "-c", "3", "-i", "0.3",
-                        "-W", "5", "10." + to + ".0.1");
+                        "-W", "10", "10." + to + ".0.1");
                 assertTrue(ping.contains("3 received"),
                         "gw" + from + " -> gw" + to + ":\n" + ping + "\n" + Files.readString(state.resolve("gw" + from + ".log")));
             }

@@ -102,7 +102,7 @@ class TwoProcessGatewayTest {
                 TwoNamespaces.run("ip", "-n", s[0], "link", "set", "psp0", "mtu", Integer.toString(TwoNamespaces.TUNNEL_MTU), "up");
             }
 
-            String ping = net.exec(net.a, "ping", "-c", "3", "-i", "0.3", "-W", "3", TwoNamespaces.VIP_B);
+            String ping = net.exec(net.a, "ping", "-c", "3", "-i", "0.3", "-W", "10", TwoNamespaces.VIP_B);
             assertTrue(ping.contains("3 received"), ping + "\n--- gateway A:\n" + outputs[0] + "\n--- gateway B:\n" + outputs[1]);
             assertTrue(outputs[0].await("Session Egress (10.0.0.1 -> 10.0.0.2)", 5_000), outputs[0].toString());
 
