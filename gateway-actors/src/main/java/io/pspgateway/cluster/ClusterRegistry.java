@@ -40,6 +40,10 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     public sealed interface Command {
     }
 
+    /** Announce these VIP prefixes from now on (a workload moved here or away). */
+    public record Announce(List<String> vipPrefixes) implements Command {
+    }
+
     private record MapChanged(Replicator.SubscribeResponse<LWWMap<String, GatewayInfo>> response) implements Command {
     }
 
@@ -56,6 +60,7 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     private final String selfKey;
     private final Consumer<List<GatewayInfo>> listener;
     private final Set<String> upMembers = new HashSet<>();
+    private GatewayInfo own;
     private Map<String, GatewayInfo> entries = Map.of();
     private List<GatewayInfo> lastView = List.of();
 
@@ -67,6 +72,7 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
         this.listener = listener;
         this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
         this.selfKey = self.uniqueAddress().toString();
+        this.own = own;
         replicator.subscribe(KEY, MapChanged::new);
         Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
                 context.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
@@ -85,6 +91,14 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
         return newReceiveBuilder()
                 .onMessage(MapChanged.class, this::onMapChanged)
                 .onMessage(Updated.class, m -> this)
+                .onMessage(Announce.class, m -> {
+                    own = new GatewayInfo(own.id(), own.grpcHost(), own.grpcPort(), own.physical(), m.vipPrefixes(), own.versions());
+                    GatewayInfo published = own;
+                    replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,
+                            map -> map.put(self, selfKey, published)), Updated::new);
+                    getContext().getLog().info("announcing VIP prefixes {}", m.vipPrefixes());
+                    return this;
+                })
                 .onMessage(MembershipChanged.class, this::onMembership)
                 .build();
     }

@@ -27,7 +27,8 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
 
     /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
     public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
-                       ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler) {
+                       ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
+                       ActorRef<ClusterRegistry.Command> registry) {
     }
 
     private final Refs refs;
@@ -43,14 +44,16 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         ActorRef<MissHandler.Command> missHandler = context.spawn(
                 MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats)), "miss-handler");
         directory.tell(new PeerDirectory.Listen(missHandler));
+        ActorRef<ClusterRegistry.Command> registry = null;
         if (settings.cluster() != null) {
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
                     ? settings.uplink().getHostAddress() : settings.grpcBind().getAddress().getHostAddress();
             GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
                     settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions);
-            context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))), "cluster-registry");
+            registry = context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
+                    "cluster-registry");
         }
-        this.refs = new Refs(dataplane, slots, directory, missHandler);
+        this.refs = new Refs(dataplane, slots, directory, missHandler, registry);
     }
 
     public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf) {

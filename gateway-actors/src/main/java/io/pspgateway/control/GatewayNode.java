@@ -3,6 +3,7 @@ package io.pspgateway.control;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.ClusterMembership;
+import io.pspgateway.cluster.ClusterRegistry;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
@@ -37,9 +38,10 @@ public final class GatewayNode implements AutoCloseable {
     private final DataplaneOps dataplane;
     private final GatewayStats stats;
     private final PerfCounters perf;
+    private final ServedVips served;
 
     private GatewayNode(String name, ActorSystem<Gateway.Command> system, Gateway.Refs refs, MissPoller poller,
-                        ServerBinding binding, DataplaneOps dataplane, GatewayStats stats, PerfCounters perf) {
+                        ServerBinding binding, DataplaneOps dataplane, GatewayStats stats, PerfCounters perf, ServedVips served) {
         this.name = name;
         this.system = system;
         this.refs = refs;
@@ -48,6 +50,19 @@ public final class GatewayNode implements AutoCloseable {
         this.dataplane = dataplane;
         this.stats = stats;
         this.perf = perf;
+        this.served = served;
+    }
+
+    /**
+     * Announces {@code vipPrefixes} as served here from now on, replacing what was announced (a
+     * workload moved here or away). Only for clustered gateways.
+     */
+    public void announce(java.util.List<String> vipPrefixes) {
+        if (refs.registry() == null) {
+            throw new IllegalStateException("gateway " + name + " is not clustered: nothing to announce to");
+        }
+        served.announce(vipPrefixes);
+        refs.registry().tell(new ClusterRegistry.Announce(vipPrefixes));
     }
 
     /**
@@ -70,12 +85,14 @@ public final class GatewayNode implements AutoCloseable {
                     system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             MissPoller poller = MissPoller.start(dataplane.missQueue(), 1024,
                     batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
-            TunnelService service = new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats);
+            ServedVips served = new ServedVips(settings.localVips(),
+                    settings.cluster() == null ? java.util.List.of() : settings.cluster().vipPrefixes());
+            TunnelService service = new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats, served);
             ServerBinding binding = Http.get(system)
                     .newServerAt(settings.grpcBind().getAddress().getHostAddress(), settings.grpcBind().getPort())
                     .bind(PSP_GatewayHandlerFactory.create(service, system))
                     .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
-            GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf);
+            GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf, served);
             log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, binding.localAddress(),
                     settings.uplink().getHostAddress(), settings.tunnels().peers().size());
             if (settings.staticTunnels()) {

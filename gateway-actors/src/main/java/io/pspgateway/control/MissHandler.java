@@ -49,6 +49,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record PeerGone(java.net.InetAddress physical) implements Command {
     }
 
+    /**
+     * Who owns which VIP in the cluster now (physical address, or null when the cluster does not
+     * say): sessions whose destination moved to another gateway are closed, so their next packet
+     * misses and tunnels to the new owner.
+     */
+    public record Owners(java.util.function.Function<java.net.InetAddress, java.net.InetAddress> ownerOf) implements Command {
+    }
+
     /** Tear down every session (shutdown). */
     public record CloseAll() implements Command {
     }
@@ -133,6 +141,18 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                         }
                     }
                     getContext().getLog().info("peer {} is gone: closing {} session(s) towards it", m.physical().getHostAddress(), closed);
+                    return this;
+                })
+                .onMessage(Owners.class, m -> {
+                    for (Map.Entry<FlowKey, FlowState> e : flows.entrySet()) {
+                        FlowState f = e.getValue();
+                        java.net.InetAddress owner = m.ownerOf().apply(e.getKey().destination());
+                        if (f.up && f.peer != null && owner != null && !owner.equals(f.peer)) {
+                            getContext().getLog().info("{} moved from {} to {}: re-tunnelling", e.getKey().destination().getHostAddress(),
+                                    f.peer.getHostAddress(), owner.getHostAddress());
+                            f.session.tell(new Session.Close());
+                        }
+                    }
                     return this;
                 })
                 .onMessage(CloseAll.class, m -> {

@@ -144,6 +144,21 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
         clusterTable = next;
         clusterView = List.copyOf(m.gateways());
+        if (missHandler != null) {
+            // a VIP that now resolves to another gateway (a workload moved) must be re-tunnelled
+            PrefixTable<InetAddress> owners = new PrefixTable<>();
+            for (GatewayInfo g : m.gateways()) {
+                for (String prefix : g.vipPrefixes()) {
+                    if (!conflicted.contains(prefix)) {
+                        int slash = prefix.indexOf('/');
+                        InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
+                        owners.put(network, slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1)),
+                                HostPort.ip(g.physical()));
+                    }
+                }
+            }
+            missHandler.tell(new MissHandler.Owners(owners::lookup));
+        }
         return this;
     }
 

@@ -39,14 +39,16 @@ public final class TunnelService implements PSP_Gateway {
     private final ActorRef<MissHandler.Command> missHandler;
     private final GatewaySettings settings;
     private final GatewayStats stats;
+    private final ServedVips served;
 
     TunnelService(ActorSystem<?> system, ActorRef<DataplaneActor.Command> dataplane, ActorRef<MissHandler.Command> missHandler,
-                  GatewaySettings settings, GatewayStats stats) {
+                  GatewaySettings settings, GatewayStats stats, ServedVips served) {
         this.system = system;
         this.dataplane = dataplane;
         this.missHandler = missHandler;
         this.settings = settings;
         this.stats = stats;
+        this.served = served;
     }
 
     /** A validated tunnel of a request. */
@@ -122,7 +124,7 @@ public final class TunnelService implements PSP_Gateway {
                 throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "].inner_type " + Integer.toUnsignedString(t.getInnerType())
                         + " does not match IPv" + family + " VIPs");
             }
-            if (!settings.localVips().isEmpty() && !settings.localVips().contains(dst)) {
+            if (!served.serves(dst)) {
                 throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: " + dst.getHostAddress() + " is not a VIP of this gateway");
             }
             if (t.hasReverseParams()) {

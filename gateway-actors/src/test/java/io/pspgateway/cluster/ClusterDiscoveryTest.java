@@ -3,6 +3,7 @@ package io.pspgateway.cluster;
 import static io.pspgateway.control.LocalCluster.packet;
 import static io.pspgateway.control.LocalCluster.sequence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.LocalCluster;
@@ -91,6 +92,50 @@ class ClusterDiscoveryTest {
             a.host().send(packet(a.vip(), b.vip(), 3));
             byte[] got = b.host().take(10_000);
             assertEquals(3, got == null ? -1 : sequence(got));
+        }
+    }
+
+    @Test
+    void whenAVipMovesToAnotherGatewaySendersReTunnelToTheNewOwner() throws Exception {
+        try (LocalCluster c = LocalCluster.startClustered(3, 3, ConfigFactory.empty())) {
+            for (int i = 0; i < 3; i++) {
+                LocalCluster.Member m = c.get(i);
+                eventually(() -> m.node().clusterGateways().size() == 2, 30_000, m.name() + " sees the 2 others");
+            }
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member oldOwner = c.get(1);
+            LocalCluster.Member newOwner = c.get(2);
+            java.net.InetAddress moving = oldOwner.vip();
+            a.host().send(packet(a.vip(), moving, 1));
+            byte[] first = oldOwner.host().take(10_000);
+            assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first owner");
+
+            // the workload behind 10.2.0.1 moves from gw1 to gw2
+            oldOwner.node().announce(java.util.List.of());
+            newOwner.node().announce(java.util.List.of("10.3.0.0/24", "10.2.0.0/24"));
+
+            // keep sending; every packet goes to one owner or is counted, until the new owner gets one
+            byte[] atNewOwner = null;
+            int sent = 1;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (atNewOwner == null && System.nanoTime() < deadline) {
+                a.host().send(packet(a.vip(), moving, ++sent));
+                atNewOwner = newOwner.host().take(100);
+            }
+            assertTrue(atNewOwner != null, "traffic to the moved VIP reached its new owner");
+            int deliveredAtOld = 1;
+            while (oldOwner.host().take(200) != null) {
+                deliveredAtOld++;
+            }
+            int deliveredAtNew = 1;
+            while (newOwner.host().take(200) != null) {
+                deliveredAtNew++;
+            }
+            var stats = a.node().stats();
+            eventually(() -> stats.delivered() + stats.droppedTotal() == stats.held(), 10_000, "held packets accounted for");
+            long dataplaneDrops = a.dataplane().counters().droppedTotal();
+            assertEquals(sent, deliveredAtOld + deliveredAtNew + stats.droppedTotal() + dataplaneDrops,
+                    "every packet sent during the move was delivered once or counted as dropped: " + stats);
         }
     }
 }

@@ -1,0 +1,42 @@
+package io.pspgateway.control;
+
+import io.pspgateway.config.HostPort;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The VIPs this gateway serves: the configured local VIPs plus, when clustered, the prefixes it
+ * announces, which change when workloads move. TunnelService refuses tunnels to anything else.
+ * Read by gRPC threads, replaced whole by the node: no lock.
+ */
+final class ServedVips {
+    private final Set<InetAddress> fixed;
+    private volatile PrefixTable<Boolean> announced = new PrefixTable<>();
+    private volatile boolean anyAnnounced;
+
+    ServedVips(Set<InetAddress> fixed, List<String> announcedPrefixes) {
+        this.fixed = Set.copyOf(fixed);
+        announce(announcedPrefixes);
+    }
+
+    /** Replaces the announced prefixes ("10.2.0.0/24"). */
+    void announce(List<String> prefixes) {
+        PrefixTable<Boolean> table = new PrefixTable<>();
+        for (String prefix : prefixes) {
+            int slash = prefix.indexOf('/');
+            InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
+            table.put(network, slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1)), true);
+        }
+        announced = table;
+        anyAnnounced = !prefixes.isEmpty();
+    }
+
+    /** True when {@code vip} is served here; with nothing configured at all, any VIP is (as the original). */
+    boolean serves(InetAddress vip) {
+        if (fixed.isEmpty() && !anyAnnounced) {
+            return true;
+        }
+        return fixed.contains(vip) || announced.lookup(vip) != null;
+    }
+}
