@@ -13,6 +13,7 @@ import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.netns.NamespaceNetwork;
 import java.net.InetSocketAddress;
+import java.util.function.IntFunction;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -38,6 +39,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--in-memory", description = "Use in-memory ports even when network namespaces are available.")
     boolean inMemory;
 
+    @Option(names = "--cluster", description = "In-memory gateways that find each other through a Pekko Cluster "
+            + "(no peer lists) instead of tunnel files.")
+    boolean cluster;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -48,10 +53,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         String why = NamespaceNetwork.unavailableBecause("ip", "ping");
-        if (!inMemory && why.isEmpty()) {
+        if (!inMemory && !cluster && why.isEmpty()) {
             return inNamespaces(out);
         }
-        if (!inMemory) {
+        if (!inMemory && !cluster) {
             out.println("(Network namespaces unavailable: " + why + ". Using in-memory ports.)");
         }
         return inMemory(out);
@@ -122,10 +127,27 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int inMemory(PrintWriter out) throws Exception {
-        out.println("Starting 3 gateways in this process (software data plane, in-memory network, gRPC on loopback)...");
+        out.println("Starting 3 gateways in this process (software data plane, in-memory network, gRPC on loopback"
+                + (cluster ? ", found through a Pekko Cluster: their tunnel files name no peers" : "") + ")...");
         out.flush();
-        try (LocalCluster c = LocalCluster.start(3, 250, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
-                ConfigFactory.empty())) {
+        IntFunction<SoftDataplaneSettings> slots = i -> SoftDataplaneSettings.defaults().withKeySlots(1024);
+        try (LocalCluster c = cluster
+                ? LocalCluster.startClustered(3, 250, slots, ConfigFactory.empty())
+                : LocalCluster.start(3, 250, slots, ConfigFactory.empty())) {
+            if (cluster) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < c.size(); i++) {
+                    while (c.get(i).node().clusterGateways().size() < c.size() - 1) {
+                        if (System.nanoTime() - t0 > 30_000_000_000L) {
+                            out.println("DEMO FAILED: the gateways did not discover each other within 30 s");
+                            return 1;
+                        }
+                        Thread.sleep(50);
+                    }
+                }
+                out.printf("  discovery: every gateway knows the other two and their VIP prefixes after %.1f s%n",
+                        (System.nanoTime() - t0) / 1e9);
+            }
             for (int i = 0; i < c.size(); i++) {
                 LocalCluster.Member m = c.get(i);
                 out.printf("  %s: physical %s, VIPs %s-%s, gRPC %s%n", m.name(), m.physical().getHostAddress(),

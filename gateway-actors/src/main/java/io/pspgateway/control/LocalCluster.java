@@ -93,7 +93,13 @@ public final class LocalCluster implements AutoCloseable {
      * the seed) instead of tunnel files: their files name no peers, and each announces 10.(i+1).0.0/24.
      */
     public static LocalCluster startClustered(int n, int vipsPerGateway, Config overrides) throws Exception {
-        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides, PortFactory.inMemory(), true);
+        return startClustered(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides);
+    }
+
+    /** As above, with the data plane settings {@code dataplaneSettings} gives for gateway i. */
+    public static LocalCluster startClustered(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                              Config overrides) throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), true);
     }
 
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,

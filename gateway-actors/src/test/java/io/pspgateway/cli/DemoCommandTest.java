@@ -21,4 +21,15 @@ class DemoCommandTest {
         assertTrue(text.contains("40/40 delivered"), text);
         assertTrue(text.contains("Demo finished: every packet arrived."), text);
     }
+
+    @Test
+    void theClusteredDemoDiscoversThePeersAndDeliversEveryPacket() {
+        StringWriter out = new StringWriter();
+        CommandLine cli = PspGatewayCommand.commandLine();
+        cli.setOut(new PrintWriter(out, true));
+        assertEquals(0, cli.execute("demo", "--cluster", "--burst", "20"), out.toString());
+        String text = out.toString();
+        assertTrue(text.contains("discovery: every gateway knows the other two"), text);
+        assertTrue(text.contains("Demo finished: every packet arrived."), text);
+    }
 }
