@@ -121,13 +121,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 if (conflicted.contains(prefix)) {
                     continue;
                 }
-                int slash = prefix.indexOf('/');
-                InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
-                int length = slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1));
-                if (table.lookup(network) != null) {
+                if (table.lookup(HostPort.ip(prefix.split("/")[0])) != null) {
                     getContext().getLog().info("VIP prefix {} of {} is also in the tunnel file; the file wins", prefix, g.id());
                 }
-                next.put(network, length, grpc);
+                next.put(prefix, grpc);
             }
         }
         for (GatewayInfo gone : clusterView) {
@@ -150,10 +147,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             for (GatewayInfo g : m.gateways()) {
                 for (String prefix : g.vipPrefixes()) {
                     if (!conflicted.contains(prefix)) {
-                        int slash = prefix.indexOf('/');
-                        InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
-                        owners.put(network, slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1)),
-                                HostPort.ip(g.physical()));
+                        owners.put(prefix, HostPort.ip(g.physical()));
                     }
                 }
             }

@@ -23,6 +23,18 @@ final class PrefixTable<V> {
                 .put(masked(network, length), value);
     }
 
+    /** Maps a prefix written "10.2.0.0/24" (or a bare address: a host route) to {@code value}. */
+    V put(String prefix, V value) {
+        int slash = prefix.indexOf('/');
+        InetAddress network = io.pspgateway.config.HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
+        int bits = network.getAddress().length * 8;
+        int length = slash < 0 ? bits : Integer.parseInt(prefix.substring(slash + 1).strip());
+        if (length < 0 || length > bits) {
+            throw new IllegalArgumentException("'" + prefix + "': prefix length must be 0-" + bits);
+        }
+        return put(network, length, value);
+    }
+
     /** The value of the longest prefix containing {@code address}, or null. */
     V lookup(InetAddress address) {
         TreeMap<Integer, Map<BigInteger, V>> lengths = byFamily.get(address.getAddress().length * 8);

@@ -1,6 +1,5 @@
 package io.pspgateway.control;
 
-import io.pspgateway.config.HostPort;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.Set;
@@ -24,9 +23,7 @@ final class ServedVips {
     void announce(List<String> prefixes) {
         PrefixTable<Boolean> table = new PrefixTable<>();
         for (String prefix : prefixes) {
-            int slash = prefix.indexOf('/');
-            InetAddress network = HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
-            table.put(network, slash < 0 ? network.getAddress().length * 8 : Integer.parseInt(prefix.substring(slash + 1)), true);
+            table.put(prefix, true);
         }
         announced = table;
         anyAnnounced = !prefixes.isEmpty();
