@@ -31,8 +31,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record Resolve(InetAddress vip, ActorRef<Resolved> replyTo) implements Command {
     }
 
-    /** The peer, or null when no gateway is known to serve the VIP. */
-    public record Resolved(InetAddress vip, ActorRef<Peer.Command> peer) {
+    /** The peer and its gRPC address, or nulls when no gateway is known to serve the VIP. */
+    public record Resolved(InetAddress vip, ActorRef<Peer.Command> peer, InetSocketAddress address) {
     }
 
     /** The cluster's live gateways (this one excluded), replacing the previous view. */
@@ -162,7 +162,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             address = clusterTable.lookup(r.vip());
         }
         if (address == null) {
-            r.replyTo().tell(new Resolved(r.vip(), null));
+            r.replyTo().tell(new Resolved(r.vip(), null, null));
             return this;
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
@@ -170,7 +170,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });
-        r.replyTo().tell(new Resolved(r.vip(), peer));
+        r.replyTo().tell(new Resolved(r.vip(), peer, address));
         return this;
     }
 }

@@ -1,0 +1,63 @@
+package io.pspgateway.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.GatewayInfo;
+import io.pspgateway.config.TunnelConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestKitJUnit5Extension;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Longest prefix, the file over the cluster, and a prefix claimed twice used for neither. */
+@ExtendWith(TestKitJUnit5Extension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class PeerDirectoryTest {
+    @JUnit5TestKit
+    public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("peer-directory").build();
+
+    private static GatewayInfo gateway(String id, int port, String... prefixes) {
+        return new GatewayInfo(id, "127.0.0.1", port, "198.51.100." + port % 250, List.of(prefixes), List.of(1, 0));
+    }
+
+    @Test
+    void resolvesByLongestPrefixWithTheFileWinningAndConflictsUnused() throws Exception {
+        TunnelConfig file = TunnelConfig.parse("""
+                { "peers": [ { "remote-grpc-address": "127.0.0.1:4001",
+                               "sessions": [ { "local-vip": "10.0.0.1", "remote-vips": [ "10.9.0.0/24" ] } ] } ] }
+                """, "t.json");
+        ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(file,
+                ControlSettings.from(ConfigFactory.load()), List.of(1, 0), new GatewayStats()));
+        directory.tell(new PeerDirectory.ClusterView(List.of(
+                gateway("g1", 5001, "10.9.0.0/24"),
+                gateway("g2", 5002, "10.8.0.0/24"),
+                gateway("g3", 5003, "10.8.0.0/24"),
+                gateway("g4", 5004, "10.7.0.0/16", "10.7.1.0/24"),
+                gateway("g5", 5005, "10.7.0.0/24"))));
+        TestProbe<PeerDirectory.Resolved> reply = testKit.createTestProbe();
+
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.9.0.5"), reply.getRef()));
+        assertEquals(new InetSocketAddress("127.0.0.1", 4001), reply.receiveMessage().address(), "the file wins");
+
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.8.0.1"), reply.getRef()));
+        assertNull(reply.receiveMessage().peer(), "claimed by two live gateways: used for neither");
+
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.7.0.9"), reply.getRef()));
+        assertEquals(5005, reply.receiveMessage().address().getPort(), "longest prefix: /24 over /16");
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.7.2.9"), reply.getRef()));
+        assertEquals(5004, reply.receiveMessage().address().getPort());
+
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.6.0.1"), reply.getRef()));
+        assertNull(reply.receiveMessage().address(), "nobody serves it");
+    }
+}
