@@ -72,6 +72,13 @@ public final class GatewayNode implements AutoCloseable {
      */
     public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config)
             throws Exception {
+        return start(name, settings, dataplane, config, java.util.function.UnaryOperator.identity());
+    }
+
+    /** As above, with the gRPC service wrapped by {@code service} (fault injection for chaos tests). */
+    public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config,
+                                    java.util.function.UnaryOperator<io.pspgateway.proto.doca.PSP_Gateway> service)
+            throws Exception {
         GatewayStats stats = new GatewayStats();
         PerfCounters perf = new PerfCounters();
         // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
@@ -87,10 +94,11 @@ public final class GatewayNode implements AutoCloseable {
                     batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
             ServedVips served = new ServedVips(settings.localVips(),
                     settings.cluster() == null ? java.util.List.of() : settings.cluster().vipPrefixes());
-            TunnelService service = new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats, served);
+            io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
+                    new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats, served));
             ServerBinding binding = Http.get(system)
                     .newServerAt(settings.grpcBind().getAddress().getHostAddress(), settings.grpcBind().getPort())
-                    .bind(PSP_GatewayHandlerFactory.create(service, system))
+                    .bind(PSP_GatewayHandlerFactory.create(tunnelService, system))
                     .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf, served);
             log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, binding.localAddress(),

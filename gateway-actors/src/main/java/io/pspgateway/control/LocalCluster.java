@@ -2,6 +2,9 @@ package io.pspgateway.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.chaos.FaultPlan;
+import io.pspgateway.chaos.FaultyDataplane;
+import io.pspgateway.chaos.FaultyTunnelService;
 import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.port.MemoryNetwork;
@@ -85,7 +88,16 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the ports {@code ports} opens. */
     public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                      Config overrides, PortFactory ports) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, false);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, false, null);
+    }
+
+    /**
+     * {@code n} gateways (in-memory, tunnel files) whose data planes and gRPC services inject the
+     * faults of {@code dice}: the chaos scenarios' setting.
+     */
+    public static LocalCluster startWithFaults(int n, int vipsPerGateway, FaultPlan.Dice dice,
+                                               IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), false, dice);
     }
 
     /**
@@ -99,11 +111,12 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the data plane settings {@code dataplaneSettings} gives for gateway i. */
     public static LocalCluster startClustered(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                               Config overrides) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), true);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), true, null);
     }
 
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
-                                      Config overrides, PortFactory ports, boolean clustered) throws Exception {
+                                      Config overrides, PortFactory ports, boolean clustered, FaultPlan.Dice faults)
+            throws Exception {
         LocalCluster c = new LocalCluster();
         try {
             int[] grpcPorts = freePorts(n);
@@ -140,7 +153,9 @@ public final class LocalCluster implements AutoCloseable {
                 PacketPort[] opened = ports.open(i, phys, c);
                 SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), opened[0], opened[1]);
                 dp.start();
-                GatewayNode node = GatewayNode.start("gw" + i, settings, dp, nodeConfig);
+                GatewayNode node = faults == null ? GatewayNode.start("gw" + i, settings, dp, nodeConfig)
+                        : GatewayNode.start("gw" + i, settings, new FaultyDataplane(dp, faults), nodeConfig,
+                                service -> new FaultyTunnelService(service, faults));
                 c.members.add(new Member("gw" + i, phys, vip, (MemoryPort) opened[2], dp, node));
             }
             return c;

@@ -1,0 +1,103 @@
+package io.pspgateway.chaos;
+
+import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.dataplane.EntryCounters;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.HeldPacket;
+import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.psp.PspVersion;
+import java.net.InetAddress;
+import java.util.List;
+
+/** A data plane backend whose entry installs fail now and then, as a busy or broken device's would. */
+public final class FaultyDataplane implements DataplaneOps {
+    private final DataplaneOps delegate;
+    private final FaultPlan.Dice dice;
+
+    public FaultyDataplane(DataplaneOps delegate, FaultPlan.Dice dice) {
+        this.delegate = delegate;
+        this.dice = dice;
+    }
+
+    @Override
+    public void addEncryptEntry(EncryptEntry entry) {
+        if (dice.roll(dice.plan().installFailure())) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: entry insert failed");
+        }
+        delegate.addEncryptEntry(entry);
+    }
+
+    @Override
+    public List<SpiKey> mintSpiKeys(int count, PspVersion version) {
+        return delegate.mintSpiKeys(count, version);
+    }
+
+    @Override
+    public void programKeySlot(int cryptoId, PspVersion version, byte[] key) {
+        delegate.programKeySlot(cryptoId, version, key);
+    }
+
+    @Override
+    public void wipeKeySlot(int cryptoId) {
+        delegate.wipeKeySlot(cryptoId);
+    }
+
+    @Override
+    public int keySlotCount() {
+        return delegate.keySlotCount();
+    }
+
+    @Override
+    public boolean removeEncryptEntry(FlowKey flow) {
+        return delegate.removeEncryptEntry(flow);
+    }
+
+    @Override
+    public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        delegate.addIngressAcl(spi, sourceVip, destinationVip);
+    }
+
+    @Override
+    public boolean removeIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        return delegate.removeIngressAcl(spi, sourceVip, destinationVip);
+    }
+
+    @Override
+    public long rotateMasterKey() {
+        return delegate.rotateMasterKey();
+    }
+
+    @Override
+    public DataplaneCounters counters() {
+        return delegate.counters();
+    }
+
+    @Override
+    public EntryCounters encryptEntryCounters(FlowKey flow) {
+        return delegate.encryptEntryCounters(flow);
+    }
+
+    @Override
+    public EntryCounters ingressAclCounters(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        return delegate.ingressAclCounters(spi, sourceVip, destinationVip);
+    }
+
+    @Override
+    public void reinject(HeldPacket packet) {
+        delegate.reinject(packet);
+    }
+
+    @Override
+    public MissQueue missQueue() {
+        return delegate.missQueue();
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

@@ -1,0 +1,53 @@
+package io.pspgateway.chaos;
+
+import io.pspgateway.control.GatewayStats;
+import io.pspgateway.control.LocalCluster;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The invariants that must hold on every gateway once a scenario has quiesced, whatever faults it
+ * injected:
+ * <ul>
+ *   <li>conservation: every packet the slow path held was re-injected or counted as dropped;</li>
+ *   <li>no leaks: crypto slots held by sessions = slots holding a key in the data plane = encrypt
+ *       entries = established sessions (no slot without its session, no key left in a freed slot,
+ *       no entry without its session, no session without its entry).</li>
+ * </ul>
+ */
+public final class InvariantChecker {
+    private InvariantChecker() {
+    }
+
+    /** What is violated now on any gateway of {@code cluster} (empty when all holds). */
+    public static List<String> violations(LocalCluster cluster) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < cluster.size(); i++) {
+            LocalCluster.Member m = cluster.get(i);
+            GatewayStats s = m.node().stats();
+            if (s.held() != s.delivered() + s.droppedTotal()) {
+                out.add(m.name() + ": held " + s.held() + " != re-injected " + s.delivered() + " + dropped " + s.droppedTotal());
+            }
+            int poolSlots = m.node().slotsInUse();
+            int keys = m.dataplane().keySlotsInUse();
+            int entries = m.dataplane().encryptEntryCount();
+            int sessions = m.node().sessionsUp();
+            if (poolSlots != keys || keys != entries || entries != sessions) {
+                out.add(m.name() + ": slots held " + poolSlots + ", keys in slots " + keys + ", encrypt entries " + entries
+                        + ", sessions up " + sessions + " (must all be equal)");
+            }
+        }
+        return out;
+    }
+
+    /** Waits up to {@code millis} for every invariant to hold; returns what is still violated then. */
+    public static List<String> await(LocalCluster cluster, long millis) throws Exception {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        List<String> v = violations(cluster);
+        while (!v.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            v = violations(cluster);
+        }
+        return v;
+    }
+}
