@@ -92,6 +92,16 @@ class ClusterDiscoveryTest {
             a.host().send(packet(a.vip(), b.vip(), 3));
             byte[] got = b.host().take(10_000);
             assertEquals(3, got == null ? -1 : sequence(got));
+
+            // the victim's workloads come back on b: traffic to its VIPs resumes through the new owner
+            b.node().announce(java.util.List.of("10.2.0.0/24", "10.3.0.0/24"));
+            byte[] resumed = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int seq = 4; resumed == null && System.nanoTime() < deadline; seq++) {
+                a.host().send(packet(a.vip(), victim.vip(), seq));
+                resumed = b.host().take(200);
+            }
+            assertTrue(resumed != null, "traffic to the crashed gateway's VIP resumed through its new owner");
         }
     }
 
