@@ -89,4 +89,36 @@ class ChaosScenarioTest {
     void burstWhileEverythingMisbehaves() throws Exception {
         run(new FaultPlan(seed(), 0.15, 0.10, Duration.ofMillis(1500), 0.10));
     }
+
+    @Test
+    void twoGatewaysRequestTunnelsFromEachOtherAtTheSameInstant() throws Exception {
+        FaultPlan plan = new FaultPlan(seed(), 0.05, 0, Duration.ZERO, 0);
+        System.out.println("scenario: both directions at once, " + plan);
+        try (LocalCluster c = LocalCluster.startWithFaults(2, DESTINATIONS, plan.dice(),
+                i -> SoftDataplaneSettings.defaults().withKeySlots(1024), ConfigFactory.empty())) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            // every pair asked for from both ends at once: each side's request carries reverse_params
+            // for a direction the other side is setting up itself
+            for (int h = 1; h <= DESTINATIONS; h++) {
+                a.host().send(LocalCluster.packet(a.vip(h), b.vip(h), h));
+                b.host().send(LocalCluster.packet(b.vip(h), a.vip(h), h));
+            }
+            int atA = 0;
+            int atB = 0;
+            while (a.host().take(3_000) != null) {
+                atA++;
+            }
+            while (b.host().take(1_000) != null) {
+                atB++;
+            }
+            assertEquals(List.of(), InvariantChecker.await(c, 20_000), "invariants, seed " + plan.seed());
+            for (LocalCluster.Member m : List.of(a, b)) {
+                GatewayStats s = m.node().stats();
+                int deliveredHere = m == a ? atB : atA;
+                assertEquals(DESTINATIONS, deliveredHere + s.droppedTotal() + m.dataplane().counters().droppedTotal(),
+                        m.name() + ": every packet delivered once or counted, seed " + plan.seed() + ": " + s);
+            }
+        }
+    }
 }
