@@ -96,12 +96,6 @@ public final class FlowKey {
         return k;
     }
 
-    /** The same VIP pair without the SPI. */
-    public FlowKey withoutSpi() {
-        FlowKey k = copy();
-        return k.set(k.bytes(true), 0, k.bytes(false), 0, ipv6, NO_SPI);
-    }
-
     public boolean ipv6() {
         return ipv6;
     }

@@ -23,14 +23,6 @@ public final class PerfCounters {
         entryNanos.addAndGet(nanos);
     }
 
-    public long keysGenerated() {
-        return keys.get();
-    }
-
-    public long entriesAdded() {
-        return entries.get();
-    }
-
     /** The original's key-generation line. */
     public String keyGenLine() {
         double s = keyNanos.get() / 1e9;
