@@ -1,26 +1,87 @@
 package io.pspgateway.chaos;
 
+import io.grpc.Status;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Which faults to inject and how often, from one seed. Every fault point draws from the same
  * seeded generator, so a scenario's faults are reproducible from its seed up to the interleaving
  * of threads (the draws are the same sequence; which call gets which draw depends on timing).
  * Faults only fire while the plan is active, so a scenario can stop them and check liveness.
+ * Build one with {@link #seeded(long)} and the {@code with...} methods; every share is 0 to 1.
  *
- * @param seed              printed by every scenario, to replay it
- * @param grpcFailure       share of tunnel requests answered UNAVAILABLE
- * @param grpcDelay         share of tunnel requests answered late
- * @param delay             how late
- * @param installFailure    share of data plane entry installs that fail (INTERNAL)
+ * @param seed            printed by every scenario, to replay it
+ * @param grpcFailure     share of tunnel requests refused with {@code grpcFailureCode}
+ * @param grpcFailureCode the status they are refused with
+ * @param grpcDelay       share of tunnel requests answered late
+ * @param delay           how late
+ * @param grpcLostAnswer  share of tunnel requests carried out (SPIs minted, ACLs opened) whose answer never arrives
+ * @param grpcDuplicate   share of tunnel requests that arrive twice (a retransmission), each carried out
+ * @param installFailure  share of encrypt-entry inserts that fail (INTERNAL)
+ * @param programFailure  share of key-slot programmings that fail (INTERNAL)
+ * @param insertDelay     how long every encrypt-entry insert takes (a slow device), zero for none
+ * @param backendCrash    share of backend calls (mint, ACL, program, insert) that throw an unexpected
+ *                        exception — a driver bug — which the Dataplane actor's supervision must survive
  */
-public record FaultPlan(long seed, double grpcFailure, double grpcDelay, Duration delay, double installFailure) {
+public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
+                        double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
+                        Duration insertDelay, double backendCrash) {
 
-    /** The generator and on/off switch of a running plan. */
+    /** No faults at all, yet: add them with the {@code with...} methods. */
+    public static FaultPlan seeded(long seed) {
+        return new FaultPlan(seed, 0, Status.Code.UNAVAILABLE, 0, Duration.ZERO, 0, 0, 0, 0, Duration.ZERO, 0);
+    }
+
+    public FaultPlan withGrpcFailure(double share, Status.Code code) {
+        return new FaultPlan(seed, share, code, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure, programFailure,
+                insertDelay, backendCrash);
+    }
+
+    public FaultPlan withGrpcDelay(double share, Duration by) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, share, by, grpcLostAnswer, grpcDuplicate, installFailure,
+                programFailure, insertDelay, backendCrash);
+    }
+
+    public FaultPlan withGrpcLostAnswers(double share) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, share, grpcDuplicate, installFailure,
+                programFailure, insertDelay, backendCrash);
+    }
+
+    public FaultPlan withGrpcDuplicates(double share) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, share, installFailure,
+                programFailure, insertDelay, backendCrash);
+    }
+
+    public FaultPlan withInstallFailures(double share) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, share,
+                programFailure, insertDelay, backendCrash);
+    }
+
+    public FaultPlan withProgramFailures(double share) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
+                share, insertDelay, backendCrash);
+    }
+
+    public FaultPlan withInsertDelay(Duration each) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
+                programFailure, each, backendCrash);
+    }
+
+    public FaultPlan withBackendCrashes(double share) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
+                programFailure, insertDelay, share);
+    }
+
+    /** The generator, the on/off switch and the gRPC partitions of a running plan. */
     public static final class Dice {
         private final FaultPlan plan;
         private final Random random;
+        private final Set<Long> partitioned = ConcurrentHashMap.newKeySet();
         private volatile boolean active = true;
 
         Dice(FaultPlan plan) {
@@ -42,9 +103,32 @@ public record FaultPlan(long seed, double grpcFailure, double grpcDelay, Duratio
             }
         }
 
-        /** Stops every fault from now on. */
+        boolean active() {
+            return active;
+        }
+
+        /** Stops every fault from now on (partitions included). */
         public void stop() {
             active = false;
+            partitioned.clear();
+        }
+
+        /** From now on gateways {@code a} and {@code b} cannot reach each other's gRPC service. */
+        public void partition(int a, int b) {
+            partitioned.add(pair(a, b));
+        }
+
+        /** Ends every partition. */
+        public void heal() {
+            partitioned.clear();
+        }
+
+        boolean partitioned(int a, int b) {
+            return partitioned.contains(pair(a, b));
+        }
+
+        private static long pair(int a, int b) {
+            return ((long) Math.min(a, b) << 32) | Math.max(a, b);
         }
     }
 
@@ -54,7 +138,23 @@ public record FaultPlan(long seed, double grpcFailure, double grpcDelay, Duratio
 
     @Override
     public String toString() {
-        return String.format("FaultPlan[seed=%d, grpc failure %.0f%%, grpc delay %.0f%% by %s, install failure %.0f%%]",
-                seed, grpcFailure * 100, grpcDelay * 100, delay, installFailure * 100);
+        List<String> faults = new ArrayList<>();
+        share(faults, grpcFailure, "gRPC calls refused " + grpcFailureCode);
+        share(faults, grpcDelay, "gRPC answers " + delay.toMillis() + " ms late");
+        share(faults, grpcLostAnswer, "gRPC answers lost");
+        share(faults, grpcDuplicate, "gRPC requests duplicated");
+        share(faults, installFailure, "entry inserts failing");
+        share(faults, programFailure, "key programming failing");
+        share(faults, backendCrash, "backend calls throwing");
+        if (!insertDelay.isZero()) {
+            faults.add("every insert " + insertDelay.toMillis() + " ms");
+        }
+        return "FaultPlan[seed=" + seed + (faults.isEmpty() ? "" : ", " + String.join(", ", faults)) + "]";
+    }
+
+    private static void share(List<String> out, double share, String what) {
+        if (share > 0) {
+            out.add(String.format("%.0f%% %s", share * 100, what));
+        }
     }
 }

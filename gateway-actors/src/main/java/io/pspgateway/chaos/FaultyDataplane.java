@@ -13,7 +13,11 @@ import io.pspgateway.psp.PspVersion;
 import java.net.InetAddress;
 import java.util.List;
 
-/** A data plane backend whose entry installs fail now and then, as a busy or broken device's would. */
+/**
+ * A data plane backend that misbehaves as the plan says, as a busy, slow or buggy device would:
+ * inserts and key programming that fail with a {@link DataplaneException}, inserts that take
+ * their time, and calls that throw something unexpected (a driver bug).
+ */
 public final class FaultyDataplane implements DataplaneOps {
     private final DataplaneOps delegate;
     private final FaultPlan.Dice dice;
@@ -23,21 +27,41 @@ public final class FaultyDataplane implements DataplaneOps {
         this.dice = dice;
     }
 
+    /** Throws what a driver bug would, when the plan says so. */
+    private void maybeCrash(String call) {
+        if (dice.roll(dice.plan().backendCrash())) {
+            throw new IllegalStateException("injected backend bug in " + call);
+        }
+    }
+
     @Override
     public void addEncryptEntry(EncryptEntry entry) {
+        maybeCrash("addEncryptEntry");
         if (dice.roll(dice.plan().installFailure())) {
             throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: entry insert failed");
+        }
+        if (dice.active() && !dice.plan().insertDelay().isZero()) {
+            try {
+                Thread.sleep(dice.plan().insertDelay());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         delegate.addEncryptEntry(entry);
     }
 
     @Override
     public List<SpiKey> mintSpiKeys(int count, PspVersion version) {
+        maybeCrash("mintSpiKeys");
         return delegate.mintSpiKeys(count, version);
     }
 
     @Override
     public void programKeySlot(int cryptoId, PspVersion version, byte[] key) {
+        maybeCrash("programKeySlot");
+        if (dice.roll(dice.plan().programFailure())) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: key slot programming failed");
+        }
         delegate.programKeySlot(cryptoId, version, key);
     }
 
@@ -58,6 +82,7 @@ public final class FaultyDataplane implements DataplaneOps {
 
     @Override
     public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        maybeCrash("addIngressAcl");
         delegate.addIngressAcl(spi, sourceVip, destinationVip);
     }
 

@@ -19,11 +19,10 @@ public final class InvariantChecker {
     private InvariantChecker() {
     }
 
-    /** What is violated now on any gateway of {@code cluster} (empty when all holds). */
-    public static List<String> violations(LocalCluster cluster) throws Exception {
+    /** What is violated now on any of {@code members} (empty when all holds). */
+    public static List<String> violations(List<LocalCluster.Member> members) throws Exception {
         List<String> out = new ArrayList<>();
-        for (int i = 0; i < cluster.size(); i++) {
-            LocalCluster.Member m = cluster.get(i);
+        for (LocalCluster.Member m : members) {
             GatewayStats s = m.node().stats();
             if (s.held() != s.delivered() + s.droppedTotal()) {
                 out.add(m.name() + ": held " + s.held() + " != re-injected " + s.delivered() + " + dropped " + s.droppedTotal());
@@ -40,13 +39,18 @@ public final class InvariantChecker {
         return out;
     }
 
-    /** Waits up to {@code millis} for every invariant to hold; returns what is still violated then. */
+    /** Waits up to {@code millis} for every invariant to hold on every gateway of {@code cluster}. */
     public static List<String> await(LocalCluster cluster, long millis) throws Exception {
+        return await(cluster.members(), millis);
+    }
+
+    /** Waits up to {@code millis} for every invariant to hold on {@code members}; returns what is still violated then. */
+    public static List<String> await(List<LocalCluster.Member> members, long millis) throws Exception {
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        List<String> v = violations(cluster);
+        List<String> v = violations(members);
         while (!v.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(100);
-            v = violations(cluster);
+            v = violations(members);
         }
         return v;
     }

@@ -126,6 +126,16 @@ final class GatewayOptions {
             description = "A seed member's Artery address (repeatable; every member names the same seeds).")
     List<String> clusterSeeds = new ArrayList<>();
 
+    @Option(names = "--cluster-bootstrap", paramLabel = "IP:PORT",
+            description = "Instead of seeds, form or join the cluster with Pekko Cluster Bootstrap: the management address of "
+                    + "each gateway that may form it (repeatable; every member names the same list, all must answer before a "
+                    + "new cluster forms).")
+    List<String> clusterBootstrap = new ArrayList<>();
+
+    @Option(names = "--management-port", paramLabel = "PORT", defaultValue = "7626",
+            description = "Port of Pekko Management (HTTP, on --uplink-ip) that Cluster Bootstrap probes. Default: ${DEFAULT-VALUE}")
+    int managementPort;
+
     @Option(names = "--gateway-id", paramLabel = "NAME", description = "This gateway's name in the cluster. Default: its uplink address.")
     String gatewayId;
 

@@ -3,6 +3,7 @@ package io.pspgateway.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.ClusterMembership;
+import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.control.ControlSettings;
@@ -79,20 +80,33 @@ final class GatewayRunner {
             if (prefixes.isEmpty()) {
                 localVips.forEach(v -> prefixes.add(v.getHostAddress() + (v.getAddress().length == 16 ? "/128" : "/32")));
             }
-            for (String prefix : prefixes) {
-                int slash = prefix.indexOf('/');
-                ipFlag(cli, "--vip-prefix", slash < 0 ? prefix : prefix.substring(0, slash));
+            VipPrefixes announced;
+            try {
+                announced = VipPrefixes.parse(prefixes);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cli, "--vip-prefix: " + e.getMessage());
             }
-            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : uplink.getHostAddress(), prefixes);
+            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : uplink.getHostAddress(), announced);
             StringBuilder seeds = new StringBuilder();
             for (String seed : o.clusterSeeds) {
                 InetSocketAddress s = HostPort.parse(seed, 25520);
                 seeds.append(seeds.isEmpty() ? "" : ", ").append('"').append("pekko://").append(ClusterMembership.SYSTEM_NAME)
                         .append('@').append(s.getAddress().getHostAddress()).append(':').append(s.getPort()).append('"');
             }
+            StringBuilder contactPoints = new StringBuilder();
+            for (String contact : o.clusterBootstrap) {
+                InetSocketAddress c = HostPort.parse(contact, 7626);
+                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"").append(c.getAddress().getHostAddress())
+                        .append("\", port = ").append(c.getPort()).append(" }");
+            }
+            String join = o.clusterBootstrap.isEmpty() ? "" : "pspgw.cluster.join = bootstrap"
+                    + "\npekko.management.http.hostname = \"" + uplink.getHostAddress() + "\""
+                    + "\npekko.management.http.port = " + o.managementPort
+                    + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
+                    + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + o.clusterBootstrap.size();
             config = ClusterMembership.config(ConfigFactory.parseString("pekko.remote.artery.canonical.hostname = \""
                     + uplink.getHostAddress() + "\"\npekko.remote.artery.canonical.port = " + o.clusterPort
-                    + "\npekko.cluster.seed-nodes = [" + seeds + "]"));
+                    + "\npekko.cluster.seed-nodes = [" + seeds + "]\n" + join));
         }
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
                 : new InetSocketAddress(InetAddress.getByName("0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
@@ -163,8 +177,12 @@ final class GatewayRunner {
         check(cli, !o.vfName.isEmpty() && o.vfName.length() < 16, "-d/--vf-name must be 1-15 characters");
         check(cli, o.clusterPort == null || (o.clusterPort >= 1 && o.clusterPort <= 65535),
                 "--cluster-port must be 1-65535, got " + o.clusterPort);
-        check(cli, o.clusterPort != null || (o.clusterSeeds.isEmpty() && o.vipPrefixes.isEmpty() && o.gatewayId == null),
-                "--cluster-seed, --vip-prefix and --gateway-id need --cluster-port");
+        check(cli, o.clusterPort != null || (o.clusterSeeds.isEmpty() && o.clusterBootstrap.isEmpty() && o.vipPrefixes.isEmpty()
+                        && o.gatewayId == null),
+                "--cluster-seed, --cluster-bootstrap, --vip-prefix and --gateway-id need --cluster-port");
+        check(cli, o.clusterSeeds.isEmpty() || o.clusterBootstrap.isEmpty(),
+                "--cluster-seed and --cluster-bootstrap exclude each other: a gateway joins by seeds or by bootstrap");
+        check(cli, o.managementPort >= 1 && o.managementPort <= 65535, "--management-port must be 1-65535, got " + o.managementPort);
     }
 
     private static void check(CommandLine cli, boolean ok, String message) {

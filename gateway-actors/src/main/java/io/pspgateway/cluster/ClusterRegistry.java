@@ -1,22 +1,24 @@
 package io.pspgateway.cluster;
 
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.ddata.LWWMap;
+import org.apache.pekko.cluster.UniqueAddress;
 import org.apache.pekko.cluster.ddata.Key;
-import org.apache.pekko.cluster.ddata.LWWMapKey;
+import org.apache.pekko.cluster.ddata.LWWRegister;
+import org.apache.pekko.cluster.ddata.LWWRegisterKey;
 import org.apache.pekko.cluster.ddata.SelfUniqueAddress;
 import org.apache.pekko.cluster.ddata.typed.javadsl.DistributedData;
 import org.apache.pekko.cluster.ddata.typed.javadsl.Replicator;
@@ -25,15 +27,17 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
- * This gateway's part in the cluster-wide registry of gateways: it publishes its own
- * {@link GatewayInfo} into a Distributed Data LWW map keyed by its member's unique address (a
- * restarted gateway is a new incarnation with a new key), follows the map and the membership,
- * and reports the live view — the gateways of members that are Up, itself excluded — to a
- * listener (the PeerDirectory) whenever it changes. Entries of removed members are deleted.
+ * This gateway's part in the cluster-wide registry of gateways. Each member publishes its
+ * {@link GatewayInfo} in a Distributed Data register of its own, keyed by the member's unique
+ * address — so a gateway restarted on the same address is a new incarnation under a new key, and
+ * the key of every member is known from the membership alone. This actor follows the registers of
+ * the members that are Up, reports the live view (itself excluded) to a listener (the
+ * PeerDirectory) whenever it changes, and deletes the register of a member that was removed.
  *
- * <p>Why Distributed Data and not the receptionist: the receptionist registers actor references,
- * while what peers need here is plain data (addresses and prefixes) that must survive with the
- * member and converge everywhere; a replicated map says exactly that, and its size is visible.
+ * <p>Why one register per member and not one shared map: gossip and replication work per
+ * top-level key, so a 10 000-prefix announcement changes and travels alone instead of making a
+ * single entry of every gateway's prefixes that no frame could carry. Why Distributed Data and not
+ * the receptionist: peers need plain, converging data (addresses and prefixes), not actor references.
  */
 public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Command> {
 
@@ -41,100 +45,149 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     }
 
     /** Announce these VIP prefixes from now on (a workload moved here or away). */
-    public record Announce(List<String> vipPrefixes) implements Command {
+    public record Announce(VipPrefixes vipPrefixes) implements Command {
     }
 
-    private record MapChanged(Replicator.SubscribeResponse<LWWMap<String, GatewayInfo>> response) implements Command {
+    private record RegisterChanged(Replicator.SubscribeResponse<LWWRegister<GatewayInfo>> response) implements Command {
     }
 
-    private record Updated(Replicator.UpdateResponse<LWWMap<String, GatewayInfo>> response) implements Command {
+    private record Written(Replicator.UpdateResponse<LWWRegister<GatewayInfo>> response) implements Command {
+    }
+
+    private record Deleted(Replicator.DeleteResponse<LWWRegister<GatewayInfo>> response) implements Command {
     }
 
     private record MembershipChanged(ClusterEvent.MemberEvent event) implements Command {
     }
 
-    static final Key<LWWMap<String, GatewayInfo>> KEY = LWWMapKey.create("pspgw-gateways");
+    private record ReportView() implements Command {
+    }
 
-    private final ReplicatorMessageAdapter<Command, LWWMap<String, GatewayInfo>> replicator;
+    /**
+     * Changes are reported at most this often: when a cluster forms, each member's announcement
+     * arrives on its own, and the directory rebuilds its whole prefix table for every report.
+     */
+    private static final java.time.Duration REPORT_EVERY = java.time.Duration.ofMillis(100);
+
+    private static final Replicator.WriteAll PUBLISH = new Replicator.WriteAll(java.time.Duration.ofSeconds(3));
+
+    private final ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> replicator;
     private final SelfUniqueAddress self;
-    private final String selfKey;
+    private final Key<LWWRegister<GatewayInfo>> ownKey;
     private final Consumer<List<GatewayInfo>> listener;
-    private final Set<String> upMembers = new HashSet<>();
+    private final TimerScheduler<Command> timers;
+    /** What each Up member (by register key) announces; null until its register arrives. */
+    private final Map<Key<LWWRegister<GatewayInfo>>, GatewayInfo> upMembers = new HashMap<>();
     private GatewayInfo own;
-    private Map<String, GatewayInfo> entries = Map.of();
     private List<GatewayInfo> lastView = List.of();
 
-    private ClusterRegistry(ActorContext<Command> context,
-                            ReplicatorMessageAdapter<Command, LWWMap<String, GatewayInfo>> replicator, GatewayInfo own,
-                            Consumer<List<GatewayInfo>> listener) {
+    private ClusterRegistry(ActorContext<Command> context, TimerScheduler<Command> timers,
+                            ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> replicator,
+                            GatewayInfo own, Consumer<List<GatewayInfo>> listener) {
         super(context);
+        // behind the timer and replicator wrappers the context would name its logger after Pekko's ActorCell
+        context.setLoggerName(ClusterRegistry.class);
+        this.timers = timers;
         this.replicator = replicator;
         this.listener = listener;
         this.self = DistributedData.get(context.getSystem()).selfUniqueAddress();
-        this.selfKey = self.uniqueAddress().toString();
-        this.own = own;
-        replicator.subscribe(KEY, MapChanged::new);
+        this.ownKey = keyOf(self.uniqueAddress());
         Cluster.get(context.getSystem()).subscriptions().tell(Subscribe.create(
                 context.messageAdapter(ClusterEvent.MemberEvent.class, MembershipChanged::new), ClusterEvent.MemberEvent.class));
-        replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,
-                map -> map.put(self, selfKey, own)), Updated::new);
+        publish(own.withIncarnation(self.uniqueAddress().longUid()));
     }
 
     /** Publishes {@code own} and reports every change of the live view to {@code listener} (called on this actor). */
     public static Behavior<Command> create(GatewayInfo own, Consumer<List<GatewayInfo>> listener) {
-        return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
-                (ReplicatorMessageAdapter<Command, LWWMap<String, GatewayInfo>> r) -> new ClusterRegistry(ctx, r, own, listener)));
+        return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
+                (ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> r) -> new ClusterRegistry(ctx, timers, r, own, listener))));
+    }
+
+    /** The register a member publishes in: one per incarnation. */
+    static Key<LWWRegister<GatewayInfo>> keyOf(UniqueAddress member) {
+        return LWWRegisterKey.create("pspgw-gateway-" + member.address().hostPort() + "-" + member.longUid());
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(MapChanged.class, this::onMapChanged)
-                .onMessage(Updated.class, m -> this)
+                .onMessage(RegisterChanged.class, this::onRegisterChanged)
+                .onMessage(Written.class, m -> {
+                    if (m.response() instanceof Replicator.UpdateTimeout<?>) {
+                        getContext().getLog().info("not every member confirmed this gateway's announcement within {}; gossip carries it on",
+                                PUBLISH.timeout());
+                    } else if (!(m.response() instanceof Replicator.UpdateSuccess<?>)) {
+                        getContext().getLog().warn("publishing this gateway in the registry failed: {}", m.response());
+                    }
+                    return this;
+                })
+                .onMessage(Deleted.class, m -> this)
                 .onMessage(Announce.class, m -> {
-                    own = new GatewayInfo(own.id(), own.grpcHost(), own.grpcPort(), own.physical(), m.vipPrefixes(), own.versions());
-                    GatewayInfo published = own;
-                    replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,
-                            map -> map.put(self, selfKey, published)), Updated::new);
                     getContext().getLog().info("announcing VIP prefixes {}", m.vipPrefixes());
+                    publish(own.withPrefixes(m.vipPrefixes()));
                     return this;
                 })
                 .onMessage(MembershipChanged.class, this::onMembership)
+                .onMessage(ReportView.class, m -> {
+                    report();
+                    return this;
+                })
                 .build();
     }
 
-    private Behavior<Command> onMapChanged(MapChanged m) {
-        if (m.response() instanceof Replicator.Changed<LWWMap<String, GatewayInfo>> changed) {
-            entries = changed.get(KEY).getEntries();
-            report();
+    private void publish(GatewayInfo info) {
+        own = info;
+        // straight to every member now (gossip would take a few rounds); members joining later get it by gossip
+        replicator.askUpdate(replyTo -> new Replicator.Update<>(ownKey, LWWRegister.create(self, info), PUBLISH,
+                replyTo, register -> register.withValue(self, info)), Written::new);
+    }
+
+    private Behavior<Command> onRegisterChanged(RegisterChanged m) {
+        if (m.response() instanceof Replicator.Changed<LWWRegister<GatewayInfo>> changed
+                && upMembers.containsKey(changed.key())) {
+            upMembers.put(changed.key(), changed.dataValue().getValue());
+            reportSoon();
         }
         return this;
     }
 
     private Behavior<Command> onMembership(MembershipChanged m) {
         Member member = m.event().member();
-        String key = member.uniqueAddress().toString();
-        if (member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp()) {
-            upMembers.add(key);
-        } else {
+        Key<LWWRegister<GatewayInfo>> key = keyOf(member.uniqueAddress());
+        if (key.equals(ownKey)) {
+            return this;
+        }
+        boolean up = member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
+        if (up && !upMembers.containsKey(key)) {
+            upMembers.put(key, null);
+            replicator.subscribe(key, RegisterChanged::new);
+        } else if (!up && upMembers.containsKey(key)) {
+            // no unsubscribe: the typed replicator's Unsubscribe drops every subscription of this actor
+            // (they share one adapter), not just this key's; changes of keys not Up are ignored instead
             upMembers.remove(key);
+            reportSoon();
         }
-        if (m.event() instanceof ClusterEvent.MemberRemoved && entries.containsKey(key)) {
-            replicator.askUpdate(replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,
-                    map -> map.remove(self, key)), Updated::new);
+        if (m.event() instanceof ClusterEvent.MemberRemoved) {
+            // that incarnation never comes back: its register goes (every member asks; deleting twice is harmless)
+            replicator.askDelete(replyTo -> new Replicator.Delete<>(key, Replicator.writeLocal(), replyTo), Deleted::new);
         }
-        report();
         return this;
+    }
+
+    private void reportSoon() {
+        if (!timers.isTimerActive(ReportView.class)) {
+            timers.startSingleTimer(ReportView.class, new ReportView(), REPORT_EVERY);
+        }
     }
 
     private void report() {
         List<GatewayInfo> view = new ArrayList<>();
-        entries.forEach((key, info) -> {
-            if (!key.equals(selfKey) && upMembers.contains(key)) {
+        for (GatewayInfo info : upMembers.values()) {
+            if (info != null) {
                 view.add(info);
             }
-        });
-        view.sort(java.util.Comparator.comparing(GatewayInfo::id));
+        }
+        view.sort(Comparator.comparing(GatewayInfo::id));
         if (!view.equals(lastView)) {
             lastView = List.copyOf(view);
             getContext().getLog().info("cluster view: {} other gateway(s): {}", view.size(),

@@ -4,20 +4,32 @@ import java.util.List;
 
 /**
  * What a gateway tells the cluster about itself: enough for others to find it and ask it for
- * tunnels, nothing secret.
+ * tunnels, nothing secret. Crosses the cluster as a protobuf {@code GatewayAnnouncement}
+ * ({@link GatewayInfoSerializer}).
  *
  * @param id          the gateway's name
  * @param grpcHost    where its TunnelService listens
  * @param grpcPort    and on which port
  * @param physical    its physical (outer) address
- * @param vipPrefixes the VIP prefixes it serves, "10.2.0.0/24" or "fd00::2/128"
+ * @param vipPrefixes the VIP prefixes it serves
  * @param versions    PSP versions it accepts
+ * @param incarnation its cluster member's uid: a gateway restarted on the same address is another
+ *                    incarnation, and nothing of the old one (sessions, SPIs) may outlive it
  */
-public record GatewayInfo(String id, String grpcHost, int grpcPort, String physical, List<String> vipPrefixes,
-                          List<Integer> versions) implements ClusterSerializable {
+public record GatewayInfo(String id, String grpcHost, int grpcPort, String physical, VipPrefixes vipPrefixes,
+                          List<Integer> versions, long incarnation) {
 
     public GatewayInfo {
-        vipPrefixes = List.copyOf(vipPrefixes);
         versions = List.copyOf(versions);
+    }
+
+    /** The same gateway announcing {@code prefixes} instead. */
+    public GatewayInfo withPrefixes(VipPrefixes prefixes) {
+        return new GatewayInfo(id, grpcHost, grpcPort, physical, prefixes, versions, incarnation);
+    }
+
+    /** The same gateway as cluster member incarnation {@code uid}. */
+    public GatewayInfo withIncarnation(long uid) {
+        return new GatewayInfo(id, grpcHost, grpcPort, physical, vipPrefixes, versions, uid);
     }
 }

@@ -59,4 +59,13 @@ public final class HostPort {
             throw new IllegalArgumentException("'" + literal + "' is not an IP address");
         }
     }
+
+    /** The address of these 4 or 16 bytes. */
+    public static InetAddress ip(byte[] address) {
+        try {
+            return InetAddress.getByAddress(address);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(address.length + " bytes are not an IP address");
+        }
+    }
 }

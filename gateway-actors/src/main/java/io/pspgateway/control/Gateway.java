@@ -28,7 +28,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
     public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
                        ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
-                       ActorRef<ClusterRegistry.Command> registry) {
+                       ActorRef<ClusterRegistry.Command> registry, ActorRef<IngressGrants.Command> grants) {
     }
 
     private final Refs refs;
@@ -43,17 +43,18 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
                 PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats), "peers");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
                 MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats)), "miss-handler");
-        directory.tell(new PeerDirectory.Listen(missHandler));
+        ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane), "ingress-grants");
+        directory.tell(new PeerDirectory.Listen(missHandler, grants));
         ActorRef<ClusterRegistry.Command> registry = null;
         if (settings.cluster() != null) {
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
                     ? settings.uplink().getHostAddress() : settings.grpcBind().getAddress().getHostAddress();
             GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
-                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions);
+                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions, 0);
             registry = context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
                     "cluster-registry");
         }
-        this.refs = new Refs(dataplane, slots, directory, missHandler, registry);
+        this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants);
     }
 
     public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf) {

@@ -2,8 +2,10 @@ package io.pspgateway.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.ClusterBootstrapper;
 import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.cluster.ClusterRegistry;
+import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
@@ -57,7 +59,7 @@ public final class GatewayNode implements AutoCloseable {
      * Announces {@code vipPrefixes} as served here from now on, replacing what was announced (a
      * workload moved here or away). Only for clustered gateways.
      */
-    public void announce(java.util.List<String> vipPrefixes) {
+    public void announce(VipPrefixes vipPrefixes) {
         if (refs.registry() == null) {
             throw new IllegalStateException("gateway " + name + " is not clustered: nothing to announce to");
         }
@@ -88,14 +90,17 @@ public final class GatewayNode implements AutoCloseable {
         ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), systemName,
                 withHttp2);
         try {
+            if (settings.cluster() != null) {
+                ClusterBootstrapper.startIfConfigured(system);
+            }
             Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
                     system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             MissPoller poller = MissPoller.start(dataplane.missQueue(), 1024,
                     batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
             ServedVips served = new ServedVips(settings.localVips(),
-                    settings.cluster() == null ? java.util.List.of() : settings.cluster().vipPrefixes());
+                    settings.cluster() == null ? VipPrefixes.none() : settings.cluster().vipPrefixes());
             io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
-                    new TunnelService(system, refs.dataplane(), refs.missHandler(), settings, stats, served));
+                    new TunnelService(system, refs, settings, stats, served));
             ServerBinding binding = Http.get(system)
                     .newServerAt(settings.grpcBind().getAddress().getHostAddress(), settings.grpcBind().getPort())
                     .bind(PSP_GatewayHandlerFactory.create(tunnelService, system))
@@ -156,6 +161,36 @@ public final class GatewayNode implements AutoCloseable {
         CompletionStage<java.util.List<String>> reply = AskPattern.ask(refs.directory(), PeerDirectory.GetClusterGateways::new,
                 STARTUP, system.scheduler());
         return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** Which gateway's gRPC address {@code vip} resolves to now, or null. */
+    public InetSocketAddress resolve(InetAddress vip) throws Exception {
+        CompletionStage<PeerDirectory.Resolved> reply = AskPattern.ask(refs.directory(),
+                r -> new PeerDirectory.Resolve(vip, r), STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS).address();
+    }
+
+    /** Members of this gateway's cluster that are Up, as this gateway sees them (0 when not clustered). */
+    public int clusterMembersUp() {
+        if (refs.registry() == null) {
+            return 0;
+        }
+        int up = 0;
+        for (org.apache.pekko.cluster.Member m : org.apache.pekko.cluster.typed.Cluster.get(system).state().getMembers()) {
+            up += m.status() == org.apache.pekko.cluster.MemberStatus.up() ? 1 : 0;
+        }
+        return up;
+    }
+
+    /** Rotates this gateway's master keys (as the original's key rotation request does); returns the new generation. */
+    public long rotateMasterKey() throws Exception {
+        CompletionStage<Long> reply = AskPattern.ask(refs.dataplane(), DataplaneActor.Rotate::new, STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
+    /** Ingress ACLs granted to peers' requests that are live now. */
+    public int ingressGrants() throws Exception {
+        return ask(r -> new IngressGrants.GetCount(r), refs.grants());
     }
 
     /** Crypto slots held by sessions now. */

@@ -6,6 +6,7 @@ import io.pspgateway.chaos.FaultPlan;
 import io.pspgateway.chaos.FaultyDataplane;
 import io.pspgateway.chaos.FaultyTunnelService;
 import io.pspgateway.cluster.ClusterMembership;
+import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.port.MemoryNetwork;
 import io.pspgateway.dataplane.port.MemoryPort;
@@ -27,7 +28,7 @@ import java.util.function.IntFunction;
 /**
  * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
  * gRPC server on loopback, joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
- * Gateway i has physical address 198.51.100.(i+1) (as in {@link io.pspgateway.netns.NamespaceNetwork}), serves VIPs 10.(i+1).0.1 to 10.(i+1).0.N, and its
+ * Gateway i has physical address 198.51.100.(i+1) (as in {@link io.pspgateway.netns.NamespaceNetwork}), serves VIPs number 1 to N ({@link Member#vip(int)}), and its
  * tunnel file (written as the original's JSON and parsed like one) names every other gateway.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -60,11 +61,34 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /** Starts gateway i on its addresses and ports: again, after a crash, as a new incarnation. */
+    @FunctionalInterface
+    private interface Launcher {
+        Member launch() throws Exception;
+    }
+
     private final MemoryNetwork network = new MemoryNetwork();
     private final List<Member> members = new ArrayList<>();
+    private final List<Launcher> launchers = new ArrayList<>();
 
     static InetAddress vipOf(int gateway, int host) {
         return address("10." + (gateway + 1) + "." + (host >> 8) + "." + (host & 0xFF));
+    }
+
+    /** The index of the gateway serving {@code vip} (10.(i+1).x.y), or -1 for an address of no gateway here. */
+    public static int gatewayOfVip(String vip) {
+        String[] parts = vip.split("\\.");
+        try {
+            return parts.length == 4 && parts[0].equals("10") ? Integer.parseInt(parts[1]) - 1 : -1;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** The prefix gateway i serves: 10.(i+1).0.0, a /24 or as much longer as its VIPs need. */
+    static String servedPrefix(int gateway, int vipsPerGateway) {
+        int hostBits = Math.max(8, 32 - Integer.numberOfLeadingZeros(vipsPerGateway + 1));
+        return "10." + (gateway + 1) + ".0.0/" + (32 - hostBits);
     }
 
     static InetAddress address(String literal) {
@@ -88,7 +112,7 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the ports {@code ports} opens. */
     public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                      Config overrides, PortFactory ports) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, false, null);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, Join.FILES, null);
     }
 
     /**
@@ -97,12 +121,12 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster startWithFaults(int n, int vipsPerGateway, FaultPlan.Dice dice,
                                                IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), false, dice);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.FILES, dice);
     }
 
     /**
      * {@code n} gateways that find each other through a Pekko Cluster (Artery on loopback, gateway 0
-     * the seed) instead of tunnel files: their files name no peers, and each announces 10.(i+1).0.0/24.
+     * the seed) instead of tunnel files: their files name no peers, and each announces its {@link #servedPrefix}.
      */
     public static LocalCluster startClustered(int n, int vipsPerGateway, Config overrides) throws Exception {
         return startClustered(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides);
@@ -111,25 +135,43 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the data plane settings {@code dataplaneSettings} gives for gateway i. */
     public static LocalCluster startClustered(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                               Config overrides) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), true, null);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, null);
     }
 
+    /**
+     * As {@link #startClustered(int, int, Config)}, but with no seed nodes: the gateways find each
+     * other through Pekko Cluster Bootstrap, every one naming all management endpoints as contact points.
+     */
+    public static LocalCluster startBootstrapped(int n, int vipsPerGateway, Config overrides) throws Exception {
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides, PortFactory.inMemory(), Join.BOOTSTRAP, null);
+    }
+
+    /** How the gateways learn of each other: tunnel files naming every peer, or a cluster joined by seeds or bootstrap. */
+    private enum Join { FILES, SEEDS, BOOTSTRAP }
+
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
-                                      Config overrides, PortFactory ports, boolean clustered, FaultPlan.Dice faults)
+                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults)
             throws Exception {
         LocalCluster c = new LocalCluster();
         try {
             int[] grpcPorts = freePorts(n);
+            boolean clustered = join != Join.FILES;
             int[] arteryPorts = clustered ? freePorts(n) : new int[0];
+            int[] managementPorts = join == Join.BOOTSTRAP ? freePorts(n) : new int[0];
+            StringBuilder contactPoints = new StringBuilder();
+            for (int port : managementPorts) {
+                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"127.0.0.1\", port = ").append(port).append(" }");
+            }
             Config config = overrides.withFallback(ConfigFactory.load());
             for (int i = 0; i < n; i++) {
+                int index = i;
                 InetAddress phys = address(io.pspgateway.netns.NamespaceNetwork.physical(i));
                 InetAddress vip = address("10." + (i + 1) + ".0.1");
                 StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + grpcPorts[i] + "\" },\n  \"peers\": [\n");
                 for (int j = 0; j < n; j++) {
                     if (j != i && !clustered) {
                         json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(grpcPorts[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
-                                .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"10.").append(j + 1).append(".0.0/24\" ] } ] },\n");
+                                .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"").append(servedPrefix(j, vipsPerGateway)).append("\" ] } ] },\n");
                     }
                 }
                 String text = json.toString().replaceAll(",\n$", "\n") + "  ]\n}\n";
@@ -141,22 +183,30 @@ public final class LocalCluster implements AutoCloseable {
                 Config nodeConfig = config;
                 ClusterMembership membership = null;
                 if (clustered) {
+                    String joining = join == Join.SEEDS
+                            ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@127.0.0.1:" + arteryPorts[0] + "\"]"
+                            : "pspgw.cluster.join = bootstrap\npekko.management.http.port = " + managementPorts[i]
+                                    + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
+                                    + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + n;
                     nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
-                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\n"
-                                    + "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@127.0.0.1:"
-                                    + arteryPorts[0] + "\"]").withFallback(overrides));
-                    membership = new ClusterMembership("gw" + i, List.of("10." + (i + 1) + ".0.0/24"));
+                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\n" + joining).withFallback(overrides));
+                    membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
                         ControlSettings.from(nodeConfig), membership);
-                PacketPort[] opened = ports.open(i, phys, c);
-                SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(i), opened[0], opened[1]);
-                dp.start();
-                GatewayNode node = faults == null ? GatewayNode.start("gw" + i, settings, dp, nodeConfig)
-                        : GatewayNode.start("gw" + i, settings, new FaultyDataplane(dp, faults), nodeConfig,
-                                service -> new FaultyTunnelService(service, faults));
-                c.members.add(new Member("gw" + i, phys, vip, (MemoryPort) opened[2], dp, node));
+                Config finalConfig = nodeConfig;
+                Launcher launcher = () -> {
+                    PacketPort[] opened = ports.open(index, phys, c);
+                    SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(index), opened[0], opened[1]);
+                    dp.start();
+                    GatewayNode node = faults == null ? GatewayNode.start("gw" + index, settings, dp, finalConfig)
+                            : GatewayNode.start("gw" + index, settings, new FaultyDataplane(dp, faults), finalConfig,
+                                    service -> new FaultyTunnelService(service, faults, index, LocalCluster::gatewayOfVip));
+                    return new Member("gw" + index, phys, vip, (MemoryPort) opened[2], dp, node);
+                };
+                c.launchers.add(launcher);
+                c.members.add(launcher.launch());
             }
             return c;
         } catch (Exception e) {
@@ -186,6 +236,21 @@ public final class LocalCluster implements AutoCloseable {
 
     public int size() {
         return members.size();
+    }
+
+    public List<Member> members() {
+        return List.copyOf(members);
+    }
+
+    /**
+     * Starts gateway {@code i} again — same physical, gRPC and cluster addresses, a fresh data
+     * plane (new master keys) and ActorSystem: a new incarnation. Its node must have been closed.
+     */
+    public Member restart(int i) throws Exception {
+        network.detach(members.get(i).physical());
+        Member again = launchers.get(i).launch();
+        members.set(i, again);
+        return again;
     }
 
     public MemoryNetwork network() {

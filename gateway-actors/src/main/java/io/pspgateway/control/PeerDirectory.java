@@ -39,8 +39,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record ClusterView(List<GatewayInfo> gateways) implements Command {
     }
 
-    /** Where to report gateways that left the view. */
-    public record Listen(ActorRef<MissHandler.Command> missHandler) implements Command {
+    /** Where to report gateways that left the view, and who serves which VIP. */
+    public record Listen(ActorRef<MissHandler.Command> missHandler, ActorRef<IngressGrants.Command> grants) implements Command {
     }
 
     /** The gateways the directory knows from the cluster now. */
@@ -48,9 +48,14 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     }
 
     private final PrefixTable<InetSocketAddress> table = new PrefixTable<>();
-    private PrefixTable<InetSocketAddress> clusterTable = new PrefixTable<>();
+    /** Where a cluster-announced prefix goes: its gateway's gRPC and physical address, one per gateway. */
+    private record Owner(String id, InetSocketAddress grpc, InetAddress physical) {
+    }
+
+    private PrefixTable<Owner> clusterTable = new PrefixTable<>();
     private List<GatewayInfo> clusterView = List.of();
     private ActorRef<MissHandler.Command> missHandler;
+    private ActorRef<IngressGrants.Command> grants;
     private final Map<InetSocketAddress, ActorRef<Peer.Command>> peers = new HashMap<>();
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
@@ -85,6 +90,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 .onMessage(ClusterView.class, this::onClusterView)
                 .onMessage(Listen.class, m -> {
                     missHandler = m.missHandler();
+                    grants = m.grants();
                     return this;
                 })
                 .onMessage(GetClusterGateways.class, m -> {
@@ -101,34 +107,36 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private record PeerStopped(InetSocketAddress address, ActorRef<Peer.Command> peer) implements Command {
     }
 
+    private record Conflict(byte[] network, int length, String first, String second) {
+    }
+
     private Behavior<Command> onClusterView(ClusterView m) {
-        PrefixTable<InetSocketAddress> next = new PrefixTable<>();
-        Map<String, String> claimedBy = new HashMap<>();
-        java.util.Set<String> conflicted = new java.util.HashSet<>();
+        PrefixTable<Owner> next = new PrefixTable<>();
+        List<Conflict> conflicts = new java.util.ArrayList<>();
+        boolean fileHasPrefixes = !table.isEmpty();
         for (GatewayInfo g : m.gateways()) {
-            for (String prefix : g.vipPrefixes()) {
-                String other = claimedBy.putIfAbsent(prefix, g.id());
-                if (other != null && !other.equals(g.id())) {
-                    conflicted.add(prefix);
-                    getContext().getLog().warn("VIP prefix {} is claimed by both {} and {}: neither is used until one lets go",
-                            prefix, other, g.id());
+            Owner owner = new Owner(g.id(), new InetSocketAddress(HostPort.ip(g.grpcHost()), g.grpcPort()), HostPort.ip(g.physical()));
+            g.vipPrefixes().forEach((network, length) -> {
+                Owner before = next.put(network, length, owner);
+                if (before != null && !before.id().equals(g.id())) {
+                    conflicts.add(new Conflict(network.clone(), length, before.id(), g.id()));
                 }
-            }
+                if (fileHasPrefixes && table.lookup(HostPort.ip(network)) != null) {
+                    getContext().getLog().info("VIP prefix {}/{} of {} is also in the tunnel file; the file wins",
+                            HostPort.ip(network).getHostAddress(), length, g.id());
+                }
+            });
         }
-        for (GatewayInfo g : m.gateways()) {
-            InetSocketAddress grpc = new InetSocketAddress(HostPort.ip(g.grpcHost()), g.grpcPort());
-            for (String prefix : g.vipPrefixes()) {
-                if (conflicted.contains(prefix)) {
-                    continue;
-                }
-                if (table.lookup(HostPort.ip(prefix.split("/")[0])) != null) {
-                    getContext().getLog().info("VIP prefix {} of {} is also in the tunnel file; the file wins", prefix, g.id());
-                }
-                next.put(prefix, grpc);
-            }
+        // a prefix two live gateways claim is used for neither
+        for (Conflict c : conflicts) {
+            next.remove(c.network(), c.length());
+            getContext().getLog().warn("VIP prefix {}/{} is claimed by both {} and {}: neither is used until one lets go",
+                    HostPort.ip(c.network()).getHostAddress(), c.length(), c.first(), c.second());
         }
+        java.util.Set<String> stillThere = new java.util.HashSet<>();
+        m.gateways().forEach(g -> stillThere.add(identity(g)));
         for (GatewayInfo gone : clusterView) {
-            if (!m.gateways().contains(gone)) {
+            if (!stillThere.contains(identity(gone))) {
                 InetSocketAddress grpc = new InetSocketAddress(HostPort.ip(gone.grpcHost()), gone.grpcPort());
                 ActorRef<Peer.Command> peer = peers.remove(grpc);
                 if (peer != null) {
@@ -136,6 +144,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 }
                 if (missHandler != null) {
                     missHandler.tell(new MissHandler.PeerGone(HostPort.ip(gone.physical())));
+                    grants.tell(new IngressGrants.PeerGone(HostPort.ip(gone.physical())));
                 }
             }
         }
@@ -143,23 +152,29 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         clusterView = List.copyOf(m.gateways());
         if (missHandler != null) {
             // a VIP that now resolves to another gateway (a workload moved) must be re-tunnelled
-            PrefixTable<InetAddress> owners = new PrefixTable<>();
-            for (GatewayInfo g : m.gateways()) {
-                for (String prefix : g.vipPrefixes()) {
-                    if (!conflicted.contains(prefix)) {
-                        owners.put(prefix, HostPort.ip(g.physical()));
-                    }
-                }
-            }
-            missHandler.tell(new MissHandler.Owners(owners::lookup));
+            java.util.function.Function<InetAddress, InetAddress> ownerOf = vip -> {
+                Owner owner = next.lookup(vip);
+                return owner == null ? null : owner.physical();
+            };
+            missHandler.tell(new MissHandler.Owners(ownerOf));
+            grants.tell(new IngressGrants.Owners(ownerOf));
         }
         return this;
+    }
+
+    /**
+     * What makes two announcements the same gateway: its prefixes may change and it stays; a
+     * restart on the same addresses is another incarnation, and the old one is gone.
+     */
+    private static String identity(GatewayInfo g) {
+        return g.id() + "@" + g.grpcHost() + ":" + g.grpcPort() + "/" + g.physical() + "#" + g.incarnation();
     }
 
     private Behavior<Command> onResolve(Resolve r) {
         InetSocketAddress address = table.lookup(r.vip());
         if (address == null) {
-            address = clusterTable.lookup(r.vip());
+            Owner owner = clusterTable.lookup(r.vip());
+            address = owner == null ? null : owner.grpc();
         }
         if (address == null) {
             r.replyTo().tell(new Resolved(r.vip(), null, null));

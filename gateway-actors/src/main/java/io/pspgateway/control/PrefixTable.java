@@ -1,48 +1,57 @@
 package io.pspgateway.control;
 
-import java.math.BigInteger;
+import io.pspgateway.cluster.VipPrefixes;
 import java.net.InetAddress;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Longest-prefix match from IP prefixes to values, IPv4 and IPv6 apart. Lookups try the prefix
- * lengths present, longest first; a few dozen lengths at most, each one hash lookup.
+ * lengths present, longest first; a few dozen lengths at most, each one hash lookup on the masked
+ * address held as two longs (no per-entry big integers: a cluster view holds 10 000s of prefixes).
  *
  * @param <V> what a prefix maps to
  */
 final class PrefixTable<V> {
-    private final Map<Integer, TreeMap<Integer, Map<BigInteger, V>>> byFamily = new HashMap<>();
+    /** An address with its host bits cleared: IPv4 in {@code low}, IPv6 split in two halves. */
+    private record Masked(long high, long low) {
+    }
 
-    /** Maps {@code network/length} to {@code value}; returns the value it replaced, or null. */
-    V put(InetAddress network, int length, V value) {
-        int bits = network.getAddress().length * 8;
-        return byFamily.computeIfAbsent(bits, b -> new TreeMap<>(java.util.Comparator.reverseOrder()))
-                .computeIfAbsent(length, l -> new HashMap<>())
+    private final TreeMap<Integer, Map<Masked, V>> v4 = new TreeMap<>(Comparator.reverseOrder());
+    private final TreeMap<Integer, Map<Masked, V>> v6 = new TreeMap<>(Comparator.reverseOrder());
+
+    /** Maps {@code network/length} (4 or 16 address bytes) to {@code value}; returns the value it replaced, or null. */
+    V put(byte[] network, int length, V value) {
+        return (network.length == 4 ? v4 : v6).computeIfAbsent(length, l -> new HashMap<>())
                 .put(masked(network, length), value);
     }
 
-    /** Maps a prefix written "10.2.0.0/24" (or a bare address: a host route) to {@code value}. */
-    V put(String prefix, V value) {
-        int slash = prefix.indexOf('/');
-        InetAddress network = io.pspgateway.config.HostPort.ip(slash < 0 ? prefix : prefix.substring(0, slash));
-        int bits = network.getAddress().length * 8;
-        int length = slash < 0 ? bits : Integer.parseInt(prefix.substring(slash + 1).strip());
-        if (length < 0 || length > bits) {
-            throw new IllegalArgumentException("'" + prefix + "': prefix length must be 0-" + bits);
-        }
-        return put(network, length, value);
+    V put(InetAddress network, int length, V value) {
+        return put(network.getAddress(), length, value);
+    }
+
+    /** Maps every prefix of {@code prefixes} to {@code value}. */
+    void putAll(VipPrefixes prefixes, V value) {
+        prefixes.forEach((network, length) -> put(network, length, value));
+    }
+
+    /** Removes exactly {@code network/length}; returns its value, or null. */
+    V remove(byte[] network, int length) {
+        Map<Masked, V> ofLength = (network.length == 4 ? v4 : v6).get(length);
+        return ofLength == null ? null : ofLength.remove(masked(network, length));
+    }
+
+    boolean isEmpty() {
+        return v4.isEmpty() && v6.isEmpty();
     }
 
     /** The value of the longest prefix containing {@code address}, or null. */
     V lookup(InetAddress address) {
-        TreeMap<Integer, Map<BigInteger, V>> lengths = byFamily.get(address.getAddress().length * 8);
-        if (lengths == null) {
-            return null;
-        }
-        for (Map.Entry<Integer, Map<BigInteger, V>> e : lengths.entrySet()) {
-            V v = e.getValue().get(masked(address, e.getKey()));
+        byte[] bytes = address.getAddress();
+        for (Map.Entry<Integer, Map<Masked, V>> e : (bytes.length == 4 ? v4 : v6).entrySet()) {
+            V v = e.getValue().get(masked(bytes, e.getKey()));
             if (v != null) {
                 return v;
             }
@@ -50,8 +59,27 @@ final class PrefixTable<V> {
         return null;
     }
 
-    private static BigInteger masked(InetAddress address, int length) {
-        int bits = address.getAddress().length * 8;
-        return new BigInteger(1, address.getAddress()).shiftRight(bits - length).shiftLeft(bits - length);
+    private static Masked masked(byte[] address, int length) {
+        if (address.length == 4) {
+            return new Masked(0, bits(address, 0, 4) & mask(length, 32));
+        }
+        return new Masked(bits(address, 0, 8) & mask(length, 64), bits(address, 8, 8) & mask(length - 64, 64));
+    }
+
+    private static long bits(byte[] address, int from, int count) {
+        long v = 0;
+        for (int i = from; i < from + count; i++) {
+            v = (v << 8) | (address[i] & 0xFF);
+        }
+        return v;
+    }
+
+    /** The mask keeping the top {@code length} of {@code width} bits (all for more, none for less than 0). */
+    private static long mask(int length, int width) {
+        if (length <= 0) {
+            return 0;
+        }
+        long all = width == 64 ? -1L : (1L << width) - 1;
+        return length >= width ? all : all & ~(all >>> length);
     }
 }

@@ -1,7 +1,7 @@
 package io.pspgateway.control;
 
 import java.net.InetAddress;
-import java.util.List;
+import io.pspgateway.cluster.VipPrefixes;
 import java.util.Set;
 
 /**
@@ -14,19 +14,17 @@ final class ServedVips {
     private volatile PrefixTable<Boolean> announced = new PrefixTable<>();
     private volatile boolean anyAnnounced;
 
-    ServedVips(Set<InetAddress> fixed, List<String> announcedPrefixes) {
+    ServedVips(Set<InetAddress> fixed, VipPrefixes announcedPrefixes) {
         this.fixed = Set.copyOf(fixed);
         announce(announcedPrefixes);
     }
 
-    /** Replaces the announced prefixes ("10.2.0.0/24"). */
-    void announce(List<String> prefixes) {
+    /** Replaces the announced prefixes. */
+    void announce(VipPrefixes prefixes) {
         PrefixTable<Boolean> table = new PrefixTable<>();
-        for (String prefix : prefixes) {
-            table.put(prefix, true);
-        }
+        table.putAll(prefixes, true);
         announced = table;
-        anyAnnounced = !prefixes.isEmpty();
+        anyAnnounced = prefixes.size() > 0;
     }
 
     /** True when {@code vip} is served here; with nothing configured at all, any VIP is (as the original). */

@@ -37,15 +37,16 @@ public final class TunnelService implements PSP_Gateway {
     private final ActorSystem<?> system;
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final ActorRef<MissHandler.Command> missHandler;
+    private final ActorRef<IngressGrants.Command> grants;
     private final GatewaySettings settings;
     private final GatewayStats stats;
     private final ServedVips served;
 
-    TunnelService(ActorSystem<?> system, ActorRef<DataplaneActor.Command> dataplane, ActorRef<MissHandler.Command> missHandler,
-                  GatewaySettings settings, GatewayStats stats, ServedVips served) {
+    TunnelService(ActorSystem<?> system, Gateway.Refs refs, GatewaySettings settings, GatewayStats stats, ServedVips served) {
         this.system = system;
-        this.dataplane = dataplane;
-        this.missHandler = missHandler;
+        this.dataplane = refs.dataplane();
+        this.missHandler = refs.missHandler();
+        this.grants = refs.grants();
         this.settings = settings;
         this.stats = stats;
         this.served = served;
@@ -74,8 +75,10 @@ public final class TunnelService implements PSP_Gateway {
                 throw failure(m.failure());
             }
             MultiTunnelResponse.Builder out = MultiTunnelResponse.newBuilder().setRequestId(in.getRequestId());
+            List<IngressGrants.Grant> granted = new ArrayList<>(wanted.size());
             for (int i = 0; i < wanted.size(); i++) {
                 SpiKey key = m.keys().get(i);
+                granted.add(new IngressGrants.Grant(key.spi(), wanted.get(i).source(), wanted.get(i).destination()));
                 out.addTunnelsParams(WireParams.of(key, settings));
                 key.destroy();
                 Wanted w = wanted.get(i);
@@ -84,6 +87,7 @@ public final class TunnelService implements PSP_Gateway {
                             w.request().getReverseParams()));
                 }
             }
+            grants.tell(new IngressGrants.Granted(granted));
             stats.tunnelsServed(wanted.size());
             return out.build();
         });

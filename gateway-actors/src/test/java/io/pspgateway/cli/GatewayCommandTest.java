@@ -92,6 +92,27 @@ class GatewayCommandTest {
     }
 
     @Test
+    void clusterFlagsAreCheckedTogether() {
+        String[] base = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4"};
+        assertEquals(2, run(concat(base, "--cluster-bootstrap", "192.0.2.2:7626")));
+        assertTrue(err.toString().contains("--cluster-seed, --cluster-bootstrap, --vip-prefix and --gateway-id need --cluster-port"),
+                err.toString());
+        assertEquals(2, run(concat(base, "--cluster-port", "25520", "--cluster-seed", "192.0.2.2:25520",
+                "--cluster-bootstrap", "192.0.2.2:7626")));
+        assertTrue(err.toString().contains("--cluster-seed and --cluster-bootstrap exclude each other"), err.toString());
+        assertEquals(2, run(concat(base, "--cluster-port", "25520", "--vip-prefix", "10.1.0.0/40")));
+        assertTrue(err.toString().contains("--vip-prefix: '10.1.0.0/40': prefix length must be 0-32"), err.toString());
+        assertEquals(2, run(concat(base, "--cluster-port", "25520", "--management-port", "0")));
+        assertTrue(err.toString().contains("--management-port must be 1-65535, got 0"), err.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void aBadTunnelFileIsAClearErrorBeforeAnythingStarts() throws Exception {
         Path t = Files.writeString(dir.resolve("t.json"), "{ \"peers\": [ { \"remote-grpc-address\": \"1.2.3.4\", \"x\": 1 } ] }");
         assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "-c", t.toString()));

@@ -80,6 +80,11 @@ class ClusterDiscoveryTest {
             assertEquals(2, received, "both survivors reached the victim before the crash");
             assertEquals(1, a.node().slotsInUse());
             assertEquals(1, b.node().slotsInUse());
+            // the victim asks a for a tunnel of its own: a grants it an SPI and opens its ACL
+            victim.host().send(packet(victim.vip(), a.vip(2), 9));
+            byte[] atA = a.host().take(10_000);
+            assertEquals(9, atA == null ? -1 : sequence(atA), "the victim reached a");
+            eventually(() -> a.node().ingressGrants() == 1, 5_000, "a holds one grant, the victim's");
 
             c.network().detach(victim.physical());
             victim.node().close();
@@ -87,6 +92,8 @@ class ClusterDiscoveryTest {
                 eventually(() -> m.node().clusterGateways().size() == 1, 30_000, m.name() + " has the victim downed and removed");
                 eventually(() -> m.node().slotsInUse() == 0, 10_000, m.name() + " released its slot towards the victim");
                 assertEquals(0, m.dataplane().keySlotsInUse(), m.name() + " holds no key for the victim");
+                eventually(() -> m.node().ingressGrants() == 0 && m.dataplane().ingressAclCount() == 0, 5_000,
+                        m.name() + " closed every ingress ACL for the victim's SPIs (granted, and minted as reverse_params)");
             }
             // the survivors still reach each other
             a.host().send(packet(a.vip(), b.vip(), 3));
@@ -94,7 +101,7 @@ class ClusterDiscoveryTest {
             assertEquals(3, got == null ? -1 : sequence(got));
 
             // the victim's workloads come back on b: traffic to its VIPs resumes through the new owner
-            b.node().announce(java.util.List.of("10.2.0.0/24", "10.3.0.0/24"));
+            b.node().announce(VipPrefixes.parse(java.util.List.of("10.2.0.0/24", "10.3.0.0/24")));
             byte[] resumed = null;
             long deadline = System.nanoTime() + 30_000_000_000L;
             for (int seq = 4; resumed == null && System.nanoTime() < deadline; seq++) {
@@ -102,6 +109,35 @@ class ClusterDiscoveryTest {
                 resumed = b.host().take(200);
             }
             assertTrue(resumed != null, "traffic to the crashed gateway's VIP resumed through its new owner");
+        }
+    }
+
+    @Test
+    void aGatewayRestartedOnTheSameAddressIsANewIncarnationThatPeersReTunnelTo() throws Exception {
+        var crashy = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off");
+        try (LocalCluster c = LocalCluster.startClustered(3, 3, crashy)) {
+            for (int i = 0; i < 3; i++) {
+                LocalCluster.Member m = c.get(i);
+                eventually(() -> m.node().clusterGateways().size() == 2, 30_000, m.name() + " sees the 2 others");
+            }
+            LocalCluster.Member a = c.get(0);
+            a.host().send(packet(a.vip(), c.get(2).vip(), 1));
+            byte[] first = c.get(2).host().take(10_000);
+            assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first incarnation");
+
+            // gw2 crashes and comes back at once on the same addresses, with new master keys
+            c.get(2).node().close();
+            LocalCluster.Member again = c.restart(2);
+            eventually(() -> again.node().clusterGateways().size() == 2, 60_000, "the new incarnation joined");
+            // a must not go on sending with SPIs of the old incarnation: it re-tunnels, and packets arrive
+            byte[] arrived = null;
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            for (int seq = 2; arrived == null && System.nanoTime() < deadline; seq++) {
+                a.host().send(packet(a.vip(), again.vip(), seq));
+                arrived = again.host().take(200);
+            }
+            assertTrue(arrived != null, "traffic reached the new incarnation");
+            assertEquals(1, a.node().slotsInUse(), "the old incarnation's session is gone, one tunnel to the new one");
         }
     }
 
@@ -121,8 +157,8 @@ class ClusterDiscoveryTest {
             assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first owner");
 
             // the workload behind 10.2.0.1 moves from gw1 to gw2
-            oldOwner.node().announce(java.util.List.of());
-            newOwner.node().announce(java.util.List.of("10.3.0.0/24", "10.2.0.0/24"));
+            oldOwner.node().announce(VipPrefixes.none());
+            newOwner.node().announce(VipPrefixes.parse(java.util.List.of("10.3.0.0/24", "10.2.0.0/24")));
 
             // keep sending; every packet goes to one owner or is counted, until the new owner gets one
             byte[] atNewOwner = null;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.GatewayInfo;
+import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.TunnelConfig;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -27,7 +28,7 @@ class PeerDirectoryTest {
     public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("peer-directory").build();
 
     private static GatewayInfo gateway(String id, int port, String... prefixes) {
-        return new GatewayInfo(id, "127.0.0.1", port, "198.51.100." + port % 250, List.of(prefixes), List.of(1, 0));
+        return new GatewayInfo(id, "127.0.0.1", port, "198.51.100." + port % 250, VipPrefixes.parse(List.of(prefixes)), List.of(1, 0), 1);
     }
 
     @Test
@@ -43,7 +44,10 @@ class PeerDirectoryTest {
                 gateway("g2", 5002, "10.8.0.0/24"),
                 gateway("g3", 5003, "10.8.0.0/24"),
                 gateway("g4", 5004, "10.7.0.0/16", "10.7.1.0/24"),
-                gateway("g5", 5005, "10.7.0.0/24"))));
+                gateway("g5", 5005, "10.7.0.0/24"),
+                gateway("g6", 5006, "fd00:1::/32"),
+                gateway("g7", 5007, "fd00:1:2::/48"),
+                gateway("g8", 5008, "fd00:1:2:3:8000::/65"))));
         TestProbe<PeerDirectory.Resolved> reply = testKit.createTestProbe();
 
         directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.9.0.5"), reply.getRef()));
@@ -57,7 +61,37 @@ class PeerDirectoryTest {
         directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.7.2.9"), reply.getRef()));
         assertEquals(5004, reply.receiveMessage().address().getPort());
 
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("fd00:1:2:3:8000::1"), reply.getRef()));
+        assertEquals(5008, reply.receiveMessage().address().getPort(), "IPv6: a prefix longer than 64 bits");
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("fd00:1:2:3:7fff::1"), reply.getRef()));
+        assertEquals(5007, reply.receiveMessage().address().getPort(), "IPv6: outside the /65, inside the /48");
+        directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("fd00:1:9::1"), reply.getRef()));
+        assertEquals(5006, reply.receiveMessage().address().getPort());
+
         directory.tell(new PeerDirectory.Resolve(InetAddress.getByName("10.6.0.1"), reply.getRef()));
         assertNull(reply.receiveMessage().address(), "nobody serves it");
+    }
+
+    @Test
+    void anotherIncarnationOnTheSameAddressesMeansTheOldOneIsGone() throws Exception {
+        ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(TunnelConfig.empty(),
+                ControlSettings.from(ConfigFactory.load()), List.of(1, 0), new GatewayStats()));
+        TestProbe<MissHandler.Command> missHandler = testKit.createTestProbe();
+        TestProbe<IngressGrants.Command> grants = testKit.createTestProbe();
+        directory.tell(new PeerDirectory.Listen(missHandler.getRef(), grants.getRef()));
+        GatewayInfo first = gateway("g1", 5001, "10.9.0.0/24");
+        directory.tell(new PeerDirectory.ClusterView(List.of(first)));
+        missHandler.expectMessageClass(MissHandler.Owners.class);
+
+        directory.tell(new PeerDirectory.ClusterView(List.of(first.withPrefixes(VipPrefixes.parse(List.of("10.9.0.0/16"))))));
+        missHandler.expectMessageClass(MissHandler.Owners.class);
+        grants.expectMessageClass(IngressGrants.Owners.class);
+        grants.expectMessageClass(IngressGrants.Owners.class);
+
+        // the same gateway, same addresses, restarted: the view changes in one step, old to new
+        directory.tell(new PeerDirectory.ClusterView(List.of(first.withIncarnation(2))));
+        MissHandler.PeerGone gone = missHandler.expectMessageClass(MissHandler.PeerGone.class);
+        assertEquals(InetAddress.getByName(first.physical()), gone.physical(), "sessions to the old incarnation close");
+        assertEquals(InetAddress.getByName(first.physical()), grants.expectMessageClass(IngressGrants.PeerGone.class).physical());
     }
 }

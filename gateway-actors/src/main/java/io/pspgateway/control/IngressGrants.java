@@ -1,0 +1,112 @@
+package io.pspgateway.control;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The owner of the ingress ACLs the TunnelService opens for peers' requests (the SPIs it hands
+ * out): every grant made to a gateway is closed when that gateway leaves the cluster (or is
+ * downed, or restarts as a new incarnation), so no SPI of a gone gateway is accepted any more.
+ *
+ * <p>A newer grant for the same VIP pair does not close the older one: requests can arrive out of
+ * order (a delayed request carried out after the retry that replaced it), and the responder
+ * cannot tell which SPI the peer kept. Chaos found exactly that: closing the older grant cut
+ * tunnels whose retry had been answered first. So grants of a live peer accumulate, one per
+ * request it made, until it leaves — a known limit (docs/control-plane.md).
+ */
+public final class IngressGrants extends AbstractBehavior<IngressGrants.Command> {
+
+    public sealed interface Command {
+    }
+
+    /** ACLs the TunnelService opened: SPI {@code spi} may carry {@code source} to {@code destination}. */
+    public record Grant(int spi, InetAddress source, InetAddress destination) {
+    }
+
+    public record Granted(List<Grant> grants) implements Command {
+    }
+
+    /** The gateway at {@code physical} left: close every grant made to it. */
+    public record PeerGone(InetAddress physical) implements Command {
+    }
+
+    /** Which gateway (by physical address) serves a VIP now: who a new grant belongs to. */
+    public record Owners(Function<InetAddress, InetAddress> ownerOf) implements Command {
+    }
+
+    /** How many grants are live. */
+    public record GetCount(ActorRef<Integer> replyTo) implements Command {
+    }
+
+    private final ActorRef<DataplaneActor.Command> dataplane;
+    private final Map<Grant, InetAddress> live = new HashMap<>();
+    private final Map<InetAddress, Set<Grant>> byOwner = new HashMap<>();
+    private Function<InetAddress, InetAddress> ownerOf = vip -> null;
+
+    private IngressGrants(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane) {
+        super(context);
+        this.dataplane = dataplane;
+    }
+
+    public static Behavior<Command> create(ActorRef<DataplaneActor.Command> dataplane) {
+        return Behaviors.setup(ctx -> new IngressGrants(ctx, dataplane));
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(Granted.class, this::onGranted)
+                .onMessage(PeerGone.class, this::onPeerGone)
+                .onMessage(Owners.class, m -> {
+                    ownerOf = m.ownerOf();
+                    return this;
+                })
+                .onMessage(GetCount.class, m -> {
+                    m.replyTo().tell(live.size());
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onGranted(Granted m) {
+        for (Grant g : m.grants()) {
+            InetAddress owner = ownerOf.apply(g.source());
+            live.put(g, owner);
+            if (owner != null) {
+                byOwner.computeIfAbsent(owner, o -> new HashSet<>()).add(g);
+            }
+        }
+        return this;
+    }
+
+    private Behavior<Command> onPeerGone(PeerGone m) {
+        Set<Grant> grants = byOwner.remove(m.physical());
+        if (grants == null) {
+            return this;
+        }
+        grants.forEach(live::remove);
+        getContext().getLog().info("peer {} is gone: closing the {} ingress ACL(s) granted to it", m.physical().getHostAddress(),
+                grants.size());
+        close(new ArrayList<>(grants));
+        return this;
+    }
+
+    private void close(List<Grant> grants) {
+        if (!grants.isEmpty()) {
+            dataplane.tell(new DataplaneActor.CloseAcls(grants.stream().map(Grant::spi).toList(),
+                    grants.stream().map(g -> new DataplaneActor.AclPair(g.source(), g.destination())).toList()));
+        }
+    }
+}
