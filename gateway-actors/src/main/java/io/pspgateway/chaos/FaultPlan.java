@@ -1,6 +1,7 @@
 package io.pspgateway.chaos;
 
 import io.grpc.Status;
+import io.pspgateway.control.CrashPoints;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,58 +28,66 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param insertDelay     how long every encrypt-entry insert takes (a slow device), zero for none
  * @param backendCrash    share of backend calls (mint, ACL, program, insert) that throw an unexpected
  *                        exception — a driver bug — which the Dataplane actor's supervision must survive
+ * @param actorCrash      share of the times an actor reaches one of {@code crashAt} that it throws there
+ * @param crashAt         the crash points in play
  */
 public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
                         double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
-                        Duration insertDelay, double backendCrash) {
+                        Duration insertDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt) {
 
     /** No faults at all, yet: add them with the {@code with...} methods. */
     public static FaultPlan seeded(long seed) {
-        return new FaultPlan(seed, 0, Status.Code.UNAVAILABLE, 0, Duration.ZERO, 0, 0, 0, 0, Duration.ZERO, 0);
+        return new FaultPlan(seed, 0, Status.Code.UNAVAILABLE, 0, Duration.ZERO, 0, 0, 0, 0, Duration.ZERO, 0, 0, Set.of());
     }
 
     public FaultPlan withGrpcFailure(double share, Status.Code code) {
         return new FaultPlan(seed, share, code, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure, programFailure,
-                insertDelay, backendCrash);
+                insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withGrpcDelay(double share, Duration by) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, share, by, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, insertDelay, backendCrash);
+                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withGrpcLostAnswers(double share) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, share, grpcDuplicate, installFailure,
-                programFailure, insertDelay, backendCrash);
+                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withGrpcDuplicates(double share) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, share, installFailure,
-                programFailure, insertDelay, backendCrash);
+                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withInstallFailures(double share) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, share,
-                programFailure, insertDelay, backendCrash);
+                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withProgramFailures(double share) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                share, insertDelay, backendCrash);
+                share, insertDelay, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withInsertDelay(Duration each) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, each, backendCrash);
+                programFailure, each, backendCrash, actorCrash, crashAt);
     }
 
     public FaultPlan withBackendCrashes(double share) {
         return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, insertDelay, share);
+                programFailure, insertDelay, share, actorCrash, crashAt);
+    }
+
+    /** Actors throw at {@code points}, each time one is reached with probability {@code share}. */
+    public FaultPlan withActorCrashes(double share, CrashPoints.Point... points) {
+        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
+                programFailure, insertDelay, backendCrash, share, Set.of(points));
     }
 
     /** The generator, the on/off switch and the gRPC partitions of a running plan. */
-    public static final class Dice {
+    public static final class Dice implements CrashPoints {
         private final FaultPlan plan;
         private final Random random;
         private final Set<Long> partitioned = ConcurrentHashMap.newKeySet();
@@ -107,10 +116,22 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
             return active;
         }
 
+        @Override
+        public void reach(Point point) {
+            if (plan.crashAt().contains(point) && roll(plan.actorCrash())) {
+                throw new IllegalStateException("injected crash at " + point);
+            }
+        }
+
         /** Stops every fault from now on (partitions included). */
         public void stop() {
             active = false;
             partitioned.clear();
+        }
+
+        /** Starts the faults again after {@link #stop()} (partitions must be made anew). */
+        public void resume() {
+            active = true;
         }
 
         /** From now on gateways {@code a} and {@code b} cannot reach each other's gRPC service. */
@@ -146,6 +167,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         share(faults, installFailure, "entry inserts failing");
         share(faults, programFailure, "key programming failing");
         share(faults, backendCrash, "backend calls throwing");
+        share(faults, actorCrash, "crashes at " + crashAt);
         if (!insertDelay.isZero()) {
             faults.add("every insert " + insertDelay.toMillis() + " ms");
         }

@@ -48,15 +48,25 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     private final Map<ActorRef<?>, java.util.Set<Integer>> slotsOf = new HashMap<>();
     private final ActorRef<DataplaneActor.Command> dataplane;
 
-    private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane) {
+    private final CrashPoints crashPoints;
+
+    private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane,
+                           CrashPoints crashPoints) {
         super(context);
+        this.crashPoints = crashPoints;
         this.size = size;
         this.used = new BitSet(size);
         this.dataplane = dataplane;
     }
 
-    public static Behavior<Command> create(int size, ActorRef<DataplaneActor.Command> dataplane) {
-        return Behaviors.setup(ctx -> new CryptoSlotPool(ctx, size, dataplane));
+    /**
+     * Supervision: resume. The pool's state is which slot is whose; a restart would forget it (slots
+     * granted but unknown, owners unwatched) and stopping would leave the gateway without slots. A
+     * failure while handling one message leaves that request unanswered (its session times out).
+     */
+    public static Behavior<Command> create(int size, ActorRef<DataplaneActor.Command> dataplane, CrashPoints crashPoints) {
+        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> new CryptoSlotPool(ctx, size, dataplane, crashPoints)))
+                .onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.resume());
     }
 
     @Override
@@ -76,6 +86,7 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     }
 
     private Behavior<Command> onAllocate(Allocate m) {
+        crashPoints.reach(CrashPoints.Point.SLOT_POOL_ALLOCATE);
         int id = used.nextClearBit(0);
         if (id >= size) {
             m.replyTo().tell(new Granted(-1));

@@ -34,15 +34,15 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     private final Refs refs;
 
     private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
-                    PerfCounters perf) {
+                    PerfCounters perf, CrashPoints crashPoints) {
         super(context);
         ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane");
-        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane), "crypto-slots");
+        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, crashPoints), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
-                PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats), "peers");
+                PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats, crashPoints), "peers");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
-                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats)), "miss-handler");
+                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats, crashPoints)), "miss-handler");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane), "ingress-grants");
         directory.tell(new PeerDirectory.Listen(missHandler, grants));
         ActorRef<ClusterRegistry.Command> registry = null;
@@ -57,8 +57,10 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants);
     }
 
-    public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf) {
-        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf));
+    /** {@code crashPoints}: {@link CrashPoints#NONE} but in chaos tests. */
+    public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf,
+                                           CrashPoints crashPoints) {
+        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf, crashPoints));
     }
 
     @Override

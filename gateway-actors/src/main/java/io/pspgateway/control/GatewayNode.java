@@ -74,20 +74,23 @@ public final class GatewayNode implements AutoCloseable {
      */
     public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config)
             throws Exception {
-        return start(name, settings, dataplane, config, java.util.function.UnaryOperator.identity());
+        return start(name, settings, dataplane, config, java.util.function.UnaryOperator.identity(), CrashPoints.NONE);
     }
 
-    /** As above, with the gRPC service wrapped by {@code service} (fault injection for chaos tests). */
+    /**
+     * As above, with the gRPC service wrapped by {@code service} and the actors crashing where
+     * {@code crashPoints} says (fault injection for chaos tests).
+     */
     public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config,
-                                    java.util.function.UnaryOperator<io.pspgateway.proto.doca.PSP_Gateway> service)
-            throws Exception {
+                                    java.util.function.UnaryOperator<io.pspgateway.proto.doca.PSP_Gateway> service,
+                                    CrashPoints crashPoints) throws Exception {
         GatewayStats stats = new GatewayStats();
         PerfCounters perf = new PerfCounters();
         // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
         Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on").withFallback(config);
         // every member of a gateway cluster must share one ActorSystem name; a lone gateway uses its own
         String systemName = settings.cluster() != null ? ClusterMembership.SYSTEM_NAME : name;
-        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf), systemName,
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, crashPoints), systemName,
                 withHttp2);
         try {
             if (settings.cluster() != null) {

@@ -202,7 +202,7 @@ public final class LocalCluster implements AutoCloseable {
                     dp.start();
                     GatewayNode node = faults == null ? GatewayNode.start("gw" + index, settings, dp, finalConfig)
                             : GatewayNode.start("gw" + index, settings, new FaultyDataplane(dp, faults), finalConfig,
-                                    service -> new FaultyTunnelService(service, faults, index, LocalCluster::gatewayOfVip));
+                                    service -> new FaultyTunnelService(service, faults, index, LocalCluster::gatewayOfVip), faults);
                     return new Member("gw" + index, phys, vip, (MemoryPort) opened[2], dp, node);
                 };
                 c.launchers.add(launcher);

@@ -99,6 +99,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private final Map<FlowKey, FlowState> flows = new HashMap<>();
     private final Map<FlowKey, Long> failedUntil = new HashMap<>();
     private int totalHeld;
+    /** Packets of the batch being held that have been dealt with (for the count if holding fails). */
+    private int batchTaken;
     private long generations;
 
     private MissHandler(ActorContext<Command> context, TimerScheduler<Command> timers, Session.Deps deps) {
@@ -115,7 +117,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<Session.Outcome> outcomes = ctx.messageAdapter(Session.Outcome.class, SessionOutcome::new);
             Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
-                    deps.stats());
+                    deps.stats(), deps.crashPoints());
             return new MissHandler(ctx, timers, own);
         }))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
@@ -176,8 +178,28 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     private Behavior<Command> onMissed(Missed m) {
         List<HeldPacket> now = new ArrayList<>();
+        batchTaken = 0;
+        try {
+            deps.crashPoints().reach(CrashPoints.Point.MISS_HANDLER_MISSED);
+            hold(m.packets(), now);
+        } catch (RuntimeException e) {
+            // a bug while holding the batch: what was not held yet, and what was about to be re-injected,
+            // is counted before the restart (which counts everything held)
+            int unheld = (int) m.packets().subList(batchTaken, m.packets().size()).stream()
+                    .filter(p -> p.reason() == HoldReason.MISS).count();
+            stats.held(unheld);
+            stats.dropped(HoldDrop.HANDLER_RESTART, unheld + now.size());
+            throw e;
+        }
+        reinject(now);
+        return this;
+    }
+
+    /** Holds the misses of {@code packets}, or puts them in {@code now} when their tunnel is up; counts them in {@link #batchTaken}. */
+    private void hold(List<HeldPacket> packets, List<HeldPacket> now) {
         long nowNanos = System.nanoTime();
-        for (HeldPacket p : m.packets()) {
+        for (; batchTaken < packets.size(); batchTaken++) {
+            HeldPacket p = packets.get(batchTaken);
             if (p.reason() != HoldReason.MISS) {
                 getContext().getLog().debug("sampled packet ({}) {}", p.reason(), p.flow());
                 continue;
@@ -203,8 +225,6 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 totalHeld++;
             }
         }
-        reinject(now);
-        return this;
     }
 
     private FlowState stateFor(FlowKey flow, TunnelParameters given) {

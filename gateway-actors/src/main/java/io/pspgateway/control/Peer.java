@@ -77,13 +77,15 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final InetSocketAddress address;
     private final TimerScheduler<Command> timers;
     private final GatewayStats stats;
+    private final CrashPoints crashPoints;
     private final CircuitBreaker breaker;
     private List<RequestTunnel> pending = new ArrayList<>();
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
-                 ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats) {
+                 ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
         this.timers = timers;
+        this.crashPoints = crashPoints;
         this.address = address;
         this.settings = settings;
         this.versionsAccepted = versionsAccepted;
@@ -102,9 +104,9 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, List<Integer> versionsAccepted,
-                                           GatewayStats stats) {
+                                           GatewayStats stats, CrashPoints crashPoints) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Peer(ctx, timers, address, settings, versionsAccepted, stats)));
+                new Peer(ctx, timers, address, settings, versionsAccepted, stats, crashPoints)));
     }
 
     @Override
@@ -169,6 +171,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     private Behavior<Command> onAnswered(Answered a) {
+        crashPoints.reach(CrashPoints.Point.PEER_ANSWERED);
         if (a.error() == null) {
             getContext().getLog().debug("{} answered {} tunnels in {} ms", address, a.batch().size(),
                     (System.nanoTime() - a.sentAtNanos()) / 1_000_000);

@@ -60,11 +60,13 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
     private final GatewayStats stats;
+    private final CrashPoints crashPoints;
 
     private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings,
-                          List<Integer> versionsAccepted, GatewayStats stats) {
+                          List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
         this.settings = settings;
+        this.crashPoints = crashPoints;
         this.versionsAccepted = versionsAccepted;
         this.stats = stats;
         for (TunnelConfig.Peer p : tunnels.peers()) {
@@ -79,8 +81,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     }
 
     public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, List<Integer> versionsAccepted,
-                                           GatewayStats stats) {
-        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, versionsAccepted, stats));
+                                           GatewayStats stats, CrashPoints crashPoints) {
+        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, versionsAccepted, stats, crashPoints));
     }
 
     @Override
@@ -181,7 +183,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             return this;
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
-            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, versionsAccepted, stats));
+            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, versionsAccepted, stats, crashPoints));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });

@@ -68,7 +68,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     /** What every session needs from the gateway. */
     record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
                 ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcome> outcomes, GatewaySettings settings,
-                GatewayStats stats) {
+                GatewayStats stats, CrashPoints crashPoints) {
     }
 
     private final FlowKey flow;
@@ -182,6 +182,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     private Behavior<Command> onSlot(SlotGranted m) {
+        deps.crashPoints().reach(CrashPoints.Point.SESSION_SLOT_GRANTED);
         if (m.granted().cryptoId() < 0) {
             return fail(HoldDrop.NO_CRYPTO_SLOT, "all crypto slots are in use (--max-tunnels)");
         }

@@ -22,7 +22,7 @@ class CryptoSlotPoolTest {
     @Test
     void grantsDistinctSlotsUpToTheLimitThenRefuses() {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(2, dataplane.getRef()));
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(2, dataplane.getRef(), CrashPoints.NONE));
         TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
         TestProbe<Object> owner = testKit.createTestProbe();
         pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
@@ -39,7 +39,7 @@ class CryptoSlotPoolTest {
     @Test
     void anOwnerThatDiesHoldingASlotHasItWipedAndFreed() {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(1, dataplane.getRef()));
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(1, dataplane.getRef(), CrashPoints.NONE));
         TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
         ActorRef<Object> owner = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
         pool.tell(new CryptoSlotPool.Allocate(owner, reply.getRef()));

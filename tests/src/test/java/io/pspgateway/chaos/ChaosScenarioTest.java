@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
+import io.pspgateway.control.CrashPoints;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.LocalCluster;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
@@ -220,6 +221,28 @@ class ChaosScenarioTest {
     void theMissQueueOverflows() throws Exception {
         // 16 packets to each of 200 destinations at once into a miss queue of 64: most are counted drops
         run(FaultPlan.seeded(seed()), Setting.standard().packetsEach(16).missQueue(64));
+    }
+
+    // --- the actors themselves ---
+
+    @Test
+    void sessionsCrashRightAfterTheirSlotIsGranted() throws Exception {
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoints.Point.SESSION_SLOT_GRANTED), Setting.standard());
+    }
+
+    @Test
+    void peersCrashWhenTheirAnswerArrives() throws Exception {
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoints.Point.PEER_ANSWERED), Setting.standard());
+    }
+
+    @Test
+    void theMissHandlerCrashesWhileHoldingABatch() throws Exception {
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.50, CrashPoints.Point.MISS_HANDLER_MISSED), Setting.standard());
+    }
+
+    @Test
+    void theSlotPoolCrashesWhileGranting() throws Exception {
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoints.Point.SLOT_POOL_ALLOCATE), Setting.standard());
     }
 
     // --- limits under the burst ---
