@@ -16,9 +16,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The owner of the ingress ACLs the TunnelService opens for peers' requests (the SPIs it hands
- * out): every grant made to a gateway is closed when that gateway leaves the cluster (or is
- * downed, or restarts as a new incarnation), so no SPI of a gone gateway is accepted any more.
+ * The owner of the ingress ACLs handed to peers that no session owns: those the TunnelService
+ * opens for peers' requests, and the reverse ACL of a session that ended after sending its
+ * {@code reverse_params} (the peer may have adopted them and still send with them). Every grant
+ * made to a gateway is closed when that gateway leaves the cluster (or is downed, or restarts as
+ * a new incarnation), so no SPI of a gone gateway is accepted any more.
  *
  * <p>A newer grant for the same VIP pair does not close the older one: requests can arrive out of
  * order (a delayed request carried out after the retry that replaced it), and the responder

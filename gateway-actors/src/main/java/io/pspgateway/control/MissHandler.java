@@ -117,7 +117,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<Session.Outcome> outcomes = ctx.messageAdapter(Session.Outcome.class, SessionOutcome::new);
             Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
-                    deps.stats(), deps.crashPoints());
+                    deps.stats(), deps.crashPoints(), deps.grants());
             return new MissHandler(ctx, timers, own);
         }))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
@@ -138,7 +138,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                     int closed = 0;
                     for (FlowState f : flows.values()) {
                         if (m.physical().equals(f.peer)) {
-                            f.session.tell(new Session.Close());
+                            f.session.tell(new Session.Close(true));
                             closed++;
                         }
                     }
@@ -152,13 +152,13 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                         if (f.up && f.peer != null && owner != null && !owner.equals(f.peer)) {
                             getContext().getLog().info("{} moved from {} to {}: re-tunnelling", e.getKey().destination().getHostAddress(),
                                     f.peer.getHostAddress(), owner.getHostAddress());
-                            f.session.tell(new Session.Close());
+                            f.session.tell(new Session.Close(false));
                         }
                     }
                     return this;
                 })
                 .onMessage(CloseAll.class, m -> {
-                    flows.values().forEach(f -> f.session.tell(new Session.Close()));
+                    flows.values().forEach(f -> f.session.tell(new Session.Close(false)));
                     return this;
                 })
                 .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> {

@@ -36,8 +36,12 @@ public final class Session extends AbstractBehavior<Session.Command> {
     public sealed interface Command {
     }
 
-    /** Stop and release everything (the VIP moved, the peer left, the operator asked). */
-    public record Close() implements Command {
+    /**
+     * Stop and release everything (the VIP moved, the peer left, the operator asked).
+     *
+     * @param peerGone the peer left the cluster: nothing it was handed can be used any more
+     */
+    public record Close(boolean peerGone) implements Command {
     }
 
     private record PeerResolved(PeerDirectory.Resolved resolved) implements Command {
@@ -68,7 +72,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     /** What every session needs from the gateway. */
     record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
                 ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcome> outcomes, GatewaySettings settings,
-                GatewayStats stats, CrashPoints crashPoints) {
+                GatewayStats stats, CrashPoints crashPoints, ActorRef<IngressGrants.Command> grants) {
     }
 
     private final FlowKey flow;
@@ -79,6 +83,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private int cryptoId = -1;
     private boolean installed;
     private SpiKey reverseMinted;
+    /** Whether the reverse parameters went out to the peer, which may then send with them. */
+    private boolean reverseSent;
+    private boolean peerGone;
     private boolean reported;
     private InetAddress peerPhysical;
 
@@ -130,7 +137,10 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 .onMessage(SlotGranted.class, this::onSlot)
                 .onMessage(EntryInstalled.class, this::onInstalled)
                 .onMessage(SetupTimedOut.class, m -> installed ? this : fail(HoldDrop.TUNNEL_FAILED, "set-up timed out"))
-                .onMessage(Close.class, m -> Behaviors.stopped())
+                .onMessage(Close.class, m -> {
+                    peerGone = m.peerGone();
+                    return Behaviors.stopped();
+                })
                 .onSignal(PostStop.class, s -> release())
                 .build();
     }
@@ -161,6 +171,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     private Behavior<Command> askPeer(TunnelParameters reverse) {
+        reverseSent = reverse != null;
         peer.tell(new Peer.RequestTunnel(localVip, remoteVip, reverse, getContext().messageAdapter(Peer.TunnelReply.class, Params::new)));
         return this;
     }
@@ -236,8 +247,14 @@ public final class Session extends AbstractBehavior<Session.Command> {
             deps.slots().tell(new CryptoSlotPool.Release(cryptoId));
         }
         if (reverseMinted != null) {
-            deps.dataplane().tell(new DataplaneActor.CloseAcls(List.of(reverseMinted.spi()),
-                    List.of(new DataplaneActor.AclPair(remoteVip, localVip))));
+            if (reverseSent && !peerGone) {
+                // the peer may have adopted our reverse parameters (even if its answer never reached us)
+                // and send with them after we are gone: the ACL becomes a grant to it, closed when it leaves
+                deps.grants().tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(reverseMinted.spi(), remoteVip, localVip))));
+            } else {
+                deps.dataplane().tell(new DataplaneActor.CloseAcls(List.of(reverseMinted.spi()),
+                        List.of(new DataplaneActor.AclPair(remoteVip, localVip))));
+            }
             reverseMinted.destroy();
         }
         return this;

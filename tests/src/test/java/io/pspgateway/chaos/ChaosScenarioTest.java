@@ -231,6 +231,42 @@ class ChaosScenarioTest {
     }
 
     @Test
+    void sessionsCrashAfterTheirReverseParametersWentOutAndThePeerStillReachesUs() throws Exception {
+        // regression (found by the soak): the peer adopts our reverse_params, our session then dies;
+        // the ACL of that reverse SPI must stay open for the peer, which keeps sending with it
+        FaultPlan plan = FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoints.Point.SESSION_SLOT_GRANTED);
+        int n = Setting.standard().destinations();
+        System.out.println("scenario: " + plan + ", then the peer sends back on every pair");
+        FaultPlan.Dice dice = plan.dice();
+        try (LocalCluster c = LocalCluster.startWithFaults(2, n, dice, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
+                FAST_RETRIES)) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            for (int h = 1; h <= n; h++) {
+                a.host().send(LocalCluster.packet(a.vip(h), b.vip(h), h));
+            }
+            while (b.host().take(3_000) != null) {
+                // what reached b; the point is the way back
+            }
+            dice.stop();
+            int reached = 0;
+            long deadline = System.nanoTime() + LIVENESS_BOUND.toNanos();
+            while (reached < n && System.nanoTime() < deadline) {
+                for (int h = 1; h <= n; h++) {
+                    b.host().send(LocalCluster.packet(b.vip(h), a.vip(h), h));
+                }
+                reached = 0;
+                while (a.host().take(2_000) != null) {
+                    reached++;
+                }
+            }
+            assertEquals(n, reached, "every pair reaches us back within " + LIVENESS_BOUND + ", seed " + plan.seed() + "; drops at a: "
+                    + a.dataplane().counters().drops());
+            assertEquals(List.of(), InvariantChecker.await(c, 20_000), "invariants, seed " + plan.seed());
+        }
+    }
+
+    @Test
     void peersCrashWhenTheirAnswerArrives() throws Exception {
         run(FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoints.Point.PEER_ANSWERED), Setting.standard());
     }
