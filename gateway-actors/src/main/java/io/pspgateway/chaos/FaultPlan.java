@@ -1,5 +1,7 @@
 package io.pspgateway.chaos;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.control.CrashPoints;
 import java.time.Duration;
@@ -34,6 +36,10 @@ import java.util.concurrent.ConcurrentHashMap;
 public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
                         double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
                         Duration insertDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt) {
+
+    /** Control-plane settings under which retries, failures and their pauses happen within a chaos run's time. */
+    public static final Config QUICK_RETRIES = ConfigFactory.parseString("pspgw { grpc { request-timeout = 1s, retries = 2, "
+            + "backoff-min = 20ms, backoff-max = 100ms, breaker-failures = 1000 }, hold-timeout = 5s, retry-failed-after = 200ms }");
 
     /** No faults at all, yet: add them with the {@code with...} methods. */
     public static FaultPlan seeded(long seed) {

@@ -269,6 +269,8 @@ final class GatewayRunner {
                     sb.append(String.format("Session Egress (%s -> %s): %d hits%n", flow.source().getHostAddress(),
                             flow.destination().getHostAddress(), counters == null ? 0 : counters.packets()));
                 });
+                node.ingressSessions().forEach((flow, hits) -> sb.append(String.format("Session Ingress (%s <- %s): %d hits%n",
+                        flow.source().getHostAddress(), flow.destination().getHostAddress(), hits)));
             }
             if (perf == GatewayOptions.PerfPrint.key_gen || perf == GatewayOptions.PerfPrint.all) {
                 sb.append(node.perf().keyGenLine()).append(System.lineSeparator());

@@ -212,6 +212,30 @@ public final class GatewayNode implements AutoCloseable {
         }
     }
 
+    /**
+     * Every ingress ACL handed to a peer now — the reverse SPIs of established sessions and the
+     * grants of peers' requests — by (local VIP, remote VIP), with the packets each has let in.
+     * Empty when the actors do not answer in time.
+     */
+    public java.util.Map<FlowKey, Long> ingressSessions() {
+        try {
+            CompletionStage<java.util.List<IngressGrants.Grant>> reverse = AskPattern.ask(refs.missHandler(),
+                    MissHandler.GetReverseAcls::new, STARTUP, system.scheduler());
+            CompletionStage<java.util.List<IngressGrants.Grant>> granted = AskPattern.ask(refs.grants(),
+                    IngressGrants.GetGrants::new, STARTUP, system.scheduler());
+            java.util.Map<FlowKey, Long> hits = new java.util.TreeMap<>(java.util.Comparator.comparing(FlowKey::toString));
+            for (var list : java.util.List.of(reverse, granted)) {
+                for (IngressGrants.Grant g : list.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS)) {
+                    var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
+                    hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
+                }
+            }
+            return hits;
+        } catch (Exception e) {
+            return java.util.Map.of();
+        }
+    }
+
     /** Sessions whose tunnel is up now. */
     public int sessionsUp() throws Exception {
         return ask(r -> new MissHandler.GetSessions(r), refs.missHandler());

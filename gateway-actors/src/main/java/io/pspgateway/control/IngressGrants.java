@@ -52,6 +52,10 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     public record GetCount(ActorRef<Integer> replyTo) implements Command {
     }
 
+    /** The live grants. */
+    public record GetGrants(ActorRef<List<Grant>> replyTo) implements Command {
+    }
+
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final Map<Grant, InetAddress> live = new HashMap<>();
     private final Map<InetAddress, Set<Grant>> byOwner = new HashMap<>();
@@ -77,6 +81,10 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                 })
                 .onMessage(GetCount.class, m -> {
                     m.replyTo().tell(live.size());
+                    return this;
+                })
+                .onMessage(GetGrants.class, m -> {
+                    m.replyTo().tell(List.copyOf(live.keySet()));
                     return this;
                 })
                 .build();

@@ -65,6 +65,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     }
 
     /** The VIP pairs whose tunnel is up. */
+    /** The ingress ACLs owned by established sessions (their reverse SPIs). */
+    public record GetReverseAcls(ActorRef<List<IngressGrants.Grant>> replyTo) implements Command {
+    }
+
     public record GetFlows(ActorRef<List<FlowKey>> replyTo) implements Command {
     }
 
@@ -84,6 +88,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         final long generation;
         boolean up;
         java.net.InetAddress peer;
+        /** The ingress ACL this session handed the peer for its return direction, if any. */
+        IngressGrants.Grant reverse;
 
         FlowState(ActorRef<Session.Command> session, long generation) {
             this.session = session;
@@ -167,6 +173,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 })
                 .onMessage(GetFlows.class, m -> {
                     m.replyTo().tell(flows.entrySet().stream().filter(e -> e.getValue().up).map(Map.Entry::getKey).toList());
+                    return this;
+                })
+                .onMessage(GetReverseAcls.class, m -> {
+                    m.replyTo().tell(flows.values().stream().filter(f -> f.up && f.reverse != null).map(f -> f.reverse).toList());
                     return this;
                 })
                 .onMessage(GetSessions.class, m -> {
@@ -260,6 +270,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         if (o.up()) {
             state.up = true;
             state.peer = o.peerPhysical();
+            state.reverse = o.reverse();
             List<HeldPacket> release = new ArrayList<>(state.held);
             totalHeld -= state.held.size();
             state.held.clear();

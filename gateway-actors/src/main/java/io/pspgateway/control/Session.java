@@ -63,7 +63,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     /** Where a session reports the outcome of its set-up. */
-    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason, InetAddress peerPhysical) {
+    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason, InetAddress peerPhysical,
+                          IngressGrants.Grant reverse) {
         boolean up() {
             return failure == null;
         }
@@ -232,7 +233,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private void report(HoldDrop failure, String reason) {
         if (!reported) {
             reported = true;
-            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason, peerPhysical));
+            IngressGrants.Grant reverse = reverseMinted == null ? null
+                    : new IngressGrants.Grant(reverseMinted.spi(), remoteVip, localVip);
+            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason, peerPhysical, reverse));
         }
     }
 

@@ -51,6 +51,11 @@ class OnDemandTunnelTest {
             assertEquals(7, sequence(a.host().take(10_000)));
             assertEquals(0, b.node().stats().grpcCalls());
             assertEquals(0, b.node().stats().held());
+
+            // --stat-print's ingress sessions: B let in A's 50 under the SPI it granted; A let in B's one
+            // under the reverse SPI its session handed out
+            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(b.vip(), a.vip()), 50L), b.node().ingressSessions());
+            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(a.vip(), b.vip()), 1L), a.node().ingressSessions());
         }
     }
 

@@ -1,6 +1,5 @@
 package io.pspgateway.chaos;
 
-import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.control.LocalCluster;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
@@ -46,10 +45,8 @@ public final class Soak {
         int reported = 0;
         long start = System.nanoTime();
         long end = start + (long) (minutes * 60e9);
-        var config = ConfigFactory.parseString("pspgw { grpc { request-timeout = 1s, retries = 2, backoff-min = 20ms, "
-                + "backoff-max = 100ms, breaker-failures = 1000 }, hold-timeout = 5s, retry-failed-after = 200ms }");
         try (LocalCluster c = LocalCluster.startWithFaults(GATEWAYS, VIPS, dice,
-                i -> SoftDataplaneSettings.defaults().withKeySlots(4096), config)) {
+                i -> SoftDataplaneSettings.defaults().withKeySlots(4096), FaultPlan.QUICK_RETRIES)) {
             while (System.nanoTime() < end) {
                 phases++;
                 dice.resume();

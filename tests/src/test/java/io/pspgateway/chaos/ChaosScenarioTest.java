@@ -24,9 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class ChaosScenarioTest {
     private static final Duration LIVENESS_BOUND = Duration.ofSeconds(30);
-    /** Short timeouts so that retries and failures happen within a test's time. */
-    private static final Config FAST_RETRIES = ConfigFactory.parseString("pspgw { grpc { request-timeout = 1s, retries = 2, "
-            + "backoff-min = 20ms, backoff-max = 100ms, breaker-failures = 1000 }, hold-timeout = 5s, retry-failed-after = 200ms }");
 
     private static long seed() {
         long seed = Long.getLong("chaos.seed", System.nanoTime());
@@ -41,7 +38,7 @@ class ChaosScenarioTest {
      * @param packetsEach  packets per destination in a burst
      * @param keySlots     crypto slots of every gateway (--max-tunnels)
      * @param missQueue    capacity of every data plane's miss queue
-     * @param config       control plane settings over {@link #FAST_RETRIES}
+     * @param config       control plane settings over {@link FaultPlan#QUICK_RETRIES}
      * @param live         whether every pair must reach its tunnel once the faults stop
      */
     private record Setting(int destinations, int packetsEach, int keySlots, int missQueue, Config config, boolean live) {
@@ -72,7 +69,7 @@ class ChaosScenarioTest {
         LocalCluster start(FaultPlan.Dice dice) throws Exception {
             return LocalCluster.startWithFaults(3, destinations, dice,
                     i -> SoftDataplaneSettings.defaults().withKeySlots(keySlots).withMissQueueCapacity(missQueue),
-                    config.withFallback(FAST_RETRIES));
+                    config.withFallback(FaultPlan.QUICK_RETRIES));
         }
     }
 
@@ -239,7 +236,7 @@ class ChaosScenarioTest {
         System.out.println("scenario: " + plan + ", then the peer sends back on every pair");
         FaultPlan.Dice dice = plan.dice();
         try (LocalCluster c = LocalCluster.startWithFaults(2, n, dice, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
-                FAST_RETRIES)) {
+                FaultPlan.QUICK_RETRIES)) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             for (int h = 1; h <= n; h++) {
