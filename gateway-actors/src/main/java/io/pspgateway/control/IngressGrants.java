@@ -57,7 +57,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     }
 
     private final ActorRef<DataplaneActor.Command> dataplane;
-    private final Map<Grant, InetAddress> live = new HashMap<>();
+    private final Set<Grant> live = new HashSet<>();
     private final Map<InetAddress, Set<Grant>> byOwner = new HashMap<>();
     private Function<InetAddress, InetAddress> ownerOf = vip -> null;
 
@@ -84,7 +84,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                     return this;
                 })
                 .onMessage(GetGrants.class, m -> {
-                    m.replyTo().tell(List.copyOf(live.keySet()));
+                    m.replyTo().tell(List.copyOf(live));
                     return this;
                 })
                 .build();
@@ -92,8 +92,8 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
 
     private Behavior<Command> onGranted(Granted m) {
         for (Grant g : m.grants()) {
+            live.add(g);
             InetAddress owner = ownerOf.apply(g.source());
-            live.put(g, owner);
             if (owner != null) {
                 byOwner.computeIfAbsent(owner, o -> new HashSet<>()).add(g);
             }
