@@ -32,10 +32,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *                        exception — a driver bug — which the Dataplane actor's supervision must survive
  * @param actorCrash      share of the times an actor reaches one of {@code crashAt} that it throws there
  * @param crashAt         the crash points in play
+ * @param removalFailure  share of removals (encrypt entries, ACLs, key-slot wipes) the backend refuses (INTERNAL)
+ * @param workerStall     share of the packet batches after which a packet worker stalls (a slow
+ *                        core, a descheduled thread)
+ * @param stall           how long it stalls
  */
 public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
                         double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
-                        Duration insertDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt) {
+                        Duration insertDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt,
+                        double removalFailure, double workerStall, Duration stall) {
 
     /** Control-plane settings under which retries, failures and their pauses happen within a chaos run's time. */
     public static final Config QUICK_RETRIES = ConfigFactory.parseString("pspgw { grpc { request-timeout = 1s, retries = 2, "
@@ -43,53 +48,117 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
 
     /** No faults at all, yet: add them with the {@code with...} methods. */
     public static FaultPlan seeded(long seed) {
-        return new FaultPlan(seed, 0, Status.Code.UNAVAILABLE, 0, Duration.ZERO, 0, 0, 0, 0, Duration.ZERO, 0, 0, Set.of());
+        return new FaultPlan(seed, 0, Status.Code.UNAVAILABLE, 0, Duration.ZERO, 0, 0, 0, 0, Duration.ZERO, 0, 0, Set.of(),
+                0, 0, Duration.ZERO);
     }
 
     public FaultPlan withGrpcFailure(double share, Status.Code code) {
-        return new FaultPlan(seed, share, code, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure, programFailure,
-                insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> {
+            p.grpcFailure = share;
+            p.grpcFailureCode = code;
+        });
     }
 
     public FaultPlan withGrpcDelay(double share, Duration by) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, share, by, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> {
+            p.grpcDelay = share;
+            p.delay = by;
+        });
     }
 
     public FaultPlan withGrpcLostAnswers(double share) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, share, grpcDuplicate, installFailure,
-                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> p.grpcLostAnswer = share);
     }
 
     public FaultPlan withGrpcDuplicates(double share) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, share, installFailure,
-                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> p.grpcDuplicate = share);
     }
 
     public FaultPlan withInstallFailures(double share) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, share,
-                programFailure, insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> p.installFailure = share);
     }
 
     public FaultPlan withProgramFailures(double share) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                share, insertDelay, backendCrash, actorCrash, crashAt);
+        return edit(p -> p.programFailure = share);
     }
 
     public FaultPlan withInsertDelay(Duration each) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, each, backendCrash, actorCrash, crashAt);
+        return edit(p -> p.insertDelay = each);
     }
 
     public FaultPlan withBackendCrashes(double share) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, insertDelay, share, actorCrash, crashAt);
+        return edit(p -> p.backendCrash = share);
     }
 
     /** Actors throw at {@code points}, each time one is reached with probability {@code share}. */
     public FaultPlan withActorCrashes(double share, CrashPoints.Point... points) {
-        return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                programFailure, insertDelay, backendCrash, share, Set.of(points));
+        return edit(p -> {
+            p.actorCrash = share;
+            p.crashAt = Set.of(points);
+        });
+    }
+
+    public FaultPlan withRemovalFailures(double share) {
+        return edit(p -> p.removalFailure = share);
+    }
+
+    /** Packet workers stall for {@code by} after a share {@code share} of their batches. */
+    public FaultPlan withWorkerStalls(double share, Duration by) {
+        return edit(p -> {
+            p.workerStall = share;
+            p.stall = by;
+        });
+    }
+
+    /** This plan with {@code change} made to a mutable copy of its fields. */
+    private FaultPlan edit(java.util.function.Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return f.plan();
+    }
+
+    /** The fields of a plan being edited. */
+    private static final class Fields {
+        final long seed;
+        double grpcFailure;
+        Status.Code grpcFailureCode;
+        double grpcDelay;
+        Duration delay;
+        double grpcLostAnswer;
+        double grpcDuplicate;
+        double installFailure;
+        double programFailure;
+        Duration insertDelay;
+        double backendCrash;
+        double actorCrash;
+        Set<CrashPoints.Point> crashAt;
+        double removalFailure;
+        double workerStall;
+        Duration stall;
+
+        Fields(FaultPlan p) {
+            seed = p.seed;
+            grpcFailure = p.grpcFailure;
+            grpcFailureCode = p.grpcFailureCode;
+            grpcDelay = p.grpcDelay;
+            delay = p.delay;
+            grpcLostAnswer = p.grpcLostAnswer;
+            grpcDuplicate = p.grpcDuplicate;
+            installFailure = p.installFailure;
+            programFailure = p.programFailure;
+            insertDelay = p.insertDelay;
+            backendCrash = p.backendCrash;
+            actorCrash = p.actorCrash;
+            crashAt = p.crashAt;
+            removalFailure = p.removalFailure;
+            workerStall = p.workerStall;
+            stall = p.stall;
+        }
+
+        FaultPlan plan() {
+            return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
+                    programFailure, insertDelay, backendCrash, actorCrash, crashAt, removalFailure, workerStall, stall);
+        }
     }
 
     /** The generator, the on/off switch and the gRPC partitions of a running plan. */
@@ -177,6 +246,8 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         if (!insertDelay.isZero()) {
             faults.add("every insert " + insertDelay.toMillis() + " ms");
         }
+        share(faults, removalFailure, "removals refused");
+        share(faults, workerStall, "packet batches followed by a " + stall.toMillis() + " ms worker stall");
         return "FaultPlan[seed=" + seed + (faults.isEmpty() ? "" : ", " + String.join(", ", faults)) + "]";
     }
 

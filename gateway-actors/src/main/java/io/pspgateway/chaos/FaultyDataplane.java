@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * A data plane backend that misbehaves as the plan says, as a busy, slow or buggy device would:
- * inserts and key programming that fail with a {@link DataplaneException}, inserts that take
- * their time, and calls that throw something unexpected (a driver bug).
+ * inserts, key programming and removals that fail with a {@link DataplaneException}, inserts that
+ * take their time, and calls that throw something unexpected (a driver bug).
  */
 public final class FaultyDataplane implements DataplaneOps {
     private final DataplaneOps delegate;
@@ -25,6 +25,13 @@ public final class FaultyDataplane implements DataplaneOps {
     public FaultyDataplane(DataplaneOps delegate, FaultPlan.Dice dice) {
         this.delegate = delegate;
         this.dice = dice;
+    }
+
+    /** Refuses a removal, as a busy device would, when the plan says so. */
+    private void maybeRefuseRemoval(String what) {
+        if (dice.roll(dice.plan().removalFailure())) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: " + what + " refused");
+        }
     }
 
     /** Throws what a driver bug would, when the plan says so. */
@@ -67,6 +74,7 @@ public final class FaultyDataplane implements DataplaneOps {
 
     @Override
     public void wipeKeySlot(int cryptoId) {
+        maybeRefuseRemoval("key slot wipe");
         delegate.wipeKeySlot(cryptoId);
     }
 
@@ -77,6 +85,7 @@ public final class FaultyDataplane implements DataplaneOps {
 
     @Override
     public boolean removeEncryptEntry(FlowKey flow) {
+        maybeRefuseRemoval("encrypt entry removal");
         return delegate.removeEncryptEntry(flow);
     }
 
@@ -88,6 +97,7 @@ public final class FaultyDataplane implements DataplaneOps {
 
     @Override
     public boolean removeIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        maybeRefuseRemoval("ingress ACL removal");
         return delegate.removeIngressAcl(spi, sourceVip, destinationVip);
     }
 

@@ -12,7 +12,10 @@ import java.util.List;
  *   <li>conservation: every packet the slow path held was re-injected or counted as dropped;</li>
  *   <li>no leaks: crypto slots held by sessions = slots holding a key in the data plane = encrypt
  *       entries = established sessions (no slot without its session, no key left in a freed slot,
- *       no entry without its session, no session without its entry).</li>
+ *       no entry without its session, no session without its entry);</li>
+ *   <li>no ingress ACL without an owner: every ACL of the data plane is a live grant of
+ *       {@code IngressGrants}, which closes it when its peer leaves, its master key is retired or
+ *       the session that minted it revokes it.</li>
  * </ul>
  */
 public final class InvariantChecker {
@@ -34,6 +37,11 @@ public final class InvariantChecker {
             if (poolSlots != keys || keys != entries || entries != sessions) {
                 out.add(m.name() + ": slots held " + poolSlots + ", keys in slots " + keys + ", encrypt entries " + entries
                         + ", sessions up " + sessions + " (must all be equal)");
+            }
+            int acls = m.dataplane().ingressAclCount();
+            int owned = m.node().ingressGrants();
+            if (acls != owned) {
+                out.add(m.name() + ": " + acls + " ingress ACLs in the data plane, " + owned + " owned (live grants)");
             }
         }
         return out;

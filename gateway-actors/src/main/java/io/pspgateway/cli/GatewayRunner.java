@@ -26,6 +26,7 @@ import java.security.SecureRandom;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -144,16 +145,39 @@ final class GatewayRunner {
             StatPrinter stats = new StatPrinter(node, out, o.statPrint, o.perfPrint);
             printer.scheduleAtFixedRate(stats::print, 1, 1, TimeUnit.SECONDS);
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        // stop on a signal (exit 0), or when the actors stop on their own: the cluster's split-brain
+        // resolver downed this gateway (a partition left it in the minority) and its tunnels are gone.
+        // Exiting then, rather than lingering with a data plane nobody drives, lets the service manager
+        // start a new incarnation that rejoins.
+        CompletableFuture<Boolean> bySignal = new CompletableFuture<>();
+        CountDownLatch closed = new CountDownLatch(1);
         Thread hook = Thread.ofPlatform().unstarted(() -> {
+            bySignal.complete(true);
             printer.shutdownNow();
             node.close();
-            stopped.countDown();
+            closed.countDown();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        stopped.await();
-        return 0;
+        node.whenTerminated().thenRun(() -> bySignal.complete(false));
+        if (bySignal.get()) {
+            closed.await();
+            return 0;
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDownAnyway) {
+            closed.await();
+            return 0;
+        }
+        log.error("the gateway's actors stopped on their own (downed by the cluster, or a fatal error): its tunnels are gone; "
+                + "exiting with status {} so that the service manager starts a new incarnation", EXIT_ACTORS_STOPPED);
+        printer.shutdownNow();
+        node.close();
+        return EXIT_ACTORS_STOPPED;
     }
+
+    /** The exit status when the gateway's actors stopped without being asked to (downed by the cluster). */
+    static final int EXIT_ACTORS_STOPPED = 3;
 
     private static void validate(GatewayOptions o, CommandLine cli) {
         if (o.uplinkIp == null) {

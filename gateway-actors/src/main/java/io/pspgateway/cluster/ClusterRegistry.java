@@ -48,6 +48,10 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     public record Announce(VipPrefixes vipPrefixes) implements Command {
     }
 
+    /** This gateway's master keys reached generation {@code generation}: peers holding SPIs of the previous key re-key. */
+    public record KeysRotated(long generation) implements Command {
+    }
+
     private record RegisterChanged(Replicator.SubscribeResponse<LWWRegister<GatewayInfo>> response) implements Command {
     }
 
@@ -125,6 +129,10 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
                 .onMessage(Announce.class, m -> {
                     getContext().getLog().info("announcing VIP prefixes {}", m.vipPrefixes());
                     publish(own.withPrefixes(m.vipPrefixes()));
+                    return this;
+                })
+                .onMessage(KeysRotated.class, m -> {
+                    publish(own.withKeyGeneration(m.generation()));
                     return this;
                 })
                 .onMessage(MembershipChanged.class, this::onMembership)

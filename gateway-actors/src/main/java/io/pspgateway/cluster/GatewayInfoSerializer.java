@@ -41,6 +41,7 @@ public final class GatewayInfoSerializer extends SerializerWithStringManifest {
                 .setVipPrefixes(ByteString.copyFrom(info.vipPrefixes().pack()))
                 .addAllPspVersions(info.versions())
                 .setIncarnation(info.incarnation())
+                .setKeyGeneration(info.keyGeneration())
                 .build().toByteArray();
     }
 
@@ -52,7 +53,8 @@ public final class GatewayInfoSerializer extends SerializerWithStringManifest {
         try {
             GatewayAnnouncement a = GatewayAnnouncement.parseFrom(bytes);
             return new GatewayInfo(a.getId(), a.getGrpcHost(), a.getGrpcPort(), a.getPhysicalIp(),
-                    VipPrefixes.unpack(a.getVipPrefixes().toByteArray()), a.getPspVersionsList(), a.getIncarnation());
+                    VipPrefixes.unpack(a.getVipPrefixes().toByteArray()), a.getPspVersionsList(), a.getIncarnation(),
+                    a.getKeyGeneration());
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             throw new NotSerializableException("unreadable gateway announcement: " + e.getMessage());
         }

@@ -10,16 +10,24 @@ import java.time.Duration;
 public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTotal, Duration retryFailedAfter,
                               Duration coalesceWindow, int maxTunnelsPerRequest, boolean sendReverseParams,
                               Duration requestTimeout, int retries, Duration backoffMin, Duration backoffMax,
-                              int breakerFailures, Duration breakerReset) {
+                              int breakerFailures, Duration breakerReset, Duration rotationInterval,
+                              Duration minRotationInterval) {
 
     public static ControlSettings from(Config config) {
         Config c = config.getConfig("pspgw");
         Config g = c.getConfig("grpc");
+        Config k = c.getConfig("keys");
+        Duration every = k.getDuration("rotation-interval");
+        Duration atMost = k.getDuration("min-rotation-interval");
+        if (!every.isZero() && every.compareTo(atMost) < 0) {
+            throw new IllegalArgumentException("pspgw setting keys.rotation-interval (" + every
+                    + ") is shorter than keys.min-rotation-interval (" + atMost + "): every other rotation would be refused");
+        }
         return new ControlSettings(c.getDuration("hold-timeout"), positive(c, "hold-per-flow"), positive(c, "hold-total"),
                 c.getDuration("retry-failed-after"), c.getDuration("coalesce-window"), positive(c, "max-tunnels-per-request"),
                 c.getBoolean("send-reverse-params"), g.getDuration("request-timeout"), g.getInt("retries"),
                 g.getDuration("backoff-min"), g.getDuration("backoff-max"), positive(g, "breaker-failures"),
-                g.getDuration("breaker-reset"));
+                g.getDuration("breaker-reset"), every, atMost);
     }
 
     private static int positive(Config c, String path) {

@@ -8,6 +8,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.psp.PspVersion;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -25,6 +26,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * <p>Supervision: a backend exception other than {@link DataplaneException} is a bug; the actor is
  * restarted (its state is the backend's, which survives) and the request that failed is answered
  * by its caller's timeout. Entries stay owned by their sessions.
+ *
+ * <p>Removals (entries, ACLs, key-slot wipes) must not be lost: a removal the backend refuses (a
+ * busy device) is retried in place, so that nothing queued after it overtakes it, for up to
+ * {@link #REMOVAL_PATIENCE}. The actor runs on a dispatcher of its own
+ * ({@code pspgw.dataplane-dispatcher}), so a slow or busy device holds up nothing but the data
+ * plane's own queue — not the sessions, not the cluster's heartbeats.
  */
 public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Command> {
 
@@ -35,8 +42,13 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record AclPair(java.net.InetAddress source, java.net.InetAddress destination) {
     }
 
-    /** Mints one SPI per pair and opens the ACL for each: what a tunnel request needs, all or nothing. */
-    public record MintAndOpen(List<AclPair> pairs, PspVersion version, ActorRef<Minted> replyTo) implements Command {
+    /**
+     * Mints one SPI per pair and opens the ACL for each: what a tunnel request needs, all or
+     * nothing. The ACLs are handed to {@code owner} before the caller hears of them, so they have
+     * an owner even when the caller is gone by the time the answer comes (timed out, stopped).
+     */
+    public record MintAndOpen(List<AclPair> pairs, PspVersion version, ActorRef<IngressGrants.Command> owner,
+                              ActorRef<Minted> replyTo) implements Command {
     }
 
     /** The SPIs and keys minted, in request order; or why not. */
@@ -74,6 +86,9 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record GetCounters(ActorRef<DataplaneCounters> replyTo) implements Command {
     }
 
+    /** How long a refused removal is retried before the device is taken for broken. */
+    static final Duration REMOVAL_PATIENCE = Duration.ofSeconds(2);
+
     private final DataplaneOps ops;
     private final PerfCounters perf;
 
@@ -96,7 +111,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
                 .onMessage(Install.class, this::onInstall)
                 .onMessage(Uninstall.class, this::onUninstall)
                 .onMessage(WipeSlot.class, m -> {
-                    ops.wipeKeySlot(m.cryptoId());
+                    removeSurely("wiping key slot " + m.cryptoId(), () -> ops.wipeKeySlot(m.cryptoId()));
                     return this;
                 })
                 .onMessage(Reinject.class, this::onReinject)
@@ -128,22 +143,36 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
                 ops.addIngressAcl(keys.get(i).spi(), p.source(), p.destination());
                 opened.add(i);
             }
-        } catch (DataplaneException e) {
+        } catch (RuntimeException e) {
+            // all or nothing, whatever the backend threw: an ACL opened here and not handed to the
+            // caller would have no owner to close it (chaos found exactly that under backend bugs)
             for (int i : opened) {
                 AclPair p = m.pairs().get(i);
-                ops.removeIngressAcl(keys.get(i).spi(), p.source(), p.destination());
+                removeSurely("closing an ACL", () -> ops.removeIngressAcl(keys.get(i).spi(), p.source(), p.destination()));
             }
             keys.forEach(SpiKey::destroy);
-            m.replyTo().tell(new Minted(List.of(), e));
+            DataplaneException reported = e instanceof DataplaneException d ? d
+                    : new DataplaneException(DataplaneException.Kind.INTERNAL, "the data plane failed opening an ACL: " + e);
+            m.replyTo().tell(new Minted(List.of(), reported));
+            if (reported != e) {
+                throw e;
+            }
             return this;
         }
+        List<IngressGrants.Grant> granted = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            granted.add(new IngressGrants.Grant(keys.get(i).spi(), m.pairs().get(i).source(), m.pairs().get(i).destination()));
+        }
+        m.owner().tell(new IngressGrants.Granted(granted));
         m.replyTo().tell(new Minted(keys, null));
         return this;
     }
 
     private Behavior<Command> onCloseAcls(CloseAcls m) {
         for (int i = 0; i < m.spis().size(); i++) {
-            ops.removeIngressAcl(m.spis().get(i), m.pairs().get(i).source(), m.pairs().get(i).destination());
+            int spi = m.spis().get(i);
+            AclPair p = m.pairs().get(i);
+            removeSurely("closing the ACL of SPI " + Integer.toHexString(spi), () -> ops.removeIngressAcl(spi, p.source(), p.destination()));
         }
         return this;
     }
@@ -154,7 +183,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
             ops.programKeySlot(m.cryptoId(), m.entry().version(), m.key());
             ops.addEncryptEntry(m.entry());
         } catch (DataplaneException e) {
-            ops.wipeKeySlot(m.cryptoId());
+            removeSurely("wiping key slot " + m.cryptoId(), () -> ops.wipeKeySlot(m.cryptoId()));
             m.replyTo().tell(new Installed(m.entry().flow(), e));
             return this;
         } finally {
@@ -166,9 +195,39 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     }
 
     private Behavior<Command> onUninstall(Uninstall m) {
-        ops.removeEncryptEntry(m.flow());
-        ops.wipeKeySlot(m.cryptoId());
+        removeSurely("removing the entry of " + m.flow(), () -> ops.removeEncryptEntry(m.flow()));
+        removeSurely("wiping key slot " + m.cryptoId(), () -> ops.wipeKeySlot(m.cryptoId()));
         return this;
+    }
+
+    /**
+     * Carries {@code removal} out, retrying in place while the backend refuses it (backing off
+     * from 1 to 50 ms) for up to {@link #REMOVAL_PATIENCE}; then the device is taken for broken:
+     * the refusal is logged with what stays behind and thrown to the supervisor.
+     */
+    private void removeSurely(String what, Runnable removal) {
+        long deadline = System.nanoTime() + REMOVAL_PATIENCE.toNanos();
+        long backoffMillis = 1;
+        while (true) {
+            try {
+                removal.run();
+                return;
+            } catch (DataplaneException e) {
+                if (System.nanoTime() > deadline) {
+                    getContext().getLog().error("{}: refused by the data plane for {} ms ({}); it stays behind", what,
+                            REMOVAL_PATIENCE.toMillis(), e.getMessage());
+                    throw e;
+                }
+                getContext().getLog().debug("{}: refused ({}), retrying in {} ms", what, e.getMessage(), backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 50);
+            }
+        }
     }
 
     private Behavior<Command> onReinject(Reinject m) {

@@ -13,7 +13,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The guardian of one gateway: starts the Dataplane actor, the crypto slot pool, the peer
- * directory and the miss handler from the settings, and hands their references out. Stopping it
+ * directory, the miss handler, the ingress grants, the key rotator and (when clustered) the
+ * cluster registry from the settings, and hands their references out. Stopping it
  * (the ActorSystem's termination) stops them children first, so every session releases its
  * slot and entries before the data plane itself is closed.
  */
@@ -28,7 +29,8 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
     public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
                        ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
-                       ActorRef<ClusterRegistry.Command> registry, ActorRef<IngressGrants.Command> grants) {
+                       ActorRef<ClusterRegistry.Command> registry, ActorRef<IngressGrants.Command> grants,
+                       ActorRef<KeyRotator.Command> keys) {
     }
 
     private final Refs refs;
@@ -36,7 +38,8 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
                     PerfCounters perf, CrashPoints crashPoints) {
         super(context);
-        ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane");
+        ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane",
+                org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
         ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, crashPoints), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
@@ -51,11 +54,12 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
                     ? settings.uplink().getHostAddress() : settings.grpcBind().getAddress().getHostAddress();
             GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
-                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions, 0);
+                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions, 0, 0);
             registry = context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
                     "cluster-registry");
         }
-        this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants);
+        ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, settings.control()), "key-rotator");
+        this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants, keys);
     }
 
     /** {@code crashPoints}: {@link CrashPoints#NONE} but in chaos tests. */

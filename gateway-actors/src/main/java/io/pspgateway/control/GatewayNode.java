@@ -138,6 +138,14 @@ public final class GatewayNode implements AutoCloseable {
         log.info("gateway {}: {} static tunnel(s) requested", name, n);
     }
 
+    /**
+     * Completes when this gateway's actors have stopped: after {@link #close()}, or on their own
+     * when the cluster downs this member (its coordinated shutdown terminates the ActorSystem).
+     */
+    public CompletionStage<org.apache.pekko.Done> whenTerminated() {
+        return system.getWhenTerminated();
+    }
+
     /** Where the gRPC server listens (the real port when 0 was asked for). */
     public InetSocketAddress grpcAddress() {
         return binding.localAddress();
@@ -185,13 +193,20 @@ public final class GatewayNode implements AutoCloseable {
         return up;
     }
 
-    /** Rotates this gateway's master keys (as the original's key rotation request does); returns the new generation. */
-    public long rotateMasterKey() throws Exception {
-        CompletionStage<Long> reply = AskPattern.ask(refs.dataplane(), DataplaneActor.Rotate::new, STARTUP, system.scheduler());
+    /**
+     * Rotates this gateway's master keys (as the original's key rotation request does, and with
+     * its peers told to re-key); the new generation, or why the rotation was refused.
+     */
+    public KeyRotator.Rotated rotateMasterKey() throws Exception {
+        CompletionStage<KeyRotator.Rotated> reply = AskPattern.ask(refs.keys(), r -> new KeyRotator.Rotate("the operator", r),
+                STARTUP, system.scheduler());
         return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
 
-    /** Ingress ACLs granted to peers' requests that are live now. */
+    /**
+     * Ingress ACLs live now, as their owner ({@link IngressGrants}) counts them: every ACL of the
+     * data plane must be one of them.
+     */
     public int ingressGrants() throws Exception {
         return ask(r -> new IngressGrants.GetCount(r), refs.grants());
     }
@@ -213,22 +228,18 @@ public final class GatewayNode implements AutoCloseable {
     }
 
     /**
-     * Every ingress ACL handed to a peer now — the reverse SPIs of established sessions and the
-     * grants of peers' requests — by (local VIP, remote VIP), with the packets each has let in.
-     * Empty when the actors do not answer in time.
+     * Every ingress ACL handed to a peer now — for its requests, or as our sessions' reverse
+     * parameters — by (local VIP, remote VIP), with the packets each has let in. Empty when the
+     * actors do not answer in time.
      */
     public java.util.Map<FlowKey, Long> ingressSessions() {
         try {
-            CompletionStage<java.util.List<IngressGrants.Grant>> reverse = AskPattern.ask(refs.missHandler(),
-                    MissHandler.GetReverseAcls::new, STARTUP, system.scheduler());
             CompletionStage<java.util.List<IngressGrants.Grant>> granted = AskPattern.ask(refs.grants(),
                     IngressGrants.GetGrants::new, STARTUP, system.scheduler());
             java.util.Map<FlowKey, Long> hits = new java.util.TreeMap<>(java.util.Comparator.comparing(FlowKey::toString));
-            for (var list : java.util.List.of(reverse, granted)) {
-                for (IngressGrants.Grant g : list.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS)) {
-                    var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
-                    hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
-                }
+            for (IngressGrants.Grant g : granted.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS)) {
+                var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
+                hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
             }
             return hits;
         } catch (Exception e) {

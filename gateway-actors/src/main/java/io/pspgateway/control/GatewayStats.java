@@ -36,6 +36,8 @@ public final class GatewayStats {
     private final LongAdder grpcCalls = new LongAdder();
     private final LongAdder tunnelsRequested = new LongAdder();
     private final LongAdder tunnelsServed = new LongAdder();
+    private final LongAdder tunnelsRekeyed = new LongAdder();
+    private final LongAdder rekeysFailed = new LongAdder();
 
     public GatewayStats() {
         for (HoldDrop d : HoldDrop.values()) {
@@ -61,6 +63,14 @@ public final class GatewayStats {
 
     void tunnelFailed() {
         tunnelsFailed.increment();
+    }
+
+    void tunnelRekeyed() {
+        tunnelsRekeyed.increment();
+    }
+
+    void rekeyFailed() {
+        rekeysFailed.increment();
     }
 
     void grpcCallMade(int tunnels) {
@@ -96,6 +106,16 @@ public final class GatewayStats {
         return tunnelsFailed.sum();
     }
 
+    /** Established tunnels that took a fresh SPI from their peer after it rotated its master keys. */
+    public long tunnelsRekeyed() {
+        return tunnelsRekeyed.sum();
+    }
+
+    /** Re-key attempts that failed (each is retried while the tunnel lives). */
+    public long rekeysFailed() {
+        return rekeysFailed.sum();
+    }
+
     /** RequestMultipleTunnelParams calls this gateway made. */
     public long grpcCalls() {
         return grpcCalls.sum();
@@ -120,6 +140,6 @@ public final class GatewayStats {
             }
         });
         return "held " + held() + ", delivered " + delivered() + ", dropped " + d + ", tunnels up " + tunnelsUp()
-                + ", failed " + tunnelsFailed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested() + " tunnels";
+                + ", failed " + tunnelsFailed() + ", re-keyed " + tunnelsRekeyed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested() + " tunnels";
     }
 }

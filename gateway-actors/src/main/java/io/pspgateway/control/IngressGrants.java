@@ -16,17 +16,26 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The owner of the ingress ACLs handed to peers that no session owns: those the TunnelService
- * opens for peers' requests, and the reverse ACL of a session that ended after sending its
- * {@code reverse_params} (the peer may have adopted them and still send with them). Every grant
- * made to a gateway is closed when that gateway leaves the cluster (or is downed, or restarts as
- * a new incarnation), so no SPI of a gone gateway is accepted any more.
+ * The owner of every ingress ACL of this gateway: each SPI minted for a peer to send to us is a
+ * grant recorded here by the Dataplane actor the moment its ACL opens — before whoever asked for
+ * it (the TunnelService answering a peer's request, or a session minting the reverse_params it
+ * hands its peer) hears of it, so no ACL is ever without an owner, even when the asker is gone by
+ * then. A grant is closed when:
+ * <ul>
+ *   <li>the gateway it was made to leaves the cluster (or is downed, or restarts as a new
+ *       incarnation): no SPI of a gone gateway is accepted any more;</li>
+ *   <li>the master key it was minted under is retired (the second rotation after): its packets
+ *       could not be decrypted anyway;</li>
+ *   <li>the session that minted it as reverse parameters revokes it, having never sent it (or its
+ *       peer being gone).</li>
+ * </ul>
  *
  * <p>A newer grant for the same VIP pair does not close the older one: requests can arrive out of
  * order (a delayed request carried out after the retry that replaced it), and the responder
  * cannot tell which SPI the peer kept. Chaos found exactly that: closing the older grant cut
  * tunnels whose retry had been answered first. So grants of a live peer accumulate, one per
- * request it made, until it leaves — a known limit (docs/control-plane.md).
+ * request it made, until it leaves or until the master key that minted them is retired (the
+ * second rotation after): SPIs of a retired key cannot be decrypted, so their ACLs are closed.
  */
 public final class IngressGrants extends AbstractBehavior<IngressGrants.Command> {
 
@@ -40,8 +49,16 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     public record Granted(List<Grant> grants) implements Command {
     }
 
+    /** Close this grant now (nobody can be sending with it). */
+    public record Revoke(Grant grant) implements Command {
+    }
+
     /** The gateway at {@code physical} left: close every grant made to it. */
     public record PeerGone(InetAddress physical) implements Command {
+    }
+
+    /** This gateway retired its master key {@code keyIndex}: close the grants of SPIs minted under it (bit 31). */
+    public record KeyRetired(int keyIndex) implements Command {
     }
 
     /** Which gateway (by physical address) serves a VIP now: who a new grant belongs to. */
@@ -75,6 +92,14 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         return newReceiveBuilder()
                 .onMessage(Granted.class, this::onGranted)
                 .onMessage(PeerGone.class, this::onPeerGone)
+                .onMessage(Revoke.class, m -> {
+                    if (live.remove(m.grant())) {
+                        byOwner.values().forEach(grants -> grants.remove(m.grant()));
+                        close(List.of(m.grant()));
+                    }
+                    return this;
+                })
+                .onMessage(KeyRetired.class, this::onKeyRetired)
                 .onMessage(Owners.class, m -> {
                     ownerOf = m.ownerOf();
                     return this;
@@ -110,6 +135,22 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         getContext().getLog().info("peer {} is gone: closing the {} ingress ACL(s) granted to it", m.physical().getHostAddress(),
                 grants.size());
         close(new ArrayList<>(grants));
+        return this;
+    }
+
+    private Behavior<Command> onKeyRetired(KeyRetired m) {
+        List<Grant> retired = new ArrayList<>();
+        live.removeIf(g -> {
+            boolean dead = (g.spi() >>> 31) == m.keyIndex();
+            if (dead) {
+                retired.add(g);
+            }
+            return dead;
+        });
+        byOwner.values().forEach(grants -> grants.removeIf(g -> (g.spi() >>> 31) == m.keyIndex()));
+        byOwner.values().removeIf(Set::isEmpty);
+        getContext().getLog().info("master key {} retired: closing the {} ingress ACL(s) granted under it", m.keyIndex(), retired.size());
+        close(retired);
         return this;
     }
 

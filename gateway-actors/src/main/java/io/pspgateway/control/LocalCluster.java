@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.pspgateway.chaos.FaultPlan;
 import io.pspgateway.chaos.FaultyDataplane;
 import io.pspgateway.chaos.FaultyTunnelService;
+import io.pspgateway.chaos.StallingPort;
 import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.TunnelConfig;
@@ -124,6 +125,13 @@ public final class LocalCluster implements AutoCloseable {
         return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.FILES, dice);
     }
 
+    /** As {@link #startWithFaults}, but the gateways find each other through a cluster, as {@link #startClustered} starts them. */
+    public static LocalCluster startClusteredWithFaults(int n, int vipsPerGateway, FaultPlan.Dice dice,
+                                                        IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides)
+            throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, dice);
+    }
+
     /**
      * {@code n} gateways that find each other through a Pekko Cluster (Artery on loopback, gateway 0
      * the seed) instead of tunnel files: their files name no peers, and each announces its {@link #servedPrefix}.
@@ -198,7 +206,9 @@ public final class LocalCluster implements AutoCloseable {
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {
                     PacketPort[] opened = ports.open(index, phys, c);
-                    SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(index), opened[0], opened[1]);
+                    PacketPort plainSide = faults == null ? opened[0] : new StallingPort(opened[0], faults);
+                    PacketPort secureSide = faults == null ? opened[1] : new StallingPort(opened[1], faults);
+                    SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(index), plainSide, secureSide);
                     dp.start();
                     GatewayNode node = faults == null ? GatewayNode.start("gw" + index, settings, dp, finalConfig)
                             : GatewayNode.start("gw" + index, settings, new FaultyDataplane(dp, faults), finalConfig,
@@ -251,6 +261,20 @@ public final class LocalCluster implements AutoCloseable {
         Member again = launchers.get(i).launch();
         members.set(i, again);
         return again;
+    }
+
+    /** Waits until every gateway sees all the others in its cluster view; fails after {@code millis}. */
+    public void awaitClusterViews(long millis) throws Exception {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        for (Member m : members) {
+            while (m.node().clusterGateways().size() < members.size() - 1) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(m.name() + " sees " + m.node().clusterGateways() + " of the "
+                            + (members.size() - 1) + " other gateways after " + millis + " ms");
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 
     public MemoryNetwork network() {

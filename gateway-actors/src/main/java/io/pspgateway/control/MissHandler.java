@@ -64,11 +64,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record GetSessions(ActorRef<Integer> replyTo) implements Command {
     }
 
-    /** The VIP pairs whose tunnel is up. */
-    /** The ingress ACLs owned by established sessions (their reverse SPIs). */
-    public record GetReverseAcls(ActorRef<List<IngressGrants.Grant>> replyTo) implements Command {
+    /**
+     * The gateway at {@code physical} rotated its master keys to {@code generation}: its sessions
+     * re-key where their SPI is of the key it will retire next.
+     */
+    public record PeerKeys(java.net.InetAddress physical, long generation) implements Command {
     }
 
+    /** The VIP pairs whose tunnel is up. */
     public record GetFlows(ActorRef<List<FlowKey>> replyTo) implements Command {
     }
 
@@ -88,8 +91,6 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         final long generation;
         boolean up;
         java.net.InetAddress peer;
-        /** The ingress ACL this session handed the peer for its return direction, if any. */
-        IngressGrants.Grant reverse;
 
         FlowState(ActorRef<Session.Command> session, long generation) {
             this.session = session;
@@ -104,6 +105,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private final TimerScheduler<Command> timers;
     private final Map<FlowKey, FlowState> flows = new HashMap<>();
     private final Map<FlowKey, Long> failedUntil = new HashMap<>();
+    /** Each peer's master-key generation, as the cluster last announced it. */
+    private final Map<java.net.InetAddress, Long> peerKeyGenerations = new HashMap<>();
     private int totalHeld;
     /** Packets of the batch being held that have been dealt with (for the count if holding fails). */
     private int batchTaken;
@@ -140,7 +143,9 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(SessionOutcome.class, m -> onOutcome(m.outcome()))
                 .onMessage(HoldExpired.class, this::onHoldExpired)
                 .onMessage(SessionStopped.class, this::onSessionStopped)
+                .onMessage(PeerKeys.class, this::onPeerKeys)
                 .onMessage(PeerGone.class, m -> {
+                    peerKeyGenerations.remove(m.physical());
                     int closed = 0;
                     for (FlowState f : flows.values()) {
                         if (m.physical().equals(f.peer)) {
@@ -173,10 +178,6 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 })
                 .onMessage(GetFlows.class, m -> {
                     m.replyTo().tell(flows.entrySet().stream().filter(e -> e.getValue().up).map(Map.Entry::getKey).toList());
-                    return this;
-                })
-                .onMessage(GetReverseAcls.class, m -> {
-                    m.replyTo().tell(flows.values().stream().filter(f -> f.up && f.reverse != null).map(f -> f.reverse).toList());
                     return this;
                 })
                 .onMessage(GetSessions.class, m -> {
@@ -270,7 +271,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         if (o.up()) {
             state.up = true;
             state.peer = o.peerPhysical();
-            state.reverse = o.reverse();
+            Long peerKeys = peerKeyGenerations.get(o.peerPhysical());
+            if (peerKeys != null) {
+                // the peer may have rotated while we were asking: the session checks its SPI
+                o.session().tell(new Session.PeerKeys(peerKeys));
+            }
             List<HeldPacket> release = new ArrayList<>(state.held);
             totalHeld -= state.held.size();
             state.held.clear();
@@ -279,6 +284,25 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             drop(state, o.failure());
             flows.remove(o.flow());
             failedUntil.put(o.flow(), System.nanoTime() + settings.retryFailedAfter().toNanos());
+        }
+        return this;
+    }
+
+    private Behavior<Command> onPeerKeys(PeerKeys m) {
+        Long before = peerKeyGenerations.put(m.physical(), m.generation());
+        if (before != null && before >= m.generation()) {
+            return this;
+        }
+        int told = 0;
+        for (FlowState f : flows.values()) {
+            if (f.up && m.physical().equals(f.peer)) {
+                f.session.tell(new Session.PeerKeys(m.generation()));
+                told++;
+            }
+        }
+        if (before != null) {
+            getContext().getLog().info("peer {} rotated its master keys (generation {}): {} session(s) towards it check their SPI",
+                    m.physical().getHostAddress(), m.generation(), told);
         }
         return this;
     }

@@ -137,6 +137,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
         java.util.Set<String> stillThere = new java.util.HashSet<>();
         m.gateways().forEach(g -> stillThere.add(identity(g)));
+        Map<String, Long> generationsBefore = new HashMap<>();
+        clusterView.forEach(g -> generationsBefore.put(identity(g), g.keyGeneration()));
         for (GatewayInfo gone : clusterView) {
             if (!stillThere.contains(identity(gone))) {
                 InetSocketAddress grpc = new InetSocketAddress(HostPort.ip(gone.grpcHost()), gone.grpcPort());
@@ -152,6 +154,15 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
         clusterTable = next;
         clusterView = List.copyOf(m.gateways());
+        if (missHandler != null) {
+            // tell the sessions each gateway's key generation when first seen and whenever it rotates
+            for (GatewayInfo g : m.gateways()) {
+                Long before = generationsBefore.get(identity(g));
+                if (before == null || before != g.keyGeneration()) {
+                    missHandler.tell(new MissHandler.PeerKeys(HostPort.ip(g.physical()), g.keyGeneration()));
+                }
+            }
+        }
         if (missHandler != null) {
             // a VIP that now resolves to another gateway (a workload moved) must be re-tunnelled
             java.util.function.Function<InetAddress, InetAddress> ownerOf = vip -> {

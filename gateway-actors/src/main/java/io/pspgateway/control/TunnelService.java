@@ -29,7 +29,8 @@ import org.apache.pekko.grpc.GrpcServiceException;
  * or installed, so a bad request changes nothing; failures are only ever a gRPC status, with the
  * original's codes: INVALID_ARGUMENT (unparsable or foreign VIPs, no common version, bad encap),
  * RESOURCE_EXHAUSTED (no SPIs, or more tunnels than one request may carry), INTERNAL (the data
- * plane refused an entry).
+ * plane refused an entry). A key rotation asked for too soon after the last one is refused with
+ * FAILED_PRECONDITION ({@link KeyRotator}), where the original always rotates.
  */
 public final class TunnelService implements PSP_Gateway {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
@@ -38,6 +39,7 @@ public final class TunnelService implements PSP_Gateway {
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final ActorRef<MissHandler.Command> missHandler;
     private final ActorRef<IngressGrants.Command> grants;
+    private final ActorRef<KeyRotator.Command> keys;
     private final GatewaySettings settings;
     private final GatewayStats stats;
     private final ServedVips served;
@@ -47,6 +49,7 @@ public final class TunnelService implements PSP_Gateway {
         this.dataplane = refs.dataplane();
         this.missHandler = refs.missHandler();
         this.grants = refs.grants();
+        this.keys = refs.keys();
         this.settings = settings;
         this.stats = stats;
         this.served = served;
@@ -69,16 +72,14 @@ public final class TunnelService implements PSP_Gateway {
         List<DataplaneActor.AclPair> pairs = wanted.stream()
                 .map(w -> new DataplaneActor.AclPair(w.source(), w.destination())).toList();
         CompletionStage<DataplaneActor.Minted> minted = AskPattern.ask(dataplane,
-                replyTo -> new DataplaneActor.MintAndOpen(pairs, version, replyTo), ASK_TIMEOUT, system.scheduler());
+                replyTo -> new DataplaneActor.MintAndOpen(pairs, version, grants, replyTo), ASK_TIMEOUT, system.scheduler());
         return minted.thenApply(m -> {
             if (m.failure() != null) {
                 throw failure(m.failure());
             }
             MultiTunnelResponse.Builder out = MultiTunnelResponse.newBuilder().setRequestId(in.getRequestId());
-            List<IngressGrants.Grant> granted = new ArrayList<>(wanted.size());
             for (int i = 0; i < wanted.size(); i++) {
                 SpiKey key = m.keys().get(i);
-                granted.add(new IngressGrants.Grant(key.spi(), wanted.get(i).source(), wanted.get(i).destination()));
                 out.addTunnelsParams(WireParams.of(key, settings));
                 key.destroy();
                 Wanted w = wanted.get(i);
@@ -87,7 +88,6 @@ public final class TunnelService implements PSP_Gateway {
                             w.request().getReverseParams()));
                 }
             }
-            grants.tell(new IngressGrants.Granted(granted));
             stats.tunnelsServed(wanted.size());
             return out.build();
         });
@@ -170,7 +170,13 @@ public final class TunnelService implements PSP_Gateway {
             return CompletableFuture.failedFuture(status(Status.UNIMPLEMENTED,
                     "issue_new_keys is not implemented (nor is it in the original gateway)"));
         }
-        CompletionStage<Long> rotated = AskPattern.ask(dataplane, DataplaneActor.Rotate::new, ASK_TIMEOUT, system.scheduler());
-        return rotated.thenApply(generation -> KeyRotationResponse.newBuilder().setRequestId(in.getRequestId()).build());
+        CompletionStage<KeyRotator.Rotated> rotated = AskPattern.ask(keys,
+                replyTo -> new KeyRotator.Rotate("a peer's RequestKeyRotation", replyTo), ASK_TIMEOUT, system.scheduler());
+        return rotated.thenApply(r -> {
+            if (!r.done()) {
+                throw status(Status.FAILED_PRECONDITION, r.refused());
+            }
+            return KeyRotationResponse.newBuilder().setRequestId(in.getRequestId()).build();
+        });
     }
 }

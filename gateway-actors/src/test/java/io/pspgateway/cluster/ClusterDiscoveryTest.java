@@ -84,7 +84,8 @@ class ClusterDiscoveryTest {
             victim.host().send(packet(victim.vip(), a.vip(2), 9));
             byte[] atA = a.host().take(10_000);
             assertEquals(9, atA == null ? -1 : sequence(atA), "the victim reached a");
-            eventually(() -> a.node().ingressGrants() == 1, 5_000, "a holds one grant, the victim's");
+            eventually(() -> a.node().ingressGrants() == 2 && a.dataplane().ingressAclCount() == 2, 5_000,
+                    "a holds two grants to the victim: the reverse SPI it handed it, and the SPI of its request");
 
             c.network().detach(victim.physical());
             victim.node().close();

@@ -46,7 +46,7 @@ class VipPrefixesTest {
         for (int i = 0; i < 10_000; i++) {
             many.add("10." + (i >> 8) + "." + (i & 0xFF) + ".0/24");
         }
-        GatewayInfo info = new GatewayInfo("gw7", "198.51.100.7", 50051, "198.51.100.7", VipPrefixes.parse(many), List.of(1, 0), 1);
+        GatewayInfo info = new GatewayInfo("gw7", "198.51.100.7", 50051, "198.51.100.7", VipPrefixes.parse(many), List.of(1, 0), 1, 5);
         GatewayInfoSerializer serializer = new GatewayInfoSerializer(null);
         byte[] wire = serializer.toBinary(info);
         assertEquals(info, serializer.fromBinary(wire, serializer.manifest(info)));

@@ -49,4 +49,29 @@ class IngressGrantsTest {
         grants.tell(new IngressGrants.PeerGone(peer));
         dataplane.expectNoMessage(java.time.Duration.ofMillis(200));
     }
+
+    @Test
+    void grantsOfARetiredMasterKeyAreClosedAndForgottenByTheirOwner() throws Exception {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef()));
+        InetAddress peerVip = InetAddress.getByName("10.2.0.1");
+        InetAddress ours = InetAddress.getByName("10.1.0.1");
+        InetAddress peer = InetAddress.getByName("198.51.100.2");
+        grants.tell(new IngressGrants.Owners(vip -> peer));
+        int keyZero = 0x0000_0011;
+        int keyOne = 0x8000_0012;
+        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(keyZero, peerVip, ours),
+                new IngressGrants.Grant(keyOne, peerVip, ours))));
+
+        grants.tell(new IngressGrants.KeyRetired(0));
+        DataplaneActor.CloseAcls retired = (DataplaneActor.CloseAcls) dataplane.receiveMessage();
+        assertEquals(List.of(keyZero), retired.spis(), "only the SPI of the retired key (bit 31 = 0)");
+
+        // when the peer leaves, only what is still live is closed
+        grants.tell(new IngressGrants.PeerGone(peer));
+        assertEquals(List.of(keyOne), ((DataplaneActor.CloseAcls) dataplane.receiveMessage()).spis());
+        TestProbe<Integer> count = testKit.createTestProbe();
+        grants.tell(new IngressGrants.GetCount(count.getRef()));
+        assertEquals(0, count.receiveMessage());
+    }
 }

@@ -28,7 +28,7 @@ class PeerDirectoryTest {
     public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("peer-directory").build();
 
     private static GatewayInfo gateway(String id, int port, String... prefixes) {
-        return new GatewayInfo(id, "127.0.0.1", port, "198.51.100." + port % 250, VipPrefixes.parse(List.of(prefixes)), List.of(1, 0), 1);
+        return new GatewayInfo(id, "127.0.0.1", port, "198.51.100." + port % 250, VipPrefixes.parse(List.of(prefixes)), List.of(1, 0), 1, 0);
     }
 
     @Test
@@ -81,6 +81,7 @@ class PeerDirectoryTest {
         directory.tell(new PeerDirectory.Listen(missHandler.getRef(), grants.getRef()));
         GatewayInfo first = gateway("g1", 5001, "10.9.0.0/24");
         directory.tell(new PeerDirectory.ClusterView(List.of(first)));
+        missHandler.expectMessageClass(MissHandler.PeerKeys.class);
         missHandler.expectMessageClass(MissHandler.Owners.class);
 
         directory.tell(new PeerDirectory.ClusterView(List.of(first.withPrefixes(VipPrefixes.parse(List.of("10.9.0.0/16"))))));
@@ -93,5 +94,29 @@ class PeerDirectoryTest {
         MissHandler.PeerGone gone = missHandler.expectMessageClass(MissHandler.PeerGone.class);
         assertEquals(InetAddress.getByName(first.physical()), gone.physical(), "sessions to the old incarnation close");
         assertEquals(InetAddress.getByName(first.physical()), grants.expectMessageClass(IngressGrants.PeerGone.class).physical());
+        assertEquals(0, missHandler.expectMessageClass(MissHandler.PeerKeys.class).generation(), "the new incarnation's keys");
+    }
+
+    @Test
+    void aGatewayThatRotatesItsKeysHasItsSessionsToldAndStays() throws Exception {
+        ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(TunnelConfig.empty(),
+                ControlSettings.from(ConfigFactory.load()), List.of(1, 0), new GatewayStats(), CrashPoints.NONE));
+        TestProbe<MissHandler.Command> missHandler = testKit.createTestProbe();
+        TestProbe<IngressGrants.Command> grants = testKit.createTestProbe();
+        directory.tell(new PeerDirectory.Listen(missHandler.getRef(), grants.getRef()));
+        GatewayInfo g = gateway("g1", 5001, "10.9.0.0/24").withKeyGeneration(4);
+        directory.tell(new PeerDirectory.ClusterView(List.of(g)));
+        assertEquals(new MissHandler.PeerKeys(InetAddress.getByName(g.physical()), 4), missHandler.expectMessageClass(MissHandler.PeerKeys.class));
+        missHandler.expectMessageClass(MissHandler.Owners.class);
+
+        directory.tell(new PeerDirectory.ClusterView(List.of(g.withKeyGeneration(5))));
+        assertEquals(new MissHandler.PeerKeys(InetAddress.getByName(g.physical()), 5), missHandler.expectMessageClass(MissHandler.PeerKeys.class),
+                "the rotation is passed on, and the gateway is not taken for gone");
+        missHandler.expectMessageClass(MissHandler.Owners.class);
+        assertEquals(1, g.withKeyGeneration(5).activeKeyIndex());
+
+        directory.tell(new PeerDirectory.ClusterView(List.of(g.withKeyGeneration(5).withPrefixes(VipPrefixes.parse(List.of("10.9.0.0/16"))))));
+        missHandler.expectMessageClass(MissHandler.Owners.class);
+        missHandler.expectNoMessage(java.time.Duration.ofMillis(200));
     }
 }

@@ -87,6 +87,14 @@ class TunnelServiceTest {
                 KeyRotationRequest.newBuilder().setIssueNewKeys(true).build()).toCompletableFuture().get(10, TimeUnit.SECONDS));
         assertEquals(Status.Code.UNIMPLEMENTED, Peer.statusOf(e.getCause()).getCode());
         assertEquals(before + 1, dataplane().counters().keyRotations());
+
+        // a peer asking again at once is refused: its peers could not re-key in time (and it cannot churn our keys)
+        ExecutionException again = assertThrows(ExecutionException.class, () -> client.requestKeyRotation(
+                KeyRotationRequest.newBuilder().setRequestId(8).build()).toCompletableFuture().get(10, TimeUnit.SECONDS));
+        Status refused = Peer.statusOf(again.getCause());
+        assertEquals(Status.Code.FAILED_PRECONDITION, refused.getCode());
+        assertTrue(refused.getDescription().contains("min-rotation-interval"), refused.getDescription());
+        assertEquals(before + 1, dataplane().counters().keyRotations());
     }
 
     @Test

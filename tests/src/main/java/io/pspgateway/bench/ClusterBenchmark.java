@@ -103,7 +103,7 @@ public final class ClusterBenchmark {
             long wire = 0;
             for (int i = 0; i < n; i++) {
                 wire += serializer.toBinary(new GatewayInfo("gw" + i, "127.0.0.1", c.grpc(i).getPort(),
-                        c.get(i).physical().getHostAddress(), announced[i], java.util.List.of(1, 0), 1)).length;
+                        c.get(i).physical().getHostAddress(), announced[i], java.util.List.of(1, 0), 1, 0)).length;
             }
             System.out.printf(Locale.ROOT, "| %d | %d | %.1f KB | %.2f MB | %.1f MB | %.1f s |%n", n, PREFIXES_PER_GATEWAY,
                     wire / (double) n / 1024, wire / 1048576.0, (after - before) / (double) n / 1048576, seconds);

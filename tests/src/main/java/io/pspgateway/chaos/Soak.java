@@ -1,5 +1,6 @@
 package io.pspgateway.chaos;
 
+import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.control.LocalCluster;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
@@ -10,9 +11,10 @@ import java.util.Locale;
 import java.util.Random;
 
 /**
- * The long chaos run: three gateways in one JVM under random faults for a given time. It
+ * The long chaos run: three clustered gateways in one JVM under random faults for a given time. It
  * alternates a chaos phase (bursts between random VIP pairs in every direction, every fault of
- * the plan, random partitions that heal, random master-key rotations) with a check phase (faults
+ * the plan, random gRPC partitions that heal, random master-key rotations, which the gateways
+ * refuse when they come closer than {@link #MIN_ROTATION_INTERVAL}) with a check phase (faults
  * paused, traffic drained, then the {@link InvariantChecker}, packet conservation across all
  * gateways, and liveness for a sample of pairs). Every finding is printed with its time; the
  * summary is a markdown report on stdout.
@@ -23,6 +25,7 @@ public final class Soak {
     /** Few enough that every pair in every direction fits the 4 096 slots: tunnels never expire. */
     private static final int VIPS = 30;
     private static final Duration CHAOS_PHASE = Duration.ofSeconds(20);
+    private static final String MIN_ROTATION_INTERVAL = "5s";
 
     private Soak() {
     }
@@ -41,12 +44,16 @@ public final class Soak {
         long delivered = 0;
         int phases = 0;
         int rotations = 0;
+        int rotationsRefused = 0;
         int partitions = 0;
         int reported = 0;
         long start = System.nanoTime();
         long end = start + (long) (minutes * 60e9);
-        try (LocalCluster c = LocalCluster.startWithFaults(GATEWAYS, VIPS, dice,
-                i -> SoftDataplaneSettings.defaults().withKeySlots(4096), FaultPlan.QUICK_RETRIES)) {
+        try (LocalCluster c = LocalCluster.startClusteredWithFaults(GATEWAYS, VIPS, dice,
+                i -> SoftDataplaneSettings.defaults().withKeySlots(4096),
+                ConfigFactory.parseString("pspgw.keys.min-rotation-interval = " + MIN_ROTATION_INTERVAL)
+                        .withFallback(FaultPlan.QUICK_RETRIES))) {
+            c.awaitClusterViews(60_000);
             while (System.nanoTime() < end) {
                 phases++;
                 dice.resume();
@@ -61,10 +68,12 @@ public final class Soak {
                         partitions++;
                     } else if (roll < 10) {
                         dice.heal();
-                    } else if (roll < 11) {
-                        // one rotation per gateway and phase at most: two would retire SPIs in use (by design)
-                        c.get(random.nextInt(GATEWAYS)).node().rotateMasterKey();
-                        rotations++;
+                    } else if (roll < 13) {
+                        if (c.get(random.nextInt(GATEWAYS)).node().rotateMasterKey().done()) {
+                            rotations++;
+                        } else {
+                            rotationsRefused++;
+                        }
                     }
                     Thread.sleep(200);
                 }
@@ -99,7 +108,7 @@ public final class Soak {
                 reported = findings.size();
                 System.err.println(at + ": phase " + phases + " done, " + findings.size() + " finding(s) so far");
             }
-            report(seed, minutes, plan, phases, sent, delivered, rotations, partitions, c, findings);
+            report(seed, minutes, plan, phases, sent, delivered, rotations + " (" + rotationsRefused + " refused)", partitions, c, findings);
         }
     }
 
@@ -132,11 +141,11 @@ public final class Soak {
         return dropped;
     }
 
-    private static void report(long seed, double minutes, FaultPlan plan, int phases, long sent, long delivered, int rotations,
+    private static void report(long seed, double minutes, FaultPlan plan, int phases, long sent, long delivered, String rotations,
                                int partitions, LocalCluster c, List<String> findings) {
         System.out.printf(Locale.ROOT, "| seed | minutes | phases | packets sent | delivered | dropped (counted) | rotations | partitions | findings |%n");
         System.out.printf("|---|---|---|---|---|---|---|---|---|%n");
-        System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %d | %d | %d | %d | %d | %d |%n", seed, minutes, phases, sent, delivered,
+        System.out.printf(Locale.ROOT, "| %d | %.1f | %d | %d | %d | %d | %s | %d | %d |%n", seed, minutes, phases, sent, delivered,
                 droppedEverywhere(c), rotations, partitions, findings.size());
         System.out.println();
         System.out.println("Faults: " + plan);

@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.control.CrashPoints;
 import io.pspgateway.control.GatewayStats;
+import io.pspgateway.control.KeyRotator;
 import io.pspgateway.control.LocalCluster;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import java.time.Duration;
@@ -40,36 +41,54 @@ class ChaosScenarioTest {
      * @param missQueue    capacity of every data plane's miss queue
      * @param config       control plane settings over {@link FaultPlan#QUICK_RETRIES}
      * @param live         whether every pair must reach its tunnel once the faults stop
+     * @param clustered    whether the gateways find each other through a cluster instead of tunnel files
      */
-    private record Setting(int destinations, int packetsEach, int keySlots, int missQueue, Config config, boolean live) {
+    private record Setting(int destinations, int packetsEach, int keySlots, int missQueue, Config config, boolean live,
+                           boolean clustered) {
         static Setting standard() {
-            return new Setting(100, 1, 1024, 4096, ConfigFactory.empty(), true);
+            return new Setting(100, 1, 1024, 4096, ConfigFactory.empty(), true, false);
         }
 
         Setting with(String hocon) {
-            return new Setting(destinations, packetsEach, keySlots, missQueue, ConfigFactory.parseString(hocon).withFallback(config), live);
+            return new Setting(destinations, packetsEach, keySlots, missQueue, ConfigFactory.parseString(hocon).withFallback(config),
+                    live, clustered);
         }
 
         Setting destinations(int n, int slots) {
-            return new Setting(n, packetsEach, slots, missQueue, config, live);
+            return new Setting(n, packetsEach, slots, missQueue, config, live, clustered);
         }
 
         Setting packetsEach(int n) {
-            return new Setting(destinations, n, keySlots, missQueue, config, live);
+            return new Setting(destinations, n, keySlots, missQueue, config, live, clustered);
         }
 
         Setting missQueue(int n) {
-            return new Setting(destinations, packetsEach, keySlots, n, config, live);
+            return new Setting(destinations, packetsEach, keySlots, n, config, live, clustered);
         }
 
         Setting notLive() {
-            return new Setting(destinations, packetsEach, keySlots, missQueue, config, false);
+            return new Setting(destinations, packetsEach, keySlots, missQueue, config, false, clustered);
+        }
+
+        Setting inACluster() {
+            return new Setting(destinations, packetsEach, keySlots, missQueue, config, live, true);
         }
 
         LocalCluster start(FaultPlan.Dice dice) throws Exception {
-            return LocalCluster.startWithFaults(3, destinations, dice,
-                    i -> SoftDataplaneSettings.defaults().withKeySlots(keySlots).withMissQueueCapacity(missQueue),
+            java.util.function.IntFunction<SoftDataplaneSettings> dataplane =
+                    i -> SoftDataplaneSettings.defaults().withKeySlots(keySlots).withMissQueueCapacity(missQueue);
+            if (!clustered) {
+                return LocalCluster.startWithFaults(3, destinations, dice, dataplane, config.withFallback(FaultPlan.QUICK_RETRIES));
+            }
+            LocalCluster c = LocalCluster.startClusteredWithFaults(3, destinations, dice, dataplane,
                     config.withFallback(FaultPlan.QUICK_RETRIES));
+            try {
+                c.awaitClusterViews(30_000);
+                return c;
+            } catch (Exception e) {
+                c.close();
+                throw e;
+            }
         }
     }
 
@@ -298,6 +317,22 @@ class ChaosScenarioTest {
                 Setting.standard().with("pspgw { hold-timeout = 500ms, grpc.request-timeout = 2s }"));
     }
 
+    @Test
+    void theDeviceRefusesRemovalsWhileSessionsFailAndAreTornDown() throws Exception {
+        // a third of all removals (entries, ACLs, slot wipes) refused at first, while failing inserts
+        // and crashing sessions make the gateways remove a lot: nothing may stay behind
+        run(FaultPlan.seeded(seed()).withRemovalFailures(0.3).withInstallFailures(0.2)
+                .withActorCrashes(0.2, CrashPoints.Point.SESSION_SLOT_GRANTED), Setting.standard());
+    }
+
+    @Test
+    void packetWorkersStallWhileTheBurstIsTunnelled() throws Exception {
+        // a fifth of the batches is followed by a 50 ms stall of the worker that read it, on every
+        // gateway and both sides: misses reach the slow path late, re-injected packets queue up
+        run(FaultPlan.seeded(seed()).withWorkerStalls(0.2, Duration.ofMillis(50)).withGrpcFailure(0.05, Status.Code.UNAVAILABLE),
+                Setting.standard().packetsEach(4));
+    }
+
     // --- everything at once, rotation, both directions ---
 
     @Test
@@ -305,6 +340,30 @@ class ChaosScenarioTest {
         run(FaultPlan.seeded(seed()).withGrpcFailure(0.15, Status.Code.UNAVAILABLE).withGrpcDelay(0.10, Duration.ofMillis(1500))
                 .withGrpcLostAnswers(0.05).withGrpcDuplicates(0.05).withInstallFailures(0.10).withProgramFailures(0.05)
                 .withBackendCrashes(0.02), Setting.standard());
+    }
+
+    @Test
+    void masterKeysRotateTwiceWhileTrafficFlowsAndSendersReKeyInBetween() throws Exception {
+        // every gateway rotates twice; the second rotation retires the key the burst's tunnels (and
+        // the return tunnels adopted from reverse_params) were set up with: they must have re-keyed
+        // by then (told through the cluster), or every packet after it fails authentication
+        run(FaultPlan.seeded(seed()).withGrpcFailure(0.05, Status.Code.UNAVAILABLE),
+                Setting.standard().inACluster().with("pspgw.keys.min-rotation-interval = 2s"), (c, dice) -> {
+                    // most of the burst's tunnels are up under the first keys (some may have failed)
+                    long deadline = System.nanoTime() + 10_000_000_000L;
+                    while (c.get(0).node().sessionsUp() < 150 && System.nanoTime() < deadline) {
+                        Thread.sleep(50);
+                    }
+                    for (int round = 0; round < 2; round++) {
+                        for (int g = 0; g <= 2; g++) {
+                            KeyRotator.Rotated r = c.get(g).node().rotateMasterKey();
+                            assertTrue(r.done(), c.get(g).name() + " rotation " + (round + 1) + ": " + r.refused());
+                        }
+                        if (round == 0) {
+                            Thread.sleep(2_100);
+                        }
+                    }
+                });
     }
 
     @Test

@@ -46,16 +46,31 @@ class ClusterDeploymentTest {
         return out;
     }
 
+    private void assertPings(int from, int to) throws Exception {
+        String ping = NamespaceNetwork.run("ip", "netns", "exec", "pspgw-n" + from, "ping", "-c", "3", "-i", "0.3",
+                "-W", "10", "10." + to + ".0.1");
+        assertTrue(ping.contains("3 received"),
+                "gw" + from + " -> gw" + to + ":\n" + ping + "\n" + Files.readString(state.resolve("gw" + from + ".log")));
+    }
+
+    private void awaitLog(int gateway, String text, long millis) throws Exception {
+        Path log = state.resolve("gw" + gateway + ".log");
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (!Files.readString(log).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("gw" + gateway + " did not log \"" + text + "\" within " + millis + " ms:\n"
+                        + Files.readString(log));
+            }
+            Thread.sleep(200);
+        }
+    }
+
     @Test
     void threeProcessesDiscoverEachOtherAndTunnelBetweenEveryPair() throws Exception {
         try {
             assertTrue(script("start").contains("3 gateways up"));
             for (int from = 1; from <= 3; from++) {
-                int to = from % 3 + 1;
-                String ping = NamespaceNetwork.run("ip", "netns", "exec", "pspgw-n" + from, "ping", "-c", "3", "-i", "0.3",
-                        "-W", "10", "10." + to + ".0.1");
-                assertTrue(ping.contains("3 received"),
-                        "gw" + from + " -> gw" + to + ":\n" + ping + "\n" + Files.readString(state.resolve("gw" + from + ".log")));
+                assertPings(from, from % 3 + 1);
             }
             String log = Files.readString(state.resolve("gw1.log"));
             assertTrue(log.contains("cluster view: 2 other gateway(s)"), log);
@@ -63,5 +78,34 @@ class ClusterDeploymentTest {
             script("stop");
         }
         assertFalse(NamespaceNetwork.run("ip", "netns", "list").contains("pspgw-n"), "namespaces removed");
+    }
+
+    @Test
+    void aGatewayCutOffFromTheOthersIsDownedAndExitsWhileTheMajorityKeepsTunnelling() throws Exception {
+        try {
+            assertTrue(script("start").contains("3 gateways up"));
+            assertPings(1, 3);
+            assertPings(2, 3);
+            assertPings(1, 2);
+            long gw3 = Long.parseLong(Files.readString(state.resolve("gw3.pid")).trim());
+
+            // gw3's host loses its network: cluster traffic, gRPC and PSP are all cut
+            NamespaceNetwork.run("ip", "-n", "pspgw-n3", "link", "set", "pspgw-i3", "down");
+            // the split-brain resolver downs it on both sides: the majority removes it...
+            awaitLog(1, "cluster view: 1 other gateway(s): [gw2]", 60_000);
+            awaitLog(1, "peer 198.51.100.3 is gone", 10_000);
+            // ...and gw3, alone in its minority, downs itself and exits instead of lingering without actors
+            awaitLog(3, "exiting with status 3", 60_000);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (ProcessHandle.of(gw3).map(ProcessHandle::isAlive).orElse(false)) {
+                assertTrue(System.nanoTime() < deadline, "gw3 still runs:\n" + Files.readString(state.resolve("gw3.log")));
+                Thread.sleep(200);
+            }
+            // the majority still tunnels, in both directions
+            assertPings(1, 2);
+            assertPings(2, 1);
+        } finally {
+            script("stop");
+        }
     }
 }
