@@ -27,7 +27,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param grpcDuplicate   share of tunnel requests that arrive twice (a retransmission), each carried out
  * @param installFailure  share of encrypt-entry inserts that fail (INTERNAL)
  * @param programFailure  share of key-slot programmings that fail (INTERNAL)
- * @param insertDelay     how long every encrypt-entry insert takes (a slow device), zero for none
+ * @param writeDelay      how long every write to the device takes (key programming, entry inserts,
+ *                        ACLs, removals: a slow device), zero for none
  * @param backendCrash    share of backend calls (mint, ACL, program, insert) that throw an unexpected
  *                        exception — a driver bug — which the Dataplane actor's supervision must survive
  * @param actorCrash      share of the times an actor reaches one of {@code crashAt} that it throws there
@@ -39,7 +40,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
                         double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
-                        Duration insertDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt,
+                        Duration writeDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt,
                         double removalFailure, double workerStall, Duration stall) {
 
     /** Control-plane settings under which retries, failures and their pauses happen within a chaos run's time. */
@@ -82,8 +83,8 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         return edit(p -> p.programFailure = share);
     }
 
-    public FaultPlan withInsertDelay(Duration each) {
-        return edit(p -> p.insertDelay = each);
+    public FaultPlan withSlowDevice(Duration eachWrite) {
+        return edit(p -> p.writeDelay = eachWrite);
     }
 
     public FaultPlan withBackendCrashes(double share) {
@@ -128,7 +129,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         double grpcDuplicate;
         double installFailure;
         double programFailure;
-        Duration insertDelay;
+        Duration writeDelay;
         double backendCrash;
         double actorCrash;
         Set<CrashPoints.Point> crashAt;
@@ -146,7 +147,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
             grpcDuplicate = p.grpcDuplicate;
             installFailure = p.installFailure;
             programFailure = p.programFailure;
-            insertDelay = p.insertDelay;
+            writeDelay = p.writeDelay;
             backendCrash = p.backendCrash;
             actorCrash = p.actorCrash;
             crashAt = p.crashAt;
@@ -157,7 +158,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
 
         FaultPlan plan() {
             return new FaultPlan(seed, grpcFailure, grpcFailureCode, grpcDelay, delay, grpcLostAnswer, grpcDuplicate, installFailure,
-                    programFailure, insertDelay, backendCrash, actorCrash, crashAt, removalFailure, workerStall, stall);
+                    programFailure, writeDelay, backendCrash, actorCrash, crashAt, removalFailure, workerStall, stall);
         }
     }
 
@@ -243,8 +244,8 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         share(faults, programFailure, "key programming failing");
         share(faults, backendCrash, "backend calls throwing");
         share(faults, actorCrash, "crashes at " + crashAt);
-        if (!insertDelay.isZero()) {
-            faults.add("every insert " + insertDelay.toMillis() + " ms");
+        if (!writeDelay.isZero()) {
+            faults.add("every device write " + writeDelay.toMillis() + " ms");
         }
         share(faults, removalFailure, "removals refused");
         share(faults, workerStall, "packet batches followed by a " + stall.toMillis() + " ms worker stall");

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * A data plane backend that misbehaves as the plan says, as a busy, slow or buggy device would:
- * inserts, key programming and removals that fail with a {@link DataplaneException}, inserts that
+ * inserts, key programming and removals that fail with a {@link DataplaneException}, writes that
  * take their time, and calls that throw something unexpected (a driver bug).
  */
 public final class FaultyDataplane implements DataplaneOps {
@@ -27,8 +27,20 @@ public final class FaultyDataplane implements DataplaneOps {
         this.dice = dice;
     }
 
+    /** Takes the plan's time for a write, as a slow device does. */
+    private void slowDevice() {
+        if (dice.active() && !dice.plan().writeDelay().isZero()) {
+            try {
+                Thread.sleep(dice.plan().writeDelay());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** Refuses a removal, as a busy device would, when the plan says so. */
     private void maybeRefuseRemoval(String what) {
+        slowDevice();
         if (dice.roll(dice.plan().removalFailure())) {
             throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: " + what + " refused");
         }
@@ -47,13 +59,7 @@ public final class FaultyDataplane implements DataplaneOps {
         if (dice.roll(dice.plan().installFailure())) {
             throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: entry insert failed");
         }
-        if (dice.active() && !dice.plan().insertDelay().isZero()) {
-            try {
-                Thread.sleep(dice.plan().insertDelay());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        slowDevice();
         delegate.addEncryptEntry(entry);
     }
 
@@ -69,6 +75,7 @@ public final class FaultyDataplane implements DataplaneOps {
         if (dice.roll(dice.plan().programFailure())) {
             throw new DataplaneException(DataplaneException.Kind.INTERNAL, "injected fault: key slot programming failed");
         }
+        slowDevice();
         delegate.programKeySlot(cryptoId, version, key);
     }
 
@@ -92,6 +99,7 @@ public final class FaultyDataplane implements DataplaneOps {
     @Override
     public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
         maybeCrash("addIngressAcl");
+        slowDevice();
         delegate.addIngressAcl(spi, sourceVip, destinationVip);
     }
 

@@ -1,6 +1,8 @@
 package io.pspgateway.chaos;
 
 import io.pspgateway.control.GatewayStats;
+import io.pspgateway.control.IngressGrants;
+import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.control.LocalCluster;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +44,28 @@ public final class InvariantChecker {
             int owned = m.node().ingressGrants();
             if (acls != owned) {
                 out.add(m.name() + ": " + acls + " ingress ACLs in the data plane, " + owned + " owned (live grants)");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The strict form of "no ingress ACL for an SPI nobody holds", on {@code members}: every ACL
+     * must be for the SPI its sender's encrypt entry uses now. It holds once every pair has carried
+     * traffic for longer than {@code pspgw.grant-idle-close} (grants a sender abandoned are closed
+     * by usage; without traffic, only when their key is retired).
+     */
+    public static List<String> aclsHeldByNobody(List<LocalCluster.Member> members) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (LocalCluster.Member m : members) {
+            for (IngressGrants.Grant g : m.node().grants()) {
+                LocalCluster.Member sender = members.get(LocalCluster.gatewayOfVip(g.source().getHostAddress()));
+                Integer sending = sender.dataplane().encryptEntrySpi(FlowKey.of(g.source(), g.destination()));
+                if (sending == null || sending != g.spi()) {
+                    out.add(m.name() + ": ACL for SPI " + Integer.toHexString(g.spi()) + " from " + g.source().getHostAddress()
+                            + " to " + g.destination().getHostAddress() + ", but " + sender.name() + " sends "
+                            + (sending == null ? "nothing" : "with SPI " + Integer.toHexString(sending)));
+                }
             }
         }
         return out;

@@ -11,7 +11,7 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                               Duration coalesceWindow, int maxTunnelsPerRequest, boolean sendReverseParams,
                               Duration requestTimeout, int retries, Duration backoffMin, Duration backoffMax,
                               int breakerFailures, Duration breakerReset, Duration rotationInterval,
-                              Duration minRotationInterval) {
+                              Duration minRotationInterval, Duration grantIdleClose) {
 
     public static ControlSettings from(Config config) {
         Config c = config.getConfig("pspgw");
@@ -27,7 +27,7 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                 c.getDuration("retry-failed-after"), c.getDuration("coalesce-window"), positive(c, "max-tunnels-per-request"),
                 c.getBoolean("send-reverse-params"), g.getDuration("request-timeout"), g.getInt("retries"),
                 g.getDuration("backoff-min"), g.getDuration("backoff-max"), positive(g, "breaker-failures"),
-                g.getDuration("breaker-reset"), every, atMost);
+                g.getDuration("breaker-reset"), every, atMost, c.getDuration("grant-idle-close"));
     }
 
     private static int positive(Config c, String path) {

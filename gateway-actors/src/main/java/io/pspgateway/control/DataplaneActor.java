@@ -59,6 +59,14 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record CloseAcls(List<Integer> spis, List<AclPair> pairs) implements Command {
     }
 
+    /** How many packets each of these grants' ACLs has let in. */
+    public record CountAclPackets(List<IngressGrants.Grant> grants, ActorRef<AclPackets> replyTo) implements Command {
+    }
+
+    /** Packets per grant, in the order asked (0 for an ACL that is gone). */
+    public record AclPackets(List<IngressGrants.Grant> grants, long[] packets) {
+    }
+
     /** Programs slot {@code cryptoId} with {@code key} and adds {@code entry}, which uses it. */
     public record Install(int cryptoId, byte[] key, EncryptEntry entry, ActorRef<Installed> replyTo) implements Command {
     }
@@ -108,6 +116,16 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
         return newReceiveBuilder()
                 .onMessage(MintAndOpen.class, this::onMintAndOpen)
                 .onMessage(CloseAcls.class, this::onCloseAcls)
+                .onMessage(CountAclPackets.class, m -> {
+                    long[] packets = new long[m.grants().size()];
+                    for (int i = 0; i < packets.length; i++) {
+                        IngressGrants.Grant g = m.grants().get(i);
+                        var counters = ops.ingressAclCounters(g.spi(), g.source(), g.destination());
+                        packets[i] = counters == null ? 0 : counters.packets();
+                    }
+                    m.replyTo().tell(new AclPackets(m.grants(), packets));
+                    return this;
+                })
                 .onMessage(Install.class, this::onInstall)
                 .onMessage(Uninstall.class, this::onUninstall)
                 .onMessage(WipeSlot.class, m -> {

@@ -211,6 +211,13 @@ public final class GatewayNode implements AutoCloseable {
         return ask(r -> new IngressGrants.GetCount(r), refs.grants());
     }
 
+    /** The live grants (every ingress ACL), as their owner lists them. */
+    public java.util.List<IngressGrants.Grant> grants() throws Exception {
+        CompletionStage<java.util.List<IngressGrants.Grant>> reply = AskPattern.ask(refs.grants(), IngressGrants.GetGrants::new,
+                STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
+    }
+
     /** Crypto slots held by sessions now. */
     public int slotsInUse() throws Exception {
         return ask(r -> new CryptoSlotPool.GetInUse(r), refs.slots());

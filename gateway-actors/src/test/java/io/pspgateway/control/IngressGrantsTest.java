@@ -21,14 +21,18 @@ class IngressGrantsTest {
     @JUnit5TestKit
     public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("ingress-grants").build();
 
+    private static final InetAddress PEER_VIP = io.pspgateway.config.HostPort.ip("10.2.0.1");
+    private static final InetAddress OURS = io.pspgateway.config.HostPort.ip("10.1.0.1");
+    private static final InetAddress PEER = io.pspgateway.config.HostPort.ip("198.51.100.2");
+
     @Test
     void everyGrantOfAGoneGatewayIsClosedAndNoOtherOne() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef()));
-        InetAddress peerVip = InetAddress.getByName("10.2.0.1");
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), java.time.Duration.ZERO));
+        InetAddress peerVip = PEER_VIP;
         InetAddress otherPeerVip = InetAddress.getByName("10.3.0.1");
-        InetAddress ours = InetAddress.getByName("10.1.0.1");
-        InetAddress peer = InetAddress.getByName("198.51.100.2");
+        InetAddress ours = OURS;
+        InetAddress peer = PEER;
         InetAddress otherPeer = InetAddress.getByName("198.51.100.3");
         grants.tell(new IngressGrants.Owners(vip -> vip.equals(peerVip) ? peer : vip.equals(otherPeerVip) ? otherPeer : null));
 
@@ -53,25 +57,60 @@ class IngressGrantsTest {
     @Test
     void grantsOfARetiredMasterKeyAreClosedAndForgottenByTheirOwner() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef()));
-        InetAddress peerVip = InetAddress.getByName("10.2.0.1");
-        InetAddress ours = InetAddress.getByName("10.1.0.1");
-        InetAddress peer = InetAddress.getByName("198.51.100.2");
-        grants.tell(new IngressGrants.Owners(vip -> peer));
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), java.time.Duration.ZERO));
+        grants.tell(new IngressGrants.Owners(vip -> PEER));
         int keyZero = 0x0000_0011;
         int keyOne = 0x8000_0012;
-        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(keyZero, peerVip, ours),
-                new IngressGrants.Grant(keyOne, peerVip, ours))));
+        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(keyZero, PEER_VIP, OURS),
+                new IngressGrants.Grant(keyOne, PEER_VIP, OURS))));
 
         grants.tell(new IngressGrants.KeyRetired(0));
         DataplaneActor.CloseAcls retired = (DataplaneActor.CloseAcls) dataplane.receiveMessage();
         assertEquals(List.of(keyZero), retired.spis(), "only the SPI of the retired key (bit 31 = 0)");
 
         // when the peer leaves, only what is still live is closed
-        grants.tell(new IngressGrants.PeerGone(peer));
+        grants.tell(new IngressGrants.PeerGone(PEER));
         assertEquals(List.of(keyOne), ((DataplaneActor.CloseAcls) dataplane.receiveMessage()).spis());
         TestProbe<Integer> count = testKit.createTestProbe();
         grants.tell(new IngressGrants.GetCount(count.getRef()));
         assertEquals(0, count.receiveMessage());
+    }
+
+    @Test
+    void aGrantIdleWhileAnotherOfItsPairCarriesTrafficIsClosedAndAQuietPairKeepsBoth() throws Exception {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(),
+                java.time.Duration.ofMillis(400)));
+        InetAddress ours = InetAddress.getByName("10.1.0.1");
+        InetAddress busy = InetAddress.getByName("10.2.0.1");
+        InetAddress quiet = InetAddress.getByName("10.2.0.2");
+        InetAddress lone = InetAddress.getByName("10.2.0.3");
+        IngressGrants.Grant abandoned = new IngressGrants.Grant(1, busy, ours);
+        IngressGrants.Grant used = new IngressGrants.Grant(2, busy, ours);
+        grants.tell(new IngressGrants.Granted(List.of(abandoned, used, new IngressGrants.Grant(3, quiet, ours),
+                new IngressGrants.Grant(4, quiet, ours), new IngressGrants.Grant(5, lone, ours))));
+
+        // the sweeps read the counters of pairs with more than one grant; only SPI 2 carries traffic
+        long usedPackets = 0;
+        DataplaneActor.CloseAcls closed = null;
+        for (int sweep = 0; sweep < 20 && closed == null; sweep++) {
+            DataplaneActor.Command c = dataplane.receiveMessage(java.time.Duration.ofSeconds(3));
+            if (c instanceof DataplaneActor.CountAclPackets count) {
+                assertEquals(java.util.Set.of(1, 2, 3, 4), count.grants().stream().map(IngressGrants.Grant::spi)
+                        .collect(java.util.stream.Collectors.toSet()), "a grant alone in its pair is not read");
+                usedPackets += 10;
+                long[] packets = new long[count.grants().size()];
+                for (int i = 0; i < packets.length; i++) {
+                    packets[i] = count.grants().get(i).equals(used) ? usedPackets : 0;
+                }
+                count.replyTo().tell(new DataplaneActor.AclPackets(count.grants(), packets));
+            } else {
+                closed = (DataplaneActor.CloseAcls) c;
+            }
+        }
+        assertEquals(List.of(1), closed == null ? null : closed.spis(), "only the busy pair's idle grant is closed");
+        TestProbe<Integer> count = testKit.createTestProbe();
+        grants.tell(new IngressGrants.GetCount(count.getRef()));
+        assertEquals(4, count.receiveMessage());
     }
 }

@@ -72,13 +72,25 @@ class PeerDirectoryTest {
         assertNull(reply.receiveMessage().address(), "nobody serves it");
     }
 
-    @Test
-    void anotherIncarnationOnTheSameAddressesMeansTheOldOneIsGone() throws Exception {
+    /** A directory fed by the cluster only, and probes standing in for the actors it reports to. */
+    private record Listening(ActorRef<PeerDirectory.Command> directory, TestProbe<MissHandler.Command> missHandler,
+                             TestProbe<IngressGrants.Command> grants) {
+    }
+
+    private Listening listening() {
         ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(TunnelConfig.empty(),
                 ControlSettings.from(ConfigFactory.load()), List.of(1, 0), new GatewayStats(), CrashPoints.NONE));
-        TestProbe<MissHandler.Command> missHandler = testKit.createTestProbe();
-        TestProbe<IngressGrants.Command> grants = testKit.createTestProbe();
-        directory.tell(new PeerDirectory.Listen(missHandler.getRef(), grants.getRef()));
+        Listening l = new Listening(directory, testKit.createTestProbe(), testKit.createTestProbe());
+        directory.tell(new PeerDirectory.Listen(l.missHandler().getRef(), l.grants().getRef()));
+        return l;
+    }
+
+    @Test
+    void anotherIncarnationOnTheSameAddressesMeansTheOldOneIsGone() throws Exception {
+        Listening l = listening();
+        ActorRef<PeerDirectory.Command> directory = l.directory();
+        TestProbe<MissHandler.Command> missHandler = l.missHandler();
+        TestProbe<IngressGrants.Command> grants = l.grants();
         GatewayInfo first = gateway("g1", 5001, "10.9.0.0/24");
         directory.tell(new PeerDirectory.ClusterView(List.of(first)));
         missHandler.expectMessageClass(MissHandler.PeerKeys.class);
@@ -99,11 +111,9 @@ class PeerDirectoryTest {
 
     @Test
     void aGatewayThatRotatesItsKeysHasItsSessionsToldAndStays() throws Exception {
-        ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(TunnelConfig.empty(),
-                ControlSettings.from(ConfigFactory.load()), List.of(1, 0), new GatewayStats(), CrashPoints.NONE));
-        TestProbe<MissHandler.Command> missHandler = testKit.createTestProbe();
-        TestProbe<IngressGrants.Command> grants = testKit.createTestProbe();
-        directory.tell(new PeerDirectory.Listen(missHandler.getRef(), grants.getRef()));
+        Listening l = listening();
+        TestProbe<MissHandler.Command> missHandler = l.missHandler();
+        ActorRef<PeerDirectory.Command> directory = l.directory();
         GatewayInfo g = gateway("g1", 5001, "10.9.0.0/24").withKeyGeneration(4);
         directory.tell(new PeerDirectory.ClusterView(List.of(g)));
         assertEquals(new MissHandler.PeerKeys(InetAddress.getByName(g.physical()), 4), missHandler.expectMessageClass(MissHandler.PeerKeys.class));

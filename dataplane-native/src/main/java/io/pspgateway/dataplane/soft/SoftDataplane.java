@@ -358,6 +358,12 @@ public final class SoftDataplane implements DataplaneOps {
         return encryptTable.size();
     }
 
+    /** The SPI the encrypt entry of {@code flow} sends with, or null when there is none (for invariant checks). */
+    public Integer encryptEntrySpi(FlowKey flow) {
+        EgressEntry e = encryptTable.get(flow);
+        return e == null ? null : e.sa.spi();
+    }
+
     @Override
     public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
         aclTable.putIfAbsent(aclKey(spi, sourceVip, destinationVip), new FlowCounter());
