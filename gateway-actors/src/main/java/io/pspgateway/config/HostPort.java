@@ -48,16 +48,33 @@ public final class HostPort {
     /** A literal IPv4 or IPv6 address; never a DNS lookup. */
     public static InetAddress ip(String literal) {
         String s = literal.strip();
-        boolean plausible = !s.isEmpty() && (s.indexOf(':') >= 0 ? s.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.')
-                : s.chars().allMatch(c -> Character.isDigit(c) || c == '.') && s.chars().filter(c -> c == '.').count() == 3);
-        if (!plausible) {
+        if (!plausibleLiteral(s)) {
             throw new IllegalArgumentException("'" + literal + "' is not an IP address");
         }
         try {
-            return InetAddress.getByName(s);
-        } catch (UnknownHostException e) {
+            // a literal only: never a name lookup (every tunnel request carries two of these)
+            return InetAddress.ofLiteral(s);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + literal + "' is not an IP address");
         }
+    }
+
+    /** IPv6 (hex digits, colons, dots) or dotted-quad IPv4 — not the short forms ("10.1") that ofLiteral also takes. */
+    private static boolean plausibleLiteral(String s) {
+        if (s.isEmpty()) {
+            return false;
+        }
+        boolean v6 = s.indexOf(':') >= 0;
+        int dots = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                dots++;
+            } else if (v6 ? Character.digit(c, 16) < 0 && c != ':' : c < '0' || c > '9') {
+                return false;
+            }
+        }
+        return v6 || dots == 3;
     }
 
     /** The address of these 4 or 16 bytes. */
