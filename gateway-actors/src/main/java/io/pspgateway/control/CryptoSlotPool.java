@@ -36,6 +36,10 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     public record Release(int cryptoId) implements Command {
     }
 
+    /** Slot {@code cryptoId} belongs to {@code newOwner} from now on (a session handing its tunnel over). */
+    public record Transfer(int cryptoId, ActorRef<?> newOwner) implements Command {
+    }
+
     public record GetInUse(ActorRef<Integer> replyTo) implements Command {
     }
 
@@ -78,6 +82,13 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
                     return this;
                 })
                 .onMessage(OwnerStopped.class, this::onOwnerStopped)
+                .onMessage(Transfer.class, m -> {
+                    if (owners.containsKey(m.cryptoId())) {
+                        free(m.cryptoId());
+                        take(m.cryptoId(), m.newOwner());
+                    }
+                    return this;
+                })
                 .onMessage(GetInUse.class, m -> {
                     m.replyTo().tell(used.cardinality());
                     return this;
@@ -92,14 +103,18 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
             m.replyTo().tell(new Granted(-1));
             return this;
         }
+        take(id, m.owner());
+        m.replyTo().tell(new Granted(id));
+        return this;
+    }
+
+    private void take(int id, ActorRef<?> owner) {
         used.set(id);
-        owners.put(id, m.owner());
-        slotsOf.computeIfAbsent(m.owner(), o -> {
+        owners.put(id, owner);
+        slotsOf.computeIfAbsent(owner, o -> {
             getContext().watchWith(o, new OwnerStopped(o));
             return new java.util.HashSet<>();
         }).add(id);
-        m.replyTo().tell(new Granted(id));
-        return this;
     }
 
     private Behavior<Command> onOwnerStopped(OwnerStopped m) {

@@ -46,7 +46,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
                 PeerDirectory.create(settings.tunnels(), settings.control(), versions, stats, crashPoints), "peers");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
-                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats, crashPoints, grants)),
+                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats, crashPoints, grants, null)),
                 "miss-handler");
         directory.tell(new PeerDirectory.Listen(missHandler, grants));
         ActorRef<ClusterRegistry.Command> registry = null;

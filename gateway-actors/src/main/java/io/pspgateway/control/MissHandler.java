@@ -1,6 +1,7 @@
 package io.pspgateway.control;
 
 import io.pspgateway.control.GatewayStats.HoldDrop;
+import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
@@ -22,11 +23,21 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * The slow path: receives the miss poller's batches, groups the packets by VIP pair, holds them
  * in bounded per-pair queues (with a global cap) while exactly one {@link Session} per pair sets
  * the tunnel up, and re-injects them in arrival order once it is up — or drops and counts them
- * when it fails or the hold times out. It is the parent of every session.
+ * when it fails or the hold times out. It is the parent of every session, and the owner of every
+ * established tunnel: a session hands its {@link Tunnel} (and crypto slot) over and stops.
+ *
+ * <p>Established tunnels are re-keyed here, make-before-break: when a peer rotates its master
+ * keys, every tunnel whose SPI is of the key the peer retires next asks the peer for a fresh SPI
+ * (through its Peer actor, so a thousand re-keys make a few coalesced calls) and reprograms its own
+ * crypto slot and entry in one step of the Dataplane actor — no second slot, no gap but the
+ * packets in flight at that instant (counted). A re-key that fails is retried every
+ * {@code pspgw.grpc.breaker-reset} while the old SPI keeps working until the peer's next rotation.
+ * Every change to an established tunnel's entry goes from this actor, so none can overtake its release.
  *
  * <p>Supervision: restart. A restart stops the sessions (each releases its slot, entry and reverse
- * ACL in its PostStop), so nothing leaks and traffic simply misses again; the packets held at that
- * moment are counted as dropped ({@code HANDLER_RESTART}) before the state goes.
+ * ACL in its PostStop) and releases the established tunnels, so nothing leaks and traffic simply
+ * misses again; the packets held at that moment are counted as dropped ({@code HANDLER_RESTART})
+ * before the state goes.
  */
 public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
@@ -84,13 +95,32 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private record SessionStopped(FlowKey flow, ActorRef<Session.Command> session) implements Command {
     }
 
-    /** What is known about one VIP pair. */
+    /** {@code state}: the generation of the flow state that asked, so that a newer one ignores the answer. */
+    private record RekeyResolved(FlowKey flow, long state, PeerDirectory.Resolved resolved, Throwable failure) implements Command {
+    }
+
+    private record RekeyAnswered(FlowKey flow, long state, Peer.TunnelReply reply, Throwable failure) implements Command {
+    }
+
+    private record RekeyInstalled(DataplaneActor.Installed installed) implements Command {
+    }
+
+    private record RetryRekey(FlowKey flow) implements Command {
+    }
+
+    /** What is known about one VIP pair: its session while it is set up, its tunnel once established. */
     private static final class FlowState {
-        final ActorRef<Session.Command> session;
+        /** Null once the session has handed the tunnel over. */
+        ActorRef<Session.Command> session;
         final ArrayDeque<HeldPacket> held = new ArrayDeque<>();
         final long generation;
         boolean up;
         java.net.InetAddress peer;
+        Tunnel tunnel;
+        boolean rekeying;
+        /** The peer's key generation when the re-key in progress asked, and the SPI it is installing. */
+        long rekeyGeneration;
+        int rekeySpi;
 
         FlowState(ActorRef<Session.Command> session, long generation) {
             this.session = session;
@@ -112,8 +142,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private int batchTaken;
     private long generations;
 
+    private final ActorRef<DataplaneActor.Installed> rekeyInstalled;
+
     private MissHandler(ActorContext<Command> context, TimerScheduler<Command> timers, Session.Deps deps) {
         super(context);
+        this.rekeyInstalled = context.messageAdapter(DataplaneActor.Installed.class, RekeyInstalled::new);
         this.timers = timers;
         this.deps = deps;
         this.dataplane = deps.dataplane();
@@ -126,7 +159,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<Session.Outcome> outcomes = ctx.messageAdapter(Session.Outcome.class, SessionOutcome::new);
             Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
-                    deps.stats(), deps.crashPoints(), deps.grants());
+                    deps.stats(), deps.crashPoints(), deps.grants(), ctx.getSelf());
             return new MissHandler(ctx, timers, own);
         }))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
@@ -144,36 +177,46 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(HoldExpired.class, this::onHoldExpired)
                 .onMessage(SessionStopped.class, this::onSessionStopped)
                 .onMessage(PeerKeys.class, this::onPeerKeys)
+                .onMessage(RekeyResolved.class, this::onRekeyResolved)
+                .onMessage(RekeyAnswered.class, this::onRekeyAnswered)
+                .onMessage(RekeyInstalled.class, this::onRekeyInstalled)
+                .onMessage(RetryRekey.class, m -> {
+                    FlowState f = flows.get(m.flow());
+                    Long generation = f == null ? null : peerKeyGenerations.get(f.peer);
+                    if (generation != null) {
+                        rekeyIfNeeded(m.flow(), f, generation);
+                    }
+                    return this;
+                })
                 .onMessage(PeerGone.class, m -> {
                     peerKeyGenerations.remove(m.physical());
-                    int closed = 0;
-                    for (FlowState f : flows.values()) {
-                        if (m.physical().equals(f.peer)) {
-                            f.session.tell(new Session.Close(true));
-                            closed++;
-                        }
-                    }
-                    getContext().getLog().info("peer {} is gone: closing {} session(s) towards it", m.physical().getHostAddress(), closed);
+                    int closed = closeWhere((flow, f) -> m.physical().equals(f.peer), true);
+                    getContext().getLog().info("peer {} is gone: closing {} tunnel(s) towards it", m.physical().getHostAddress(), closed);
                     return this;
                 })
                 .onMessage(Owners.class, m -> {
-                    for (Map.Entry<FlowKey, FlowState> e : flows.entrySet()) {
-                        FlowState f = e.getValue();
-                        java.net.InetAddress owner = m.ownerOf().apply(e.getKey().destination());
-                        if (f.up && f.peer != null && owner != null && !owner.equals(f.peer)) {
-                            getContext().getLog().info("{} moved from {} to {}: re-tunnelling", e.getKey().destination().getHostAddress(),
+                    closeWhere((flow, f) -> {
+                        java.net.InetAddress owner = m.ownerOf().apply(flow.destination());
+                        boolean moved = f.up && f.peer != null && owner != null && !owner.equals(f.peer);
+                        if (moved) {
+                            getContext().getLog().info("{} moved from {} to {}: re-tunnelling", flow.destination().getHostAddress(),
                                     f.peer.getHostAddress(), owner.getHostAddress());
-                            f.session.tell(new Session.Close(false));
                         }
-                    }
+                        return moved;
+                    }, false);
                     return this;
                 })
                 .onMessage(CloseAll.class, m -> {
-                    flows.values().forEach(f -> f.session.tell(new Session.Close(false)));
+                    closeWhere((flow, f) -> true, false);
                     return this;
                 })
                 .onSignal(org.apache.pekko.actor.typed.PreRestart.class, signal -> {
                     stats.dropped(HoldDrop.HANDLER_RESTART, totalHeld);
+                    releaseEstablished();
+                    return this;
+                })
+                .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+                    releaseEstablished();
                     return this;
                 })
                 .onMessage(GetFlows.class, m -> {
@@ -185,6 +228,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                     return this;
                 })
                 .build();
+    }
+
+    /** The established tunnels are this actor's: a restart or stop would forget them, so they are released first. */
+    private void releaseEstablished() {
+        closeWhere((flow, f) -> f.session == null && f.tunnel != null, false);
     }
 
     private Behavior<Command> onMissed(Missed m) {
@@ -264,17 +312,20 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     private Behavior<Command> onOutcome(Session.Outcome o) {
         FlowState state = flows.get(o.flow());
-        if (state == null || !state.session.equals(o.session())) {
+        if (state == null || state.session == null || !state.session.equals(o.session())) {
             return this;
         }
         timers.cancel(o.flow());
         if (o.up()) {
+            // the session hands the tunnel over and stops
             state.up = true;
-            state.peer = o.peerPhysical();
-            Long peerKeys = peerKeyGenerations.get(o.peerPhysical());
+            state.session = null;
+            state.tunnel = o.tunnel();
+            state.peer = o.tunnel().peerPhysical();
+            Long peerKeys = peerKeyGenerations.get(state.peer);
             if (peerKeys != null) {
-                // the peer may have rotated while we were asking: the session checks its SPI
-                o.session().tell(new Session.PeerKeys(peerKeys));
+                // the peer may have rotated while we were asking
+                rekeyIfNeeded(o.flow(), state, peerKeys);
             }
             List<HeldPacket> release = new ArrayList<>(state.held);
             totalHeld -= state.held.size();
@@ -293,18 +344,139 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         if (before != null && before >= m.generation()) {
             return this;
         }
-        int told = 0;
-        for (FlowState f : flows.values()) {
-            if (f.up && m.physical().equals(f.peer)) {
-                f.session.tell(new Session.PeerKeys(m.generation()));
-                told++;
+        int rekeying = 0;
+        for (Map.Entry<FlowKey, FlowState> e : flows.entrySet()) {
+            FlowState f = e.getValue();
+            if (f.tunnel != null && m.physical().equals(f.peer)) {
+                rekeying += rekeyIfNeeded(e.getKey(), f, m.generation()) ? 1 : 0;
             }
         }
         if (before != null) {
-            getContext().getLog().info("peer {} rotated its master keys (generation {}): {} session(s) towards it check their SPI",
-                    m.physical().getHostAddress(), m.generation(), told);
+            getContext().getLog().info("peer {} rotated its master keys (generation {}): re-keying {} tunnel(s) towards it",
+                    m.physical().getHostAddress(), m.generation(), rekeying);
         }
         return this;
+    }
+
+    /** Starts re-keying the tunnel of {@code f} if its SPI is of the key its peer retires next; returns whether it did. */
+    private boolean rekeyIfNeeded(FlowKey flow, FlowState f, long peerGeneration) {
+        if (f.tunnel == null || f.rekeying || !f.tunnel.spiOfRetiringKey(peerGeneration)) {
+            return false;
+        }
+        f.rekeying = true;
+        f.rekeyGeneration = peerGeneration;
+        long state = f.generation;
+        // resolve again: the Peer actor last used may have stopped (the directory makes a new one)
+        getContext().ask(PeerDirectory.Resolved.class, deps.directory(), Session.setupBudget(settings),
+                r -> new PeerDirectory.Resolve(flow.destination(), r), (resolved, failure) -> new RekeyResolved(flow, state, resolved, failure));
+        return true;
+    }
+
+    /** The re-key's state, if {@code flow} still is the same established tunnel re-keying. */
+    private FlowState rekeying(FlowKey flow, long state) {
+        FlowState f = flows.get(flow);
+        return f != null && f.generation == state && f.rekeying && f.tunnel != null ? f : null;
+    }
+
+    private Behavior<Command> onRekeyResolved(RekeyResolved m) {
+        FlowState f = rekeying(m.flow(), m.state());
+        if (f == null) {
+            return this;
+        }
+        if (m.failure() != null || m.resolved().peer() == null) {
+            return rekeyFailed(m.flow(), f, "no gateway is known to serve " + m.flow().destination().getHostAddress());
+        }
+        // no reverse parameters: the peer's own tunnel towards us re-keys itself when we rotate
+        getContext().ask(Peer.TunnelReply.class, m.resolved().peer(), Session.setupBudget(settings),
+                r -> new Peer.RequestTunnel(m.flow().source(), m.flow().destination(), null, r),
+                (reply, failure) -> new RekeyAnswered(m.flow(), m.state(), reply, failure));
+        return this;
+    }
+
+    private Behavior<Command> onRekeyAnswered(RekeyAnswered m) {
+        FlowState f = rekeying(m.flow(), m.state());
+        if (f == null) {
+            return this;
+        }
+        if (m.failure() != null) {
+            return rekeyFailed(m.flow(), f, "no answer: " + m.failure().getMessage());
+        }
+        if (m.reply().failure() != null) {
+            io.grpc.Status st = m.reply().failure();
+            return rekeyFailed(m.flow(), f, "peer refused: " + st.getCode() + (st.getDescription() == null ? "" : " " + st.getDescription()));
+        }
+        EncryptEntry entry;
+        try {
+            entry = WireParams.entry(m.reply().params(), m.flow().source(), m.flow().destination(), f.tunnel.cryptoId(), deps.settings());
+        } catch (WireParams.BadParams e) {
+            return rekeyFailed(m.flow(), f, "peer sent unusable parameters: " + e.getMessage());
+        }
+        f.rekeySpi = entry.spi();
+        // the same slot, reprogrammed, and the entry replaced: one step of the Dataplane actor
+        dataplane.tell(new DataplaneActor.Install(f.tunnel.cryptoId(), m.reply().params().getEncryptionKey().toByteArray(), entry,
+                rekeyInstalled));
+        return this;
+    }
+
+    private Behavior<Command> onRekeyInstalled(RekeyInstalled m) {
+        FlowKey flow = m.installed().flow();
+        FlowState f = flows.get(flow);
+        if (f == null || !f.rekeying || f.tunnel == null) {
+            return this;
+        }
+        f.rekeying = false;
+        if (m.installed().failure() != null) {
+            // the data plane wiped the slot on the way: the tunnel is gone, its next packet misses
+            stats.tunnelFailed();
+            getContext().getLog().info("re-keying tunnel {} failed in the data plane ({}): closed", flow,
+                    m.installed().failure().getMessage());
+            close(flow, f, false);
+            return this;
+        }
+        f.tunnel = f.tunnel.rekeyed(f.rekeySpi, f.rekeyGeneration);
+        stats.tunnelRekeyed();
+        getContext().getLog().debug("tunnel {} re-keyed: SPI {} on crypto slot {}", flow, Integer.toHexString(f.rekeySpi),
+                f.tunnel.cryptoId());
+        Long now = peerKeyGenerations.get(f.peer);
+        if (now != null) {
+            // the peer may have rotated again while we were asking
+            rekeyIfNeeded(flow, f, now);
+        }
+        return this;
+    }
+
+    /** The old SPI keeps working until the peer's next rotation: try again a little later. */
+    private Behavior<Command> rekeyFailed(FlowKey flow, FlowState f, String reason) {
+        stats.rekeyFailed();
+        f.rekeying = false;
+        getContext().getLog().info("re-keying tunnel {} failed ({}); trying again in {} ms", flow, reason,
+                settings.breakerReset().toMillis());
+        timers.startSingleTimer(new RetryRekey(flow), new RetryRekey(flow), settings.breakerReset());
+        return this;
+    }
+
+    /**
+     * Ends the tunnel of {@code flow}: a session still setting it up is told to close (and releases
+     * what it holds); an established tunnel is released here.
+     */
+    private void close(FlowKey flow, FlowState f, boolean peerGone) {
+        if (f.session != null) {
+            f.session.tell(new Session.Close(peerGone));
+            return;
+        }
+        Tunnel t = f.tunnel;
+        Session.release(deps, flow, t.cryptoId(), t.reverseGrant(), t.reverseSent(), peerGone);
+        drop(f, HoldDrop.TUNNEL_FAILED);
+        flows.remove(flow);
+        timers.cancel(new RetryRekey(flow));
+    }
+
+    /** Closes every tunnel {@code which} selects. */
+    private int closeWhere(java.util.function.BiPredicate<FlowKey, FlowState> which, boolean peerGone) {
+        List<Map.Entry<FlowKey, FlowState>> closing = flows.entrySet().stream().filter(e -> which.test(e.getKey(), e.getValue()))
+                .toList();
+        closing.forEach(e -> close(e.getKey(), e.getValue(), peerGone));
+        return closing.size();
     }
 
     private Behavior<Command> onHoldExpired(HoldExpired m) {
@@ -317,7 +489,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     private Behavior<Command> onSessionStopped(SessionStopped m) {
         FlowState state = flows.get(m.flow());
-        if (state != null && state.session.equals(m.session())) {
+        if (state != null && state.session != null && state.session.equals(m.session())) {
             drop(state, HoldDrop.TUNNEL_FAILED);
             flows.remove(m.flow());
             timers.cancel(m.flow());

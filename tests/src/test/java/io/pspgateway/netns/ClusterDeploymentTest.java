@@ -53,10 +53,15 @@ class ClusterDeploymentTest {
                 "gw" + from + " -> gw" + to + ":\n" + ping + "\n" + Files.readString(state.resolve("gw" + from + ".log")));
     }
 
-    private void awaitLog(int gateway, String text, long millis) throws Exception {
+    private String log(int gateway) throws IOException {
+        return Files.readString(state.resolve("gw" + gateway + ".log"));
+    }
+
+    /** Waits for {@code text} in gateway {@code gateway}'s log after its first {@code from} characters. */
+    private void awaitLog(int gateway, String text, int from, long millis) throws Exception {
         Path log = state.resolve("gw" + gateway + ".log");
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (!Files.readString(log).contains(text)) {
+        while (!Files.readString(log).substring(from).contains(text)) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("gw" + gateway + " did not log \"" + text + "\" within " + millis + " ms:\n"
                         + Files.readString(log));
@@ -90,12 +95,14 @@ class ClusterDeploymentTest {
             long gw3 = Long.parseLong(Files.readString(state.resolve("gw3.pid")).trim());
 
             // gw3's host loses its network: cluster traffic, gRPC and PSP are all cut
+            int gw1Before = log(1).length();
+            int gw3Before = log(3).length();
             NamespaceNetwork.run("ip", "-n", "pspgw-n3", "link", "set", "pspgw-i3", "down");
             // the split-brain resolver downs it on both sides: the majority removes it...
-            awaitLog(1, "cluster view: 1 other gateway(s): [gw2]", 60_000);
-            awaitLog(1, "peer 198.51.100.3 is gone", 10_000);
+            awaitLog(1, "cluster view: 1 other gateway(s): [gw2]", gw1Before, 60_000);
+            awaitLog(1, "peer 198.51.100.3 is gone", gw1Before, 10_000);
             // ...and gw3, alone in its minority, downs itself and exits instead of lingering without actors
-            awaitLog(3, "exiting with status 3", 60_000);
+            awaitLog(3, "exiting with status 3", gw3Before, 60_000);
             long deadline = System.nanoTime() + 20_000_000_000L;
             while (ProcessHandle.of(gw3).map(ProcessHandle::isAlive).orElse(false)) {
                 assertTrue(System.nanoTime() < deadline, "gw3 still runs:\n" + Files.readString(state.resolve("gw3.log")));
