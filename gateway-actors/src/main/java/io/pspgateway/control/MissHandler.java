@@ -108,6 +108,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private record RetryRekey(FlowKey flow) implements Command {
     }
 
+    /** The re-key of {@code flow} started by flow state {@code state} took longer than a set-up may. */
+    private record RekeyTimedOut(FlowKey flow, long state) implements Command {
+    }
+
+    /** The key of a flow's one re-key timer: the time-out of the re-key in progress, or the retry after a failure. */
+    private record RekeyTimer(FlowKey flow) {
+    }
+
     /** What is known about one VIP pair: its session while it is set up, its tunnel once established. */
     private static final class FlowState {
         /** Null once the session has handed the tunnel over. */
@@ -180,6 +188,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(RekeyResolved.class, this::onRekeyResolved)
                 .onMessage(RekeyAnswered.class, this::onRekeyAnswered)
                 .onMessage(RekeyInstalled.class, this::onRekeyInstalled)
+                .onMessage(RekeyTimedOut.class, m -> {
+                    FlowState f = rekeying(m.flow(), m.state());
+                    return f == null ? this : rekeyFailed(m.flow(), f, "no answer within "
+                            + Session.setupBudget(settings).multipliedBy(2).toMillis() + " ms");
+                })
                 .onMessage(RetryRekey.class, m -> {
                     FlowState f = flows.get(m.flow());
                     Long generation = f == null ? null : peerKeyGenerations.get(f.peer);
@@ -366,6 +379,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         f.rekeying = true;
         f.rekeyGeneration = peerGeneration;
         long state = f.generation;
+        // an answer that never comes (a lost reply, a restarted Dataplane actor) must not stall the tunnel for good
+        timers.startSingleTimer(new RekeyTimer(flow), new RekeyTimedOut(flow, state), Session.setupBudget(settings).multipliedBy(2));
         // resolve again: the Peer actor last used may have stopped (the directory makes a new one)
         getContext().ask(PeerDirectory.Resolved.class, deps.directory(), Session.setupBudget(settings),
                 r -> new PeerDirectory.Resolve(flow.destination(), r), (resolved, failure) -> new RekeyResolved(flow, state, resolved, failure));
@@ -434,6 +449,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             return this;
         }
         f.tunnel = f.tunnel.rekeyed(f.rekeySpi, f.rekeyGeneration);
+        timers.cancel(new RekeyTimer(flow));
         stats.tunnelRekeyed();
         getContext().getLog().debug("tunnel {} re-keyed: SPI {} on crypto slot {}", flow, Integer.toHexString(f.rekeySpi),
                 f.tunnel.cryptoId());
@@ -451,7 +467,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         f.rekeying = false;
         getContext().getLog().info("re-keying tunnel {} failed ({}); trying again in {} ms", flow, reason,
                 settings.breakerReset().toMillis());
-        timers.startSingleTimer(new RetryRekey(flow), new RetryRekey(flow), settings.breakerReset());
+        timers.startSingleTimer(new RekeyTimer(flow), new RetryRekey(flow), settings.breakerReset());
         return this;
     }
 
@@ -468,7 +484,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         Session.release(deps, flow, t.cryptoId(), t.reverseGrant(), t.reverseSent(), peerGone);
         drop(f, HoldDrop.TUNNEL_FAILED);
         flows.remove(flow);
-        timers.cancel(new RetryRekey(flow));
+        timers.cancel(new RekeyTimer(flow));
     }
 
     /** Closes every tunnel {@code which} selects. */
