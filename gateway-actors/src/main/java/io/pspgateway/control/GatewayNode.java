@@ -241,10 +241,8 @@ public final class GatewayNode implements AutoCloseable {
      */
     public java.util.Map<FlowKey, Long> ingressSessions() {
         try {
-            CompletionStage<java.util.List<IngressGrants.Grant>> granted = AskPattern.ask(refs.grants(),
-                    IngressGrants.GetGrants::new, STARTUP, system.scheduler());
             java.util.Map<FlowKey, Long> hits = new java.util.TreeMap<>(java.util.Comparator.comparing(FlowKey::toString));
-            for (IngressGrants.Grant g : granted.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS)) {
+            for (IngressGrants.Grant g : grants()) {
                 var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
                 hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
             }

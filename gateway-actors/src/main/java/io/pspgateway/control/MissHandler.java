@@ -6,6 +6,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.proto.doca.TunnelParameters;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -190,14 +191,12 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(RekeyInstalled.class, this::onRekeyInstalled)
                 .onMessage(RekeyTimedOut.class, m -> {
                     FlowState f = rekeying(m.flow(), m.state());
-                    return f == null ? this : rekeyFailed(m.flow(), f, "no answer within "
-                            + Session.setupBudget(settings).multipliedBy(2).toMillis() + " ms");
+                    return f == null ? this : rekeyFailed(m.flow(), f, "no answer within " + rekeyBudget().toMillis() + " ms");
                 })
                 .onMessage(RetryRekey.class, m -> {
                     FlowState f = flows.get(m.flow());
-                    Long generation = f == null ? null : peerKeyGenerations.get(f.peer);
-                    if (generation != null) {
-                        rekeyIfNeeded(m.flow(), f, generation);
+                    if (f != null) {
+                        rekeyIfNeeded(m.flow(), f);
                     }
                     return this;
                 })
@@ -335,11 +334,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             state.session = null;
             state.tunnel = o.tunnel();
             state.peer = o.tunnel().peerPhysical();
-            Long peerKeys = peerKeyGenerations.get(state.peer);
-            if (peerKeys != null) {
-                // the peer may have rotated while we were asking
-                rekeyIfNeeded(o.flow(), state, peerKeys);
-            }
+            // the peer may have rotated while we were asking
+            rekeyIfNeeded(o.flow(), state);
             List<HeldPacket> release = new ArrayList<>(state.held);
             totalHeld -= state.held.size();
             state.held.clear();
@@ -371,6 +367,19 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return this;
     }
 
+    /** As below, at the key generation the cluster last announced for the tunnel's peer (none known: nothing to do). */
+    private void rekeyIfNeeded(FlowKey flow, FlowState f) {
+        Long generation = peerKeyGenerations.get(f.peer);
+        if (generation != null) {
+            rekeyIfNeeded(flow, f, generation);
+        }
+    }
+
+    /** How long a re-key may take, from resolving the peer to the entry's install, before it is retried. */
+    private Duration rekeyBudget() {
+        return Session.setupBudget(settings).multipliedBy(2);
+    }
+
     /** Starts re-keying the tunnel of {@code f} if its SPI is of the key its peer retires next; returns whether it did. */
     private boolean rekeyIfNeeded(FlowKey flow, FlowState f, long peerGeneration) {
         if (f.tunnel == null || f.rekeying || !f.tunnel.spiOfRetiringKey(peerGeneration)) {
@@ -380,7 +389,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         f.rekeyGeneration = peerGeneration;
         long state = f.generation;
         // an answer that never comes (a lost reply, a restarted Dataplane actor) must not stall the tunnel for good
-        timers.startSingleTimer(new RekeyTimer(flow), new RekeyTimedOut(flow, state), Session.setupBudget(settings).multipliedBy(2));
+        timers.startSingleTimer(new RekeyTimer(flow), new RekeyTimedOut(flow, state), rekeyBudget());
         // resolve again: the Peer actor last used may have stopped (the directory makes a new one)
         getContext().ask(PeerDirectory.Resolved.class, deps.directory(), Session.setupBudget(settings),
                 r -> new PeerDirectory.Resolve(flow.destination(), r), (resolved, failure) -> new RekeyResolved(flow, state, resolved, failure));
@@ -453,11 +462,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         stats.tunnelRekeyed();
         getContext().getLog().debug("tunnel {} re-keyed: SPI {} on crypto slot {}", flow, Integer.toHexString(f.rekeySpi),
                 f.tunnel.cryptoId());
-        Long now = peerKeyGenerations.get(f.peer);
-        if (now != null) {
-            // the peer may have rotated again while we were asking
-            rekeyIfNeeded(flow, f, now);
-        }
+        // the peer may have rotated again while we were asking
+        rekeyIfNeeded(flow, f);
         return this;
     }
 
