@@ -332,8 +332,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             // the session hands the tunnel over and stops
             state.up = true;
             state.session = null;
-            state.tunnel = o.tunnel();
             state.peer = o.tunnel().peerPhysical();
+            Long known = peerKeyGenerations.get(state.peer);
+            // the SPI was asked for under the generation known now or, if the peer rotated while we
+            // asked, the one before: the lower bound that lets spiOfRetiringKey see it age
+            state.tunnel = known == null ? o.tunnel() : o.tunnel().rekeyed(o.tunnel().spi(), Math.max(known - 1, 0));
             // the peer may have rotated while we were asking
             rekeyIfNeeded(o.flow(), state);
             List<HeldPacket> release = new ArrayList<>(state.held);
