@@ -1,7 +1,9 @@
 package io.pspgateway.control;
 
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -11,10 +13,10 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Owner of the crypto slots ({@code crypto_id}s): hands a free slot to a session, takes it back
- * when the session releases it, and watches every holder so that a session that dies without
- * releasing (a crash) still gives its slot back, wiped. No slot is ever held by two sessions;
- * {@code --max-tunnels} bounds how many exist.
+ * Owner of the crypto slots ({@code crypto_id}s): hands free slots to a session (as many as its
+ * batch of tunnels needs, in one message), takes each back when it is released, and watches every
+ * holder so that a session that dies without releasing (a crash) still gives its slots back,
+ * wiped. No slot is ever held by two owners; {@code --max-tunnels} bounds how many exist.
  *
  * <p>One actor for all slots rather than one per slot: a slot has no behaviour of its own beyond
  * "owned by this session", which a watched map expresses with no extra actors.
@@ -24,20 +26,20 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     public sealed interface Command {
     }
 
-    /** Asks for a slot for {@code owner}. */
-    public record Allocate(ActorRef<?> owner, ActorRef<Granted> replyTo) implements Command {
+    /** Asks for {@code count} slots for {@code owner}. */
+    public record Allocate(ActorRef<?> owner, int count, ActorRef<Granted> replyTo) implements Command {
     }
 
-    /** The slot granted, or -1 when all {@code --max-tunnels} slots are in use. */
-    public record Granted(int cryptoId) {
+    /** The slots granted: fewer than asked for (none at all) when all {@code --max-tunnels} slots are in use. */
+    public record Granted(List<Integer> cryptoIds) {
     }
 
     /** Gives a slot back; its owner has already had it wiped. */
     public record Release(int cryptoId) implements Command {
     }
 
-    /** Slot {@code cryptoId} belongs to {@code newOwner} from now on (a session handing its tunnel over). */
-    public record Transfer(int cryptoId, ActorRef<?> newOwner) implements Command {
+    /** These slots belong to {@code newOwner} from now on (a session handing its tunnels over). */
+    public record Transfer(List<Integer> cryptoIds, ActorRef<?> newOwner) implements Command {
     }
 
     public record GetInUse(ActorRef<Integer> replyTo) implements Command {
@@ -83,9 +85,11 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
                 })
                 .onMessage(OwnerStopped.class, this::onOwnerStopped)
                 .onMessage(Transfer.class, m -> {
-                    if (owners.containsKey(m.cryptoId())) {
-                        free(m.cryptoId());
-                        take(m.cryptoId(), m.newOwner());
+                    for (int id : m.cryptoIds()) {
+                        if (owners.containsKey(id)) {
+                            free(id);
+                            take(id, m.newOwner());
+                        }
                     }
                     return this;
                 })
@@ -98,13 +102,12 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
 
     private Behavior<Command> onAllocate(Allocate m) {
         crashPoints.reach(CrashPoints.Point.SLOT_POOL_ALLOCATE);
-        int id = used.nextClearBit(0);
-        if (id >= size) {
-            m.replyTo().tell(new Granted(-1));
-            return this;
+        List<Integer> granted = new ArrayList<>(m.count());
+        for (int id = used.nextClearBit(0); id < size && granted.size() < m.count(); id = used.nextClearBit(id + 1)) {
+            take(id, m.owner());
+            granted.add(id);
         }
-        take(id, m.owner());
-        m.replyTo().tell(new Granted(id));
+        m.replyTo().tell(new Granted(granted));
         return this;
     }
 
@@ -121,7 +124,7 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
         java.util.Set<Integer> held = slotsOf.get(m.owner());
         if (held != null) {
             // the owner died holding slots: wipe them here, since nobody else will
-            for (int id : java.util.List.copyOf(held)) {
+            for (int id : List.copyOf(held)) {
                 dataplane.tell(new DataplaneActor.WipeSlot(id));
                 free(id);
             }

@@ -67,12 +67,20 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record AclPackets(List<IngressGrants.Grant> grants, long[] packets) {
     }
 
-    /** Programs slot {@code cryptoId} with {@code key} and adds {@code entry}, which uses it. */
-    public record Install(int cryptoId, byte[] key, EncryptEntry entry, ActorRef<Installed> replyTo) implements Command {
+    /** Installs each of {@code entries}, one answer for all. */
+    public record Install(List<Slotted> entries, ActorRef<Installed> replyTo) implements Command {
     }
 
-    /** The entry of {@code flow} is live, or why not. */
-    public record Installed(FlowKey flow, DataplaneException failure) {
+    /** Program slot {@code cryptoId} with {@code key} (wiped once used) and add {@code entry}, which uses it. */
+    public record Slotted(int cryptoId, byte[] key, EncryptEntry entry) {
+    }
+
+    /** What became of each entry of an {@link Install}, in its order. */
+    public record Installed(List<InstallResult> results) {
+    }
+
+    /** The entry of {@code flow} is live, or why not (its slot wiped again). */
+    public record InstallResult(FlowKey flow, DataplaneException failure) {
     }
 
     /** Removes the entry of {@code flow} and wipes its slot. */
@@ -196,20 +204,33 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     }
 
     private Behavior<Command> onInstall(Install m) {
-        long t0 = System.nanoTime();
+        List<InstallResult> results = new ArrayList<>(m.entries().size());
         try {
-            ops.programKeySlot(m.cryptoId(), m.entry().version(), m.key());
-            ops.addEncryptEntry(m.entry());
-        } catch (DataplaneException e) {
-            removeSurely("wiping key slot " + m.cryptoId(), () -> ops.wipeKeySlot(m.cryptoId()));
-            m.replyTo().tell(new Installed(m.entry().flow(), e));
-            return this;
+            long t0 = System.nanoTime();
+            int added = 0;
+            for (Slotted s : m.entries()) {
+                DataplaneException failure = install(s);
+                added += failure == null ? 1 : 0;
+                results.add(new InstallResult(s.entry().flow(), failure));
+            }
+            perf.entriesAdded(added, System.nanoTime() - t0);
         } finally {
-            java.util.Arrays.fill(m.key(), (byte) 0);
+            // a bug halfway leaves no key behind in the message
+            m.entries().forEach(s -> java.util.Arrays.fill(s.key(), (byte) 0));
         }
-        perf.entriesAdded(1, System.nanoTime() - t0);
-        m.replyTo().tell(new Installed(m.entry().flow(), null));
+        m.replyTo().tell(new Installed(results));
         return this;
+    }
+
+    private DataplaneException install(Slotted s) {
+        try {
+            ops.programKeySlot(s.cryptoId(), s.entry().version(), s.key());
+            ops.addEncryptEntry(s.entry());
+            return null;
+        } catch (DataplaneException e) {
+            removeSurely("wiping key slot " + s.cryptoId(), () -> ops.wipeKeySlot(s.cryptoId()));
+            return e;
+        }
     }
 
     private Behavior<Command> onUninstall(Uninstall m) {

@@ -5,7 +5,6 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
-import io.pspgateway.proto.doca.TunnelParameters;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -22,10 +21,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * The slow path: receives the miss poller's batches, groups the packets by VIP pair, holds them
- * in bounded per-pair queues (with a global cap) while exactly one {@link Session} per pair sets
- * the tunnel up, and re-injects them in arrival order once it is up — or drops and counts them
- * when it fails or the hold times out. It is the parent of every session, and the owner of every
- * established tunnel: a session hands its {@link Tunnel} (and crypto slot) over and stops.
+ * in bounded per-pair queues (with a global cap) while exactly one {@link Session} sets up each
+ * new pair's tunnel — one session per batch, for all the pairs new in it — and re-injects them in
+ * arrival order once it is up, or drops and counts them when it fails or the hold times out. It is
+ * the parent of every session, and the owner of every established tunnel: a session hands each
+ * {@link Tunnel} (and its crypto slot) over as it comes up, and stops when its batch is done.
  *
  * <p>Established tunnels are re-keyed here, make-before-break: when a peer rotates its master
  * keys, every tunnel whose SPI is of the key the peer retires next asks the peer for a fresh SPI
@@ -35,8 +35,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@code pspgw.grpc.breaker-reset} while the old SPI keeps working until the peer's next rotation.
  * Every change to an established tunnel's entry goes from this actor, so none can overtake its release.
  *
- * <p>Supervision: restart. A restart stops the sessions (each releases its slot, entry and reverse
- * ACL in its PostStop) and releases the established tunnels, so nothing leaks and traffic simply
+ * <p>Supervision: restart. A restart stops the sessions (each releases the slots, entries and reverse
+ * ACLs of its batch in its PostStop) and releases the established tunnels, so nothing leaks and traffic simply
  * misses again; the packets held at that moment are counted as dropped ({@code HANDLER_RESTART})
  * before the state goes.
  */
@@ -53,8 +53,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record Ensure(FlowKey flow) implements Command {
     }
 
-    /** A peer sent parameters for our return direction: install them as an established session. */
-    public record AdoptReverse(FlowKey flow, TunnelParameters params) implements Command {
+    /** A peer sent parameters for our return directions (one request's): install them as established tunnels. */
+    public record AdoptReverse(List<Session.Adopted> given) implements Command {
     }
 
     /** A peer gateway left the cluster: close every session towards it; its VIPs re-resolve on the next miss. */
@@ -87,13 +87,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record GetFlows(ActorRef<List<FlowKey>> replyTo) implements Command {
     }
 
-    private record SessionOutcome(Session.Outcome outcome) implements Command {
+    private record SessionOutcomes(Session.Outcomes outcomes) implements Command {
     }
 
-    private record HoldExpired(FlowKey flow, long generation) implements Command {
+    /** The hold time of the packets waiting for {@code session}'s batch of {@code flows} is up. */
+    private record HoldExpired(ActorRef<Session.Command> session, List<FlowKey> flows) implements Command {
     }
 
-    private record SessionStopped(FlowKey flow, ActorRef<Session.Command> session) implements Command {
+    private record SessionStopped(ActorRef<Session.Command> session, List<FlowKey> flows) implements Command {
     }
 
     /** {@code state}: the generation of the flow state that asked, so that a newer one ignores the answer. */
@@ -131,8 +132,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         long rekeyGeneration;
         int rekeySpi;
 
-        FlowState(ActorRef<Session.Command> session, long generation) {
-            this.session = session;
+        FlowState(long generation) {
             this.generation = generation;
         }
     }
@@ -166,7 +166,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     /** {@code deps.outcomes()} is ignored: sessions report to this actor. */
     static Behavior<Command> create(Session.Deps deps) {
         return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            ActorRef<Session.Outcome> outcomes = ctx.messageAdapter(Session.Outcome.class, SessionOutcome::new);
+            ActorRef<Session.Outcomes> outcomes = ctx.messageAdapter(Session.Outcomes.class, SessionOutcomes::new);
             Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
                     deps.stats(), deps.crashPoints(), deps.grants(), ctx.getSelf());
             return new MissHandler(ctx, timers, own);
@@ -178,11 +178,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return newReceiveBuilder()
                 .onMessage(Missed.class, this::onMissed)
                 .onMessage(Ensure.class, m -> {
-                    stateFor(m.flow(), null);
+                    if (!flows.containsKey(m.flow())) {
+                        newState(m.flow());
+                        startSession(List.of(m.flow()), Session.request(List.of(m.flow()), deps));
+                    }
                     return this;
                 })
                 .onMessage(AdoptReverse.class, this::onAdopt)
-                .onMessage(SessionOutcome.class, m -> onOutcome(m.outcome()))
+                .onMessage(SessionOutcomes.class, m -> onOutcomes(m.outcomes()))
                 .onMessage(HoldExpired.class, this::onHoldExpired)
                 .onMessage(SessionStopped.class, this::onSessionStopped)
                 .onMessage(PeerKeys.class, this::onPeerKeys)
@@ -249,10 +252,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     private Behavior<Command> onMissed(Missed m) {
         List<HeldPacket> now = new ArrayList<>();
+        List<FlowKey> fresh = new ArrayList<>();
         batchTaken = 0;
         try {
             deps.crashPoints().reach(CrashPoints.Point.MISS_HANDLER_MISSED);
-            hold(m.packets(), now);
+            hold(m.packets(), now, fresh);
         } catch (RuntimeException e) {
             // a bug while holding the batch: what was not held yet, and what was about to be re-injected,
             // is counted before the restart (which counts everything held)
@@ -262,12 +266,18 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             stats.dropped(HoldDrop.HANDLER_RESTART, unheld + now.size());
             throw e;
         }
+        if (!fresh.isEmpty()) {
+            startSession(fresh, Session.request(fresh, deps));
+        }
         reinject(now);
         return this;
     }
 
-    /** Holds the misses of {@code packets}, or puts them in {@code now} when their tunnel is up; counts them in {@link #batchTaken}. */
-    private void hold(List<HeldPacket> packets, List<HeldPacket> now) {
+    /**
+     * Holds the misses of {@code packets}, or puts them in {@code now} when their tunnel is up; the
+     * VIP pairs with no tunnel nor set-up yet go to {@code fresh}. Counts the packets in {@link #batchTaken}.
+     */
+    private void hold(List<HeldPacket> packets, List<HeldPacket> now, List<FlowKey> fresh) {
         long nowNanos = System.nanoTime();
         for (; batchTaken < packets.size(); batchTaken++) {
             HeldPacket p = packets.get(batchTaken);
@@ -284,7 +294,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                     continue;
                 }
                 failedUntil.remove(p.flow());
-                state = stateFor(p.flow(), null);
+                state = newState(p.flow());
+                fresh.add(p.flow());
             }
             if (state.up) {
                 // the tunnel came up while this packet was on its way to us
@@ -298,36 +309,54 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         }
     }
 
-    private FlowState stateFor(FlowKey flow, TunnelParameters given) {
-        FlowState state = flows.get(flow);
-        if (state != null) {
-            return state;
-        }
-        ActorRef<Session.Command> session = getContext().spawnAnonymous(
-                given == null ? Session.request(flow, deps) : Session.adopt(flow, given, deps));
-        getContext().watchWith(session, new SessionStopped(flow, session));
-        state = new FlowState(session, ++generations);
+    /** The state of a VIP pair about to be set up; {@link #startSession} gives it its session. */
+    private FlowState newState(FlowKey flow) {
+        FlowState state = new FlowState(++generations);
         flows.put(flow, state);
-        timers.startSingleTimer(flow, new HoldExpired(flow, state.generation), settings.holdTimeout());
         return state;
     }
 
-    private Behavior<Command> onAdopt(AdoptReverse m) {
-        FlowState existing = flows.get(m.flow());
-        if (existing != null) {
-            // we are already setting this direction up ourselves (both sides asked at once): keep ours
-            return this;
+    /** Spawns the session that sets up {@code batch} (new states all) and starts their hold time. */
+    private void startSession(List<FlowKey> batch, Behavior<Session.Command> setup) {
+        ActorRef<Session.Command> session = getContext().spawnAnonymous(setup);
+        getContext().watchWith(session, new SessionStopped(session, batch));
+        for (FlowKey flow : batch) {
+            flows.get(flow).session = session;
         }
-        stateFor(m.flow(), m.params());
+        timers.startSingleTimer(session, new HoldExpired(session, batch), settings.holdTimeout());
+    }
+
+    private Behavior<Command> onAdopt(AdoptReverse m) {
+        List<Session.Adopted> fresh = new ArrayList<>();
+        for (Session.Adopted a : m.given()) {
+            // a direction we are already setting up ourselves (both sides asked at once) stays ours,
+            // and a pair named twice in one request is adopted once
+            if (!flows.containsKey(a.flow())) {
+                newState(a.flow());
+                fresh.add(a);
+            }
+        }
+        if (!fresh.isEmpty()) {
+            startSession(fresh.stream().map(Session.Adopted::flow).toList(), Session.adopt(fresh, deps));
+        }
         return this;
     }
 
-    private Behavior<Command> onOutcome(Session.Outcome o) {
-        FlowState state = flows.get(o.flow());
-        if (state == null || state.session == null || !state.session.equals(o.session())) {
-            return this;
+    private Behavior<Command> onOutcomes(Session.Outcomes outcomes) {
+        List<HeldPacket> release = new ArrayList<>();
+        for (Session.Outcome o : outcomes.outcomes()) {
+            onOutcome(outcomes.session(), o, release);
         }
-        timers.cancel(o.flow());
+        reinject(release);
+        return this;
+    }
+
+    /** Takes the tunnel of an outcome that is up, or forgets the pair of one that failed; what may go now goes to {@code release}. */
+    private void onOutcome(ActorRef<Session.Command> session, Session.Outcome o, List<HeldPacket> release) {
+        FlowState state = flows.get(o.flow());
+        if (state == null || state.session == null || !state.session.equals(session)) {
+            return;
+        }
         if (o.up()) {
             // the session hands the tunnel over and stops
             state.up = true;
@@ -339,16 +368,14 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             state.tunnel = known == null ? o.tunnel() : o.tunnel().rekeyed(o.tunnel().spi(), Math.max(known - 1, 0));
             // the peer may have rotated while we were asking
             rekeyIfNeeded(o.flow(), state);
-            List<HeldPacket> release = new ArrayList<>(state.held);
+            release.addAll(state.held);
             totalHeld -= state.held.size();
             state.held.clear();
-            reinject(release);
         } else {
             drop(state, o.failure());
             flows.remove(o.flow());
             failedUntil.put(o.flow(), System.nanoTime() + settings.retryFailedAfter().toNanos());
         }
-        return this;
     }
 
     private Behavior<Command> onPeerKeys(PeerKeys m) {
@@ -414,9 +441,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             return rekeyFailed(m.flow(), f, "no gateway is known to serve " + m.flow().destination().getHostAddress());
         }
         // no reverse parameters: the peer's own tunnel towards us re-keys itself when we rotate
-        getContext().ask(Peer.TunnelReply.class, m.resolved().peer(), Session.setupBudget(settings),
-                r -> new Peer.RequestTunnel(m.flow().source(), m.flow().destination(), null, r),
-                (reply, failure) -> new RekeyAnswered(m.flow(), m.state(), reply, failure));
+        getContext().ask(Peer.TunnelReplies.class, m.resolved().peer(), Session.setupBudget(settings),
+                r -> new Peer.RequestTunnels(List.of(new Peer.Wanted(m.flow().source(), m.flow().destination(), null)), r),
+                (replies, failure) -> new RekeyAnswered(m.flow(), m.state(), failure == null ? replies.replies().getFirst() : null,
+                        failure));
         return this;
     }
 
@@ -440,23 +468,24 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         }
         f.rekeySpi = entry.spi();
         // the same slot, reprogrammed, and the entry replaced: one step of the Dataplane actor
-        dataplane.tell(new DataplaneActor.Install(f.tunnel.cryptoId(), m.reply().params().getEncryptionKey().toByteArray(), entry,
-                rekeyInstalled));
+        dataplane.tell(new DataplaneActor.Install(List.of(new DataplaneActor.Slotted(f.tunnel.cryptoId(),
+                m.reply().params().getEncryptionKey().toByteArray(), entry)), rekeyInstalled));
         return this;
     }
 
     private Behavior<Command> onRekeyInstalled(RekeyInstalled m) {
-        FlowKey flow = m.installed().flow();
+        DataplaneActor.InstallResult installed = m.installed().results().getFirst();
+        FlowKey flow = installed.flow();
         FlowState f = flows.get(flow);
         if (f == null || !f.rekeying || f.tunnel == null) {
             return this;
         }
         f.rekeying = false;
-        if (m.installed().failure() != null) {
+        if (installed.failure() != null) {
             // the data plane wiped the slot on the way: the tunnel is gone, its next packet misses
             stats.tunnelFailed();
             getContext().getLog().info("re-keying tunnel {} failed in the data plane ({}): closed", flow,
-                    m.installed().failure().getMessage());
+                    installed.failure().getMessage());
             close(flow, f, false);
             return this;
         }
@@ -486,7 +515,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
      */
     private void close(FlowKey flow, FlowState f, boolean peerGone) {
         if (f.session != null) {
-            f.session.tell(new Session.Close(peerGone));
+            f.session.tell(new Session.Close(flow, peerGone));
             return;
         }
         Tunnel t = f.tunnel;
@@ -505,20 +534,25 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     }
 
     private Behavior<Command> onHoldExpired(HoldExpired m) {
-        FlowState state = flows.get(m.flow());
-        if (state != null && state.generation == m.generation() && !state.up) {
-            drop(state, HoldDrop.HOLD_TIMEOUT);
+        for (FlowKey flow : m.flows()) {
+            FlowState state = flows.get(flow);
+            if (state != null && m.session().equals(state.session)) {
+                drop(state, HoldDrop.HOLD_TIMEOUT);
+            }
         }
         return this;
     }
 
+    /** Pairs of the session's batch it never reported on (it crashed) are forgotten; their packets counted. */
     private Behavior<Command> onSessionStopped(SessionStopped m) {
-        FlowState state = flows.get(m.flow());
-        if (state != null && state.session != null && state.session.equals(m.session())) {
-            drop(state, HoldDrop.TUNNEL_FAILED);
-            flows.remove(m.flow());
-            timers.cancel(m.flow());
+        for (FlowKey flow : m.flows()) {
+            FlowState state = flows.get(flow);
+            if (state != null && m.session().equals(state.session)) {
+                drop(state, HoldDrop.TUNNEL_FAILED);
+                flows.remove(flow);
+            }
         }
+        timers.cancel(m.session());
         return this;
     }
 

@@ -31,14 +31,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One remote gateway: owns its gRPC client and turns many concurrent tunnel requests into few
- * {@code RequestMultipleTunnelParams} calls. Requests arriving within the coalescing window (or
- * until a request is full) travel together; answers are handed back in order. A failed call is
+ * {@code RequestMultipleTunnelParams} calls. Tunnels asked for within the coalescing window (or
+ * until a call is full) travel together; each request hears its answers together, in its order. A failed call is
  * retried with exponential backoff when the status says it may succeed later; after too many
  * consecutive failures Pekko's {@link CircuitBreaker} opens and requests fail at once until a
  * trial call after the reset timeout succeeds.
  *
  * <p>Supervision: default (stop on failure). A stopped Peer fails nobody silently: every waiting
- * session has its own timeout, and the directory spawns a fresh Peer on the next request.
+ * asker has its own timeout, and the directory spawns a fresh Peer on the next request.
  */
 public final class Peer extends AbstractBehavior<Peer.Command> {
 
@@ -46,11 +46,22 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     /**
-     * Asks the peer for the parameters to send from {@code localVip} to {@code remoteVip};
-     * {@code reverse}, when not null, is what the peer should use to send back to us.
+     * Asks the peer for the parameters of these tunnels; one answer, {@link TunnelReplies}, in the
+     * same order, once every tunnel has its answer (tunnels of one request may travel in several
+     * calls, and the tunnels of several requests in one).
      */
-    public record RequestTunnel(InetAddress localVip, InetAddress remoteVip, TunnelParameters reverse,
-                                ActorRef<TunnelReply> replyTo) implements Command {
+    public record RequestTunnels(List<Wanted> tunnels, ActorRef<TunnelReplies> replyTo) implements Command {
+    }
+
+    /**
+     * One tunnel from {@code localVip} to {@code remoteVip}; {@code reverse}, when not null, is
+     * what the peer should use to send back to us.
+     */
+    public record Wanted(InetAddress localVip, InetAddress remoteVip, TunnelParameters reverse) {
+    }
+
+    /** The answers to one {@link RequestTunnels}, in its order. */
+    public record TunnelReplies(List<TunnelReply> replies) {
     }
 
     /** The peer's parameters, or the gRPC status that explains why there are none. */
@@ -60,11 +71,38 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private record Flush() implements Command {
     }
 
-    private record Answered(List<RequestTunnel> batch, int attempt, long sentAtNanos, MultiTunnelResponse response,
+    private record Answered(List<Item> batch, int attempt, long sentAtNanos, MultiTunnelResponse response,
                             Throwable error) implements Command {
     }
 
-    private record Retry(List<RequestTunnel> batch, int attempt) implements Command {
+    private record Retry(List<Item> batch, int attempt) implements Command {
+    }
+
+    /** The answers of one {@link RequestTunnels} as they come in. */
+    private static final class Asked {
+        final TunnelReply[] replies;
+        final ActorRef<TunnelReplies> replyTo;
+        int missing;
+
+        Asked(int size, ActorRef<TunnelReplies> replyTo) {
+            this.replies = new TunnelReply[size];
+            this.missing = size;
+            this.replyTo = replyTo;
+        }
+
+        void answer(int index, TunnelReply reply) {
+            replies[index] = reply;
+            if (--missing == 0) {
+                replyTo.tell(new TunnelReplies(List.of(replies)));
+            }
+        }
+    }
+
+    /** One tunnel waiting for its call: answer {@code index} of {@code asked}. */
+    private record Item(Wanted tunnel, Asked asked, int index) {
+        void answer(TunnelReply reply) {
+            asked.answer(index, reply);
+        }
     }
 
     private static final AtomicLong REQUEST_IDS = new AtomicLong();
@@ -79,7 +117,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final GatewayStats stats;
     private final CrashPoints crashPoints;
     private final CircuitBreaker breaker;
-    private List<RequestTunnel> pending = new ArrayList<>();
+    private List<Item> pending = new ArrayList<>();
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
                  ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
@@ -112,7 +150,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(RequestTunnel.class, this::onRequest)
+                .onMessage(RequestTunnels.class, this::onRequest)
                 .onMessage(Flush.class, m -> flush())
                 .onMessage(Answered.class, this::onAnswered)
                 .onMessage(Retry.class, m -> send(m.batch(), m.attempt()))
@@ -123,15 +161,35 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 .build();
     }
 
-    private Behavior<Command> onRequest(RequestTunnel r) {
-        if (breaker.isOpen()) {
-            r.replyTo().tell(new TunnelReply(null, circuitOpen()));
+    private Behavior<Command> onRequest(RequestTunnels r) {
+        if (r.tunnels().isEmpty()) {
+            r.replyTo().tell(new TunnelReplies(List.of()));
             return this;
         }
-        pending.add(r);
-        if (pending.size() >= settings.maxTunnelsPerRequest()) {
-            timers.cancel("flush");
-            return flush();
+        Asked asked = new Asked(r.tunnels().size(), r.replyTo());
+        if (breaker.isOpen()) {
+            Status open = circuitOpen();
+            for (int i = 0; i < r.tunnels().size(); i++) {
+                asked.answer(i, new TunnelReply(null, open));
+            }
+            return this;
+        }
+        for (int i = 0; i < r.tunnels().size(); i++) {
+            pending.add(new Item(r.tunnels().get(i), asked, i));
+        }
+        int max = settings.maxTunnelsPerRequest();
+        if (pending.size() >= max) {
+            // full calls go now; the rest waits for the window like any other
+            List<Item> all = pending;
+            int full = all.size() / max * max;
+            for (int from = 0; from < full; from += max) {
+                send(List.copyOf(all.subList(from, from + max)), 1);
+            }
+            pending = new ArrayList<>(all.subList(full, all.size()));
+            if (pending.isEmpty()) {
+                timers.cancel("flush");
+                return this;
+            }
         }
         if (!timers.isTimerActive("flush")) {
             timers.startSingleTimer("flush", new Flush(), settings.coalesceWindow());
@@ -143,16 +201,17 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         if (pending.isEmpty()) {
             return this;
         }
-        List<RequestTunnel> batch = pending;
+        List<Item> batch = pending;
         pending = new ArrayList<>();
         return send(batch, 1);
     }
 
-    private Behavior<Command> send(List<RequestTunnel> batch, int attempt) {
+    private Behavior<Command> send(List<Item> batch, int attempt) {
         MultiTunnelRequest.Builder request = MultiTunnelRequest.newBuilder()
                 .setRequestId(REQUEST_IDS.incrementAndGet())
                 .addAllPspVersionsAccepted(versionsAccepted);
-        for (RequestTunnel r : batch) {
+        for (Item item : batch) {
+            Wanted r = item.tunnel();
             SingleTunnelRequest.Builder single = SingleTunnelRequest.newBuilder()
                     .setVirtSrcIp(r.localVip().getHostAddress())
                     .setVirtDstIp(r.remoteVip().getHostAddress())
@@ -182,7 +241,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 return this;
             }
             for (int i = 0; i < params.size(); i++) {
-                a.batch().get(i).replyTo().tell(new TunnelReply(params.get(i), null));
+                a.batch().get(i).answer(new TunnelReply(params.get(i), null));
             }
             return this;
         }
@@ -202,9 +261,9 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         return this;
     }
 
-    private static void failAll(List<RequestTunnel> batch, Status status) {
-        for (RequestTunnel r : batch) {
-            r.replyTo().tell(new TunnelReply(null, status));
+    private static void failAll(List<Item> batch, Status status) {
+        for (Item item : batch) {
+            item.answer(new TunnelReply(null, status));
         }
     }
 

@@ -31,6 +31,13 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record Resolve(InetAddress vip, ActorRef<Resolved> replyTo) implements Command {
     }
 
+    /** Which peers serve these VIPs? One answer for all, in their order. */
+    public record ResolveAll(List<InetAddress> vips, ActorRef<ResolvedAll> replyTo) implements Command {
+    }
+
+    public record ResolvedAll(List<Resolved> resolved) {
+    }
+
     /** The peer and its gRPC address, or nulls when no gateway is known to serve the VIP. */
     public record Resolved(InetAddress vip, ActorRef<Peer.Command> peer, InetSocketAddress address) {
     }
@@ -88,7 +95,14 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(Resolve.class, this::onResolve)
+                .onMessage(Resolve.class, r -> {
+                    r.replyTo().tell(resolve(r.vip()));
+                    return this;
+                })
+                .onMessage(ResolveAll.class, r -> {
+                    r.replyTo().tell(new ResolvedAll(r.vips().stream().map(this::resolve).toList()));
+                    return this;
+                })
                 .onMessage(ClusterView.class, this::onClusterView)
                 .onMessage(Listen.class, m -> {
                     missHandler = m.missHandler();
@@ -183,22 +197,20 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         return g.id() + "@" + g.grpcHost() + ":" + g.grpcPort() + "/" + g.physical() + "#" + g.incarnation();
     }
 
-    private Behavior<Command> onResolve(Resolve r) {
-        InetSocketAddress address = table.lookup(r.vip());
+    private Resolved resolve(InetAddress vip) {
+        InetSocketAddress address = table.lookup(vip);
         if (address == null) {
-            Owner owner = clusterTable.lookup(r.vip());
+            Owner owner = clusterTable.lookup(vip);
             address = owner == null ? null : owner.grpc();
         }
         if (address == null) {
-            r.replyTo().tell(new Resolved(r.vip(), null, null));
-            return this;
+            return new Resolved(vip, null, null);
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
             ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, versionsAccepted, stats, crashPoints));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });
-        r.replyTo().tell(new Resolved(r.vip(), peer, address));
-        return this;
+        return new Resolved(vip, peer, address);
     }
 }

@@ -6,9 +6,12 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.proto.doca.TunnelParameters;
-import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -18,21 +21,29 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * One tunnel direction: sending from a local VIP to a remote VIP. A state machine that owns what
- * the tunnel is made of — its crypto slot and its encrypt entry — and gives them back when it
- * stops, however it stops. The ACL of the reverse SPI it mints for the peer is a grant of
- * {@link IngressGrants} from the start; the session revokes it when it stops unless the peer may
- * be sending with it.
+ * The set-up of a batch of tunnel directions, each from a local VIP to a remote VIP: the pairs
+ * that missed together (one batch of the miss poller), or those a peer sent reverse parameters for
+ * in one request. One actor per batch with a small state machine per direction inside, because
+ * the steps are batched: one peer lookup for the batch, then per peer one mint of reverse SPIs, one
+ * request, one slot allocation and one install for all its directions. (An actor per direction
+ * cost more CPU than everything else in a set-up together: spawning, watching and stopping it.)
  *
  * <pre>
- *  Resolving --peer--> Requesting --params--> Allocating --slot--> Installing --live--> handed over: stop
- *      \______________________\_____________________\_____________________\--> failed: stop, release
+ *  per direction:
+ *  Resolving --peer--> Minting --reverse SPI--> Requesting --params--> Allocating --slot--> Installing --live--> handed over
+ *      \_________________\__________________________\______________________\____________________\--> failed: released
  * </pre>
  *
- * A session adopted from a peer's reverse_params starts at Allocating. Once the entry is live the
- * session hands the tunnel to its parent, the MissHandler, as a {@link Tunnel} — its crypto slot
- * moves to the parent in the pool — and stops: an established tunnel costs a record, not an actor.
- * The MissHandler re-keys and releases it from then on.
+ * Directions adopted from a peer's reverse_params start at Allocating. The directions towards one
+ * peer move together; one that fails (or is closed) leaves its group without holding up the rest.
+ * Each direction whose entry is live is handed to the parent, the MissHandler, as a {@link Tunnel}
+ * — its crypto slot moves to the parent in the pool first — and the session stops once no
+ * direction is left in set-up: an established tunnel costs a record, not an actor.
+ *
+ * <p>What a direction holds until it is handed over — its crypto slot, its encrypt entry, the ACL
+ * of the reverse SPI it minted for the peer (a grant of {@link IngressGrants}) — is given back when
+ * it fails, when it is closed, and in PostStop for every direction still in set-up, however the
+ * session stops. The pool watches the session too: a crash gets its slots wiped.
  */
 public final class Session extends AbstractBehavior<Session.Command> {
 
@@ -40,36 +51,44 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     /**
-     * Stop and release everything (the VIP moved, the peer left, the operator asked).
+     * Stop setting up {@code flow} and release what it holds (the VIP moved, the peer left, the operator asked).
      *
      * @param peerGone the peer left the cluster: nothing it was handed can be used any more
      */
-    public record Close(boolean peerGone) implements Command {
+    public record Close(FlowKey flow, boolean peerGone) implements Command {
     }
 
-    private record PeerResolved(PeerDirectory.Resolved resolved) implements Command {
+    /** Parameters a peer sent for our direction {@code flow} as reverse_params. */
+    public record Adopted(FlowKey flow, TunnelParameters params) {
     }
 
-    private record ReverseMinted(DataplaneActor.Minted minted) implements Command {
+    private record PeersResolved(PeerDirectory.ResolvedAll resolved, Throwable failure) implements Command {
     }
 
-    private record Params(Peer.TunnelReply reply) implements Command {
+    private record ReverseMinted(Group group, DataplaneActor.Minted minted, Throwable failure) implements Command {
     }
 
-    private record SlotGranted(CryptoSlotPool.Granted granted) implements Command {
+    private record Answered(Group group, Peer.TunnelReplies replies, Throwable failure) implements Command {
     }
 
-    private record EntryInstalled(DataplaneActor.Installed installed) implements Command {
+    private record SlotsGranted(Group group, CryptoSlotPool.Granted granted, Throwable failure) implements Command {
+    }
+
+    private record EntriesInstalled(Group group, DataplaneActor.Installed installed, Throwable failure) implements Command {
     }
 
     private record SetupTimedOut() implements Command {
     }
 
-    /** Where a session reports the outcome of its set-up: the tunnel it hands over, or why it failed. */
-    public record Outcome(FlowKey flow, ActorRef<Command> session, HoldDrop failure, String reason, Tunnel tunnel) {
+    /** How one direction's set-up ended: the tunnel handed over, or why it failed. */
+    public record Outcome(FlowKey flow, HoldDrop failure, String reason, Tunnel tunnel) {
         boolean up() {
             return failure == null;
         }
+    }
+
+    /** The outcomes a step of {@code session} produced, reported together. */
+    public record Outcomes(ActorRef<Command> session, List<Outcome> outcomes) {
     }
 
     /**
@@ -77,61 +96,75 @@ public final class Session extends AbstractBehavior<Session.Command> {
      * their crypto slots) are handed to.
      */
     record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
-                ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcome> outcomes, GatewaySettings settings,
+                ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcomes> outcomes, GatewaySettings settings,
                 GatewayStats stats, CrashPoints crashPoints, ActorRef<IngressGrants.Command> grants, ActorRef<?> owner) {
     }
 
-    private final FlowKey flow;
-    private final InetAddress localVip;
-    private final InetAddress remoteVip;
+    /** One direction in set-up; {@code done} once it is handed over or failed (and released). */
+    private static final class Direction {
+        final FlowKey flow;
+        TunnelParameters params;
+        int cryptoId = -1;
+        /** The ACL of the reverse SPI minted for the peer, if any. */
+        IngressGrants.Grant reverseGrant;
+        /** Whether the reverse parameters went out to the peer, which may then send with them. */
+        boolean reverseSent;
+        java.net.InetAddress peerPhysical;
+        boolean done;
+
+        Direction(FlowKey flow, TunnelParameters params) {
+            this.flow = flow;
+            this.params = params;
+        }
+    }
+
+    /** Directions towards one peer ({@code null} for adopted ones) that take the next step together. */
+    private record Group(ActorRef<Peer.Command> peer, List<Direction> members) {
+        List<Direction> live() {
+            return members.stream().filter(d -> !d.done).toList();
+        }
+    }
+
     private final Deps deps;
-    private TunnelParameters params;
-    private int cryptoId = -1;
-    /** The tunnel went to the owner: nothing is ours to release any more. */
-    private boolean handedOver;
-    /** The ACL of the reverse SPI this session minted for the peer (a grant of IngressGrants), if any. */
-    private IngressGrants.Grant reverseGrant;
-    /** Whether the reverse parameters went out to the peer, which may then send with them. */
-    private boolean reverseSent;
-    private boolean peerGone;
-    private boolean reported;
-    private InetAddress peerPhysical;
+    private final Duration budget;
+    /** The directions in the order they came. */
+    private final List<Direction> batch;
+    private final Map<FlowKey, Direction> directions = new HashMap<>();
+    private int inSetup;
+    private List<Outcome> outcomes = new ArrayList<>();
+    /** Failures of the current step by reason, for one log line each. */
+    private final Map<String, List<FlowKey>> failures = new LinkedHashMap<>();
 
-    private Session(ActorContext<Command> context, FlowKey flow, Deps deps, TunnelParameters given) {
+    private Session(ActorContext<Command> context, Deps deps, List<Direction> batch) {
         super(context);
-        this.flow = flow;
-        this.localVip = flow.source();
-        this.remoteVip = flow.destination();
         this.deps = deps;
-        this.params = given;
+        this.budget = setupBudget(deps.settings().control());
+        this.batch = batch;
+        batch.forEach(d -> directions.put(d.flow, d));
+        this.inSetup = batch.size();
     }
 
-    /** A session that asks the peer serving the remote VIP for parameters. */
-    static Behavior<Command> request(FlowKey flow, Deps deps) {
-        return start(flow, deps, null);
+    /** A session that asks the peers serving the remote VIPs of {@code flows} for parameters. */
+    static Behavior<Command> request(List<FlowKey> flows, Deps deps) {
+        return start(deps, flows.stream().map(f -> new Direction(f, null)).toList(), false);
     }
 
-    /** A session whose parameters a peer already sent as reverse_params. */
-    static Behavior<Command> adopt(FlowKey flow, TunnelParameters given, Deps deps) {
-        return start(flow, deps, given);
+    /** A session whose parameters peers already sent as reverse_params. */
+    static Behavior<Command> adopt(List<Adopted> given, Deps deps) {
+        return start(deps, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), true);
     }
 
-    private static Behavior<Command> start(FlowKey flow, Deps deps, TunnelParameters given) {
+    private static Behavior<Command> start(Deps deps, List<Direction> batch, boolean adopted) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            Session s = new Session(ctx, flow, deps, given);
-            timers.startSingleTimer(new SetupTimedOut(), setupBudget(deps.settings().control()));
-            s.begin();
+            Session s = new Session(ctx, deps, batch);
+            timers.startSingleTimer(new SetupTimedOut(), s.budget);
+            if (adopted) {
+                s.allocate(new Group(null, batch));
+            } else {
+                s.resolve();
+            }
             return s;
         }));
-    }
-
-    private void begin() {
-        if (params != null) {
-            allocate();
-        } else {
-            deps.directory().tell(new PeerDirectory.Resolve(remoteVip,
-                    getContext().messageAdapter(PeerDirectory.Resolved.class, PeerResolved::new)));
-        }
     }
 
     /** How long one request for parameters may take, retries included. */
@@ -142,126 +175,251 @@ public final class Session extends AbstractBehavior<Session.Command> {
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
-                .onMessage(PeerResolved.class, this::onPeerResolved)
+                .onMessage(PeersResolved.class, this::onPeersResolved)
                 .onMessage(ReverseMinted.class, this::onReverseMinted)
-                .onMessage(Params.class, this::onParams)
-                .onMessage(SlotGranted.class, this::onSlot)
-                .onMessage(EntryInstalled.class, this::onInstalled)
-                .onMessage(SetupTimedOut.class, m -> fail(HoldDrop.TUNNEL_FAILED, "set-up timed out"))
-                .onMessage(Close.class, m -> {
-                    peerGone = m.peerGone();
-                    return Behaviors.stopped();
+                .onMessage(Answered.class, this::onAnswered)
+                .onMessage(SlotsGranted.class, this::onSlots)
+                .onMessage(EntriesInstalled.class, this::onInstalled)
+                .onMessage(SetupTimedOut.class, m -> {
+                    batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "set-up timed out"));
+                    return report();
                 })
-                .onSignal(PostStop.class, s -> release())
+                .onMessage(Close.class, m -> {
+                    Direction d = directions.get(m.flow());
+                    if (d != null) {
+                        finish(d, HoldDrop.TUNNEL_FAILED, "closed during set-up", m.peerGone());
+                    }
+                    return report();
+                })
+                .onSignal(PostStop.class, s -> {
+                    batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "session stopped during set-up"));
+                    report();
+                    return this;
+                })
                 .build();
     }
 
-    private ActorRef<Peer.Command> peer;
+    private void resolve() {
+        List<java.net.InetAddress> destinations = batch.stream().map(d -> d.flow.destination()).toList();
+        getContext().ask(PeerDirectory.ResolvedAll.class, deps.directory(), budget,
+                r -> new PeerDirectory.ResolveAll(destinations, r), PeersResolved::new);
+    }
 
-    private Behavior<Command> onPeerResolved(PeerResolved m) {
-        peer = m.resolved().peer();
-        if (peer == null) {
-            return fail(HoldDrop.NO_PEER, "no gateway is known to serve " + remoteVip.getHostAddress());
+    private Behavior<Command> onPeersResolved(PeersResolved m) {
+        if (m.failure() != null) {
+            batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "the peer directory did not answer"));
+            return report();
         }
-        if (deps.settings().control().sendReverseParams()) {
-            deps.dataplane().tell(new DataplaneActor.MintAndOpen(List.of(new DataplaneActor.AclPair(remoteVip, localVip)),
-                    deps.settings().pspVersion(), deps.grants(),
-                    getContext().messageAdapter(DataplaneActor.Minted.class, ReverseMinted::new)));
-            return this;
+        // one answer per destination, in the batch's order
+        List<PeerDirectory.Resolved> resolved = m.resolved().resolved();
+        Map<ActorRef<Peer.Command>, List<Direction>> byPeer = new LinkedHashMap<>();
+        for (int i = 0; i < batch.size(); i++) {
+            Direction d = batch.get(i);
+            ActorRef<Peer.Command> peer = resolved.get(i).peer();
+            if (d.done) {
+                continue;
+            }
+            if (peer == null) {
+                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + d.flow.destination().getHostAddress());
+            } else {
+                byPeer.computeIfAbsent(peer, p -> new ArrayList<>()).add(d);
+            }
         }
-        return askPeer(null);
+        byPeer.forEach((peer, members) -> {
+            Group group = new Group(peer, members);
+            if (deps.settings().control().sendReverseParams()) {
+                mintReverse(group);
+            } else {
+                askPeer(group, null);
+            }
+        });
+        return report();
+    }
+
+    private void mintReverse(Group group) {
+        List<DataplaneActor.AclPair> pairs = group.members().stream()
+                .map(d -> new DataplaneActor.AclPair(d.flow.destination(), d.flow.source())).toList();
+        getContext().ask(DataplaneActor.Minted.class, deps.dataplane(), budget,
+                r -> new DataplaneActor.MintAndOpen(pairs, deps.settings().pspVersion(), deps.grants(), r),
+                (minted, failure) -> new ReverseMinted(group, minted, failure));
     }
 
     private Behavior<Command> onReverseMinted(ReverseMinted m) {
-        if (m.minted().failure() != null) {
+        Group group = m.group();
+        Throwable failure = m.failure() != null ? m.failure() : m.minted().failure();
+        if (failure != null) {
             // no reverse parameters: the peer will ask us itself when it has traffic for us
-            getContext().getLog().info("{}: no reverse parameters ({})", flow, m.minted().failure().getMessage());
-            return askPeer(null);
+            getContext().getLog().info("{} tunnel(s) to {}: no reverse parameters ({})", group.members().size(),
+                    group.members().getFirst().flow.destination().getHostAddress(), failure.getMessage());
+            askPeer(group, null);
+            return report();
         }
-        SpiKey minted = m.minted().keys().getFirst();
-        reverseGrant = new IngressGrants.Grant(minted.spi(), remoteVip, localVip);
-        TunnelParameters reverse = WireParams.of(minted, deps.settings());
-        minted.destroy();
-        return askPeer(reverse);
-    }
-
-    private Behavior<Command> askPeer(TunnelParameters reverse) {
-        reverseSent = reverse != null;
-        peer.tell(new Peer.RequestTunnel(localVip, remoteVip, reverse, getContext().messageAdapter(Peer.TunnelReply.class, Params::new)));
-        return this;
-    }
-
-    private Behavior<Command> onParams(Params m) {
-        if (m.reply().failure() != null) {
-            Status s = m.reply().failure();
-            HoldDrop why = s.getCode() == Status.Code.RESOURCE_EXHAUSTED ? HoldDrop.NO_CRYPTO_SLOT : HoldDrop.TUNNEL_FAILED;
-            return fail(why, "peer refused: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
+        List<TunnelParameters> reverse = new ArrayList<>(group.members().size());
+        for (int i = 0; i < group.members().size(); i++) {
+            Direction d = group.members().get(i);
+            SpiKey minted = m.minted().keys().get(i);
+            d.reverseGrant = new IngressGrants.Grant(minted.spi(), d.flow.destination(), d.flow.source());
+            reverse.add(d.done ? null : WireParams.of(minted, deps.settings()));
+            minted.destroy();
+            if (d.done) {
+                // closed while the SPI was minted: its ACL goes at once, never having been sent
+                deps.grants().tell(new IngressGrants.Revoke(d.reverseGrant));
+            }
         }
-        params = m.reply().params();
-        return allocate();
+        askPeer(group, reverse);
+        return report();
     }
 
-    private Behavior<Command> allocate() {
-        deps.slots().tell(new CryptoSlotPool.Allocate(getContext().getSelf(),
-                getContext().messageAdapter(CryptoSlotPool.Granted.class, SlotGranted::new)));
-        return this;
+    /** Asks the group's peer for the parameters of its live directions; {@code reverse} null, or one per member. */
+    private void askPeer(Group group, List<TunnelParameters> reverse) {
+        List<Direction> asked = new ArrayList<>();
+        List<Peer.Wanted> wanted = new ArrayList<>();
+        for (int i = 0; i < group.members().size(); i++) {
+            Direction d = group.members().get(i);
+            if (d.done) {
+                continue;
+            }
+            TunnelParameters r = reverse == null ? null : reverse.get(i);
+            d.reverseSent = r != null;
+            asked.add(d);
+            wanted.add(new Peer.Wanted(d.flow.source(), d.flow.destination(), r));
+        }
+        if (asked.isEmpty()) {
+            return;
+        }
+        Group askedGroup = new Group(group.peer(), asked);
+        getContext().ask(Peer.TunnelReplies.class, group.peer(), budget, r -> new Peer.RequestTunnels(wanted, r),
+                (replies, failure) -> new Answered(askedGroup, replies, failure));
     }
 
-    private Behavior<Command> onSlot(SlotGranted m) {
+    private Behavior<Command> onAnswered(Answered m) {
+        List<Direction> members = m.group().members();
+        for (int i = 0; i < members.size(); i++) {
+            Direction d = members.get(i);
+            if (m.failure() != null) {
+                fail(d, HoldDrop.TUNNEL_FAILED, "no answer from the peer within " + budget.toMillis() + " ms");
+                continue;
+            }
+            Peer.TunnelReply reply = m.replies().replies().get(i);
+            if (reply.failure() != null) {
+                Status s = reply.failure();
+                HoldDrop why = s.getCode() == Status.Code.RESOURCE_EXHAUSTED ? HoldDrop.NO_CRYPTO_SLOT : HoldDrop.TUNNEL_FAILED;
+                fail(d, why, "peer refused: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
+            } else if (!d.done) {
+                d.params = reply.params();
+            }
+        }
+        allocate(m.group());
+        return report();
+    }
+
+    private void allocate(Group group) {
+        List<Direction> live = group.live();
+        if (live.isEmpty()) {
+            return;
+        }
+        Group allocating = new Group(group.peer(), live);
+        getContext().ask(CryptoSlotPool.Granted.class, deps.slots(), budget,
+                r -> new CryptoSlotPool.Allocate(getContext().getSelf(), live.size(), r),
+                (granted, failure) -> new SlotsGranted(allocating, granted, failure));
+    }
+
+    private Behavior<Command> onSlots(SlotsGranted m) {
         deps.crashPoints().reach(CrashPoints.Point.SESSION_SLOT_GRANTED);
-        if (m.granted().cryptoId() < 0) {
-            return fail(HoldDrop.NO_CRYPTO_SLOT, "all crypto slots are in use (--max-tunnels)");
+        List<Direction> members = m.group().members();
+        List<Integer> ids = m.failure() == null ? m.granted().cryptoIds() : List.of();
+        List<Direction> installing = new ArrayList<>(ids.size());
+        List<DataplaneActor.Slotted> entries = new ArrayList<>(ids.size());
+        for (int i = 0; i < members.size(); i++) {
+            Direction d = members.get(i);
+            if (i >= ids.size()) {
+                fail(d, HoldDrop.NO_CRYPTO_SLOT, m.failure() == null ? "all crypto slots are in use (--max-tunnels)"
+                        : "the crypto slot pool did not answer");
+                continue;
+            }
+            if (d.done) {
+                // closed while the slot was on its way: never programmed, straight back
+                deps.slots().tell(new CryptoSlotPool.Release(ids.get(i)));
+                continue;
+            }
+            d.cryptoId = ids.get(i);
+            EncryptEntry entry;
+            try {
+                entry = WireParams.entry(d.params, d.flow.source(), d.flow.destination(), d.cryptoId, deps.settings());
+            } catch (WireParams.BadParams e) {
+                fail(d, HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
+                continue;
+            }
+            d.peerPhysical = entry.peerOuter();
+            installing.add(d);
+            entries.add(new DataplaneActor.Slotted(d.cryptoId, d.params.getEncryptionKey().toByteArray(), entry));
         }
-        cryptoId = m.granted().cryptoId();
-        EncryptEntry entry;
-        try {
-            entry = WireParams.entry(params, localVip, remoteVip, cryptoId, deps.settings());
-        } catch (WireParams.BadParams e) {
-            return fail(HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
+        if (!installing.isEmpty()) {
+            Group group = new Group(m.group().peer(), installing);
+            getContext().ask(DataplaneActor.Installed.class, deps.dataplane(), budget, r -> new DataplaneActor.Install(entries, r),
+                    (installed, failure) -> new EntriesInstalled(group, installed, failure));
         }
-        peerPhysical = entry.peerOuter();
-        deps.dataplane().tell(new DataplaneActor.Install(cryptoId, params.getEncryptionKey().toByteArray(), entry,
-                getContext().messageAdapter(DataplaneActor.Installed.class, EntryInstalled::new)));
-        return this;
+        return report();
     }
 
-    private Behavior<Command> onInstalled(EntryInstalled m) {
-        if (m.installed().failure() != null) {
-            return fail(HoldDrop.TUNNEL_FAILED, "data plane refused the entry: " + m.installed().failure().getMessage());
+    private Behavior<Command> onInstalled(EntriesInstalled m) {
+        List<Direction> members = m.group().members();
+        List<Integer> handed = new ArrayList<>(members.size());
+        List<Outcome> up = new ArrayList<>(members.size());
+        for (int i = 0; i < members.size(); i++) {
+            Direction d = members.get(i);
+            if (m.failure() != null) {
+                fail(d, HoldDrop.TUNNEL_FAILED, "the data plane did not answer the install");
+                continue;
+            }
+            DataplaneActor.InstallResult result = m.installed().results().get(i);
+            if (result.failure() != null) {
+                fail(d, HoldDrop.TUNNEL_FAILED, "data plane refused the entry: " + result.failure().getMessage());
+            } else if (!d.done) {
+                d.done = true;
+                inSetup--;
+                deps.stats().tunnelUp();
+                handed.add(d.cryptoId);
+                up.add(new Outcome(d.flow, null, "up",
+                        new Tunnel(d.flow, d.cryptoId, d.params.getSpi(), -1, d.peerPhysical, d.reverseGrant, d.reverseSent)));
+            }
         }
-        deps.stats().tunnelUp();
-        // the slot goes to the owner before we stop, so the pool never takes our stopping for a crash
-        deps.slots().tell(new CryptoSlotPool.Transfer(cryptoId, deps.owner()));
-        handedOver = true;
-        Tunnel tunnel = new Tunnel(flow, cryptoId, params.getSpi(), -1, peerPhysical, reverseGrant, reverseSent);
-        report(null, "up", tunnel);
-        getContext().getLog().debug("tunnel {} is up on crypto slot {}", flow, cryptoId);
-        return Behaviors.stopped();
+        if (!handed.isEmpty()) {
+            // the slots go to the owner before it hears of the tunnels, so the pool never takes our stopping for a crash
+            deps.slots().tell(new CryptoSlotPool.Transfer(handed, deps.owner()));
+            outcomes.addAll(up);
+            getContext().getLog().debug("{} tunnel(s) up", up.size());
+        }
+        return report();
     }
 
-    private Behavior<Command> fail(HoldDrop why, String reason) {
+    private void fail(Direction d, HoldDrop why, String reason) {
+        finish(d, why, reason, false);
+    }
+
+    /** Ends {@code d}'s set-up in failure, releasing what it holds (unless it already ended). */
+    private void finish(Direction d, HoldDrop why, String reason, boolean peerGone) {
+        if (d.done) {
+            return;
+        }
+        d.done = true;
+        inSetup--;
         deps.stats().tunnelFailed();
-        getContext().getLog().info("tunnel {} failed: {}", flow, reason);
-        report(why, reason, null);
-        return Behaviors.stopped();
+        failures.computeIfAbsent(reason, r -> new ArrayList<>()).add(d.flow);
+        outcomes.add(new Outcome(d.flow, why, reason, null));
+        release(deps, d.flow, d.cryptoId, d.reverseGrant, d.reverseSent, peerGone);
     }
 
-    private void report(HoldDrop failure, String reason, Tunnel tunnel) {
-        if (!reported) {
-            reported = true;
-            deps.outcomes().tell(new Outcome(flow, getContext().getSelf(), failure, reason, tunnel));
+    /** Tells the parent what this step ended, logs its failures (one line per reason); stops when nothing is left in set-up. */
+    private Behavior<Command> report() {
+        failures.forEach((reason, flows) -> getContext().getLog().info("{} tunnel(s) failed ({}{}): {}", flows.size(),
+                flows.getFirst(), flows.size() > 1 ? " and others" : "", reason));
+        failures.clear();
+        if (!outcomes.isEmpty()) {
+            deps.outcomes().tell(new Outcomes(getContext().getSelf(), outcomes));
+            outcomes = new ArrayList<>();
         }
-    }
-
-    private Behavior<Command> release() {
-        if (handedOver) {
-            return this;
-        }
-        if (!reported) {
-            report(HoldDrop.TUNNEL_FAILED, "session stopped during set-up", null);
-        }
-        release(deps, flow, cryptoId, reverseGrant, reverseSent, peerGone);
-        return this;
+        return inSetup == 0 ? Behaviors.stopped() : this;
     }
 
     /**

@@ -78,15 +78,18 @@ public final class TunnelService implements PSP_Gateway {
                 throw failure(m.failure());
             }
             MultiTunnelResponse.Builder out = MultiTunnelResponse.newBuilder().setRequestId(in.getRequestId());
+            List<Session.Adopted> adopted = new ArrayList<>();
             for (int i = 0; i < wanted.size(); i++) {
                 SpiKey key = m.keys().get(i);
                 out.addTunnelsParams(WireParams.of(key, settings));
                 key.destroy();
                 Wanted w = wanted.get(i);
                 if (w.request().hasReverseParams()) {
-                    missHandler.tell(new MissHandler.AdoptReverse(FlowKey.of(w.destination(), w.source()),
-                            w.request().getReverseParams()));
+                    adopted.add(new Session.Adopted(FlowKey.of(w.destination(), w.source()), w.request().getReverseParams()));
                 }
+            }
+            if (!adopted.isEmpty()) {
+                missHandler.tell(new MissHandler.AdoptReverse(adopted));
             }
             stats.tunnelsServed(wanted.size());
             return out.build();

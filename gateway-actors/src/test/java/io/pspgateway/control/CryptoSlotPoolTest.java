@@ -2,6 +2,7 @@ package io.pspgateway.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.List;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.JUnit5TestKitBuilder;
@@ -25,15 +26,31 @@ class CryptoSlotPoolTest {
         ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(2, dataplane.getRef(), CrashPoints.NONE));
         TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
         TestProbe<Object> owner = testKit.createTestProbe();
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
-        assertEquals(0, reply.receiveMessage().cryptoId());
-        assertEquals(1, reply.receiveMessage().cryptoId());
-        assertEquals(-1, reply.receiveMessage().cryptoId());
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
+        assertEquals(List.of(0), reply.receiveMessage().cryptoIds());
+        assertEquals(List.of(1), reply.receiveMessage().cryptoIds());
+        assertEquals(List.of(), reply.receiveMessage().cryptoIds());
         pool.tell(new CryptoSlotPool.Release(0));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), reply.getRef()));
-        assertEquals(0, reply.receiveMessage().cryptoId(), "a released slot is granted again");
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
+        assertEquals(List.of(0), reply.receiveMessage().cryptoIds(), "a released slot is granted again");
+    }
+
+    @Test
+    void aBatchGetsWhatIsFreeAndNoMore() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(5, dataplane.getRef(), CrashPoints.NONE));
+        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
+        TestProbe<Object> owner = testKit.createTestProbe();
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 2, reply.getRef()));
+        assertEquals(List.of(0, 1), reply.receiveMessage().cryptoIds());
+        pool.tell(new CryptoSlotPool.Release(0));
+        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 10, reply.getRef()));
+        assertEquals(List.of(0, 2, 3, 4), reply.receiveMessage().cryptoIds(), "the free ones, lowest first, up to the limit");
+        TestProbe<Integer> inUse = testKit.createTestProbe();
+        pool.tell(new CryptoSlotPool.GetInUse(inUse.getRef()));
+        assertEquals(5, inUse.receiveMessage());
     }
 
     @Test
@@ -42,8 +59,8 @@ class CryptoSlotPoolTest {
         ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(1, dataplane.getRef(), CrashPoints.NONE));
         TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
         ActorRef<Object> owner = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
-        pool.tell(new CryptoSlotPool.Allocate(owner, reply.getRef()));
-        assertEquals(0, reply.receiveMessage().cryptoId());
+        pool.tell(new CryptoSlotPool.Allocate(owner, 1, reply.getRef()));
+        assertEquals(List.of(0), reply.receiveMessage().cryptoIds());
         owner.tell("crash");
         assertEquals(new DataplaneActor.WipeSlot(0), dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
         TestProbe<Integer> inUse = testKit.createTestProbe();

@@ -40,17 +40,17 @@ class PeerTest {
         GatewayStats stats = new GatewayStats();
         ActorRef<Peer.Command> peer = testKit.spawn(Peer.create(new InetSocketAddress("127.0.0.1", closedPort), settings,
                 List.of(1, 0), stats, CrashPoints.NONE));
-        TestProbe<Peer.TunnelReply> reply = testKit.createTestProbe();
+        TestProbe<Peer.TunnelReplies> reply = testKit.createTestProbe();
         InetAddress a = InetAddress.getByName("10.1.0.1");
         InetAddress b = InetAddress.getByName("10.2.0.1");
 
-        peer.tell(new Peer.RequestTunnel(a, b, null, reply.getRef()));
-        Peer.TunnelReply first = reply.receiveMessage(Duration.ofSeconds(15));
+        peer.tell(new Peer.RequestTunnels(List.of(new Peer.Wanted(a, b, null)), reply.getRef()));
+        Peer.TunnelReply first = reply.receiveMessage(Duration.ofSeconds(15)).replies().getFirst();
         assertEquals(Status.Code.UNAVAILABLE, first.failure().getCode());
         assertEquals(2, stats.grpcCalls(), "the first call and one retry");
 
-        peer.tell(new Peer.RequestTunnel(a, b, null, reply.getRef()));
-        Peer.TunnelReply second = reply.receiveMessage(Duration.ofSeconds(5));
+        peer.tell(new Peer.RequestTunnels(List.of(new Peer.Wanted(a, b, null)), reply.getRef()));
+        Peer.TunnelReply second = reply.receiveMessage(Duration.ofSeconds(5)).replies().getFirst();
         assertEquals(Status.Code.UNAVAILABLE, second.failure().getCode());
         assertTrue(second.failure().getDescription().contains("circuit"), second.failure().getDescription());
         assertEquals(2, stats.grpcCalls(), "an open circuit makes no call");

@@ -10,6 +10,8 @@ import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -21,11 +23,13 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * Tunnel installs — program a crypto slot and add the encrypt entry that uses it — on an otherwise
  * idle machine: straight into the soft data plane (the baseline), and through the Dataplane
- * actor, one {@code Install} message per tunnel as sessions send them, timed both by the actor's
+ * actor, one {@code Install} message per {@value #BATCH} tunnels as sessions send a batch's, timed both by the actor's
  * own counter ({@code --perf-print insertion}) and from the first message to the last reply.
  * Each way runs three rounds; the last is reported. Usage: InsertionBenchmark [N] (default 200 000).
  */
 public final class InsertionBenchmark {
+    /** Tunnels per Install message: about what one miss-poller batch brings to a session. */
+    private static final int BATCH = 256;
     private InsertionBenchmark() {
     }
 
@@ -58,15 +62,22 @@ public final class InsertionBenchmark {
                 });
             }), "insertion-benchmark", ConfigFactory.load());
             ActorRef<DataplaneActor.Installed> replies = system.systemActorOf(Behaviors.receiveMessage(r -> {
-                if (r.failure() != null) {
-                    throw new IllegalStateException("install failed: " + r.failure());
+                for (DataplaneActor.InstallResult result : r.results()) {
+                    if (result.failure() != null) {
+                        throw new IllegalStateException("install failed: " + result.failure());
+                    }
+                    done.countDown();
                 }
-                done.countDown();
                 return Behaviors.same();
             }), "replies", org.apache.pekko.actor.typed.Props.empty());
             long t1 = System.nanoTime();
-            for (int i = 0; i < n; i++) {
-                system.tell(new DataplaneActor.Install(i, key.clone(), entries[i], replies));
+            // in messages of a session's size: the directions of one miss batch
+            for (int from = 0; from < n; from += BATCH) {
+                List<DataplaneActor.Slotted> batch = new ArrayList<>(BATCH);
+                for (int i = from; i < Math.min(n, from + BATCH); i++) {
+                    batch.add(new DataplaneActor.Slotted(i, key.clone(), entries[i]));
+                }
+                system.tell(new DataplaneActor.Install(batch, replies));
             }
             if (!done.await(120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("only " + (n - done.getCount()) + " of " + n + " installs answered");

@@ -58,11 +58,11 @@ class ActorChaosTest {
     /** A stand-in for a session: asks for a slot, then meets its fate; gives up when no answer comes. */
     private static Behavior<Object> holder(ActorRef<CryptoSlotPool.Command> pool, Fate fate, Tally tally) {
         return Behaviors.setup(ctx -> {
-            pool.tell(new CryptoSlotPool.Allocate(ctx.getSelf(), ctx.getSelf().narrow()));
+            pool.tell(new CryptoSlotPool.Allocate(ctx.getSelf(), 1, ctx.getSelf().narrow()));
             ctx.setReceiveTimeout(Duration.ofSeconds(2), new NoAnswer());
             return Behaviors.receiveMessage(m -> {
                 ctx.cancelReceiveTimeout();
-                if (!(m instanceof CryptoSlotPool.Granted granted) || granted.cryptoId() < 0) {
+                if (!(m instanceof CryptoSlotPool.Granted granted) || granted.cryptoIds().isEmpty()) {
                     // the pool crashed on this request, or every slot was taken
                     if (m instanceof NoAnswer) {
                         tally.unanswered.incrementAndGet();
@@ -70,7 +70,7 @@ class ActorChaosTest {
                     tally.settled.incrementAndGet();
                     return Behaviors.stopped();
                 }
-                int id = granted.cryptoId();
+                int id = granted.cryptoIds().getFirst();
                 switch (fate) {
                     case RELEASE -> {
                         pool.tell(new CryptoSlotPool.Release(id));
