@@ -50,8 +50,10 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
 
     private final int size;
     private final BitSet used;
-    private final Map<Integer, ActorRef<?>> owners = new HashMap<>();
-    private final Map<ActorRef<?>, java.util.Set<Integer>> slotsOf = new HashMap<>();
+    /** The owner of each slot, null when free: an array rather than a map, some bytes per slot. */
+    private final ActorRef<?>[] owners;
+    /** How many slots each owner holds; an owner is watched while it holds any. */
+    private final Map<ActorRef<?>, Integer> heldBy = new HashMap<>();
     private final ActorRef<DataplaneActor.Command> dataplane;
 
     private final CrashPoints crashPoints;
@@ -62,6 +64,7 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
         this.crashPoints = crashPoints;
         this.size = size;
         this.used = new BitSet(size);
+        this.owners = new ActorRef<?>[size];
         this.dataplane = dataplane;
     }
 
@@ -86,7 +89,7 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
                 .onMessage(OwnerStopped.class, this::onOwnerStopped)
                 .onMessage(Transfer.class, m -> {
                     for (int id : m.cryptoIds()) {
-                        if (owners.containsKey(id)) {
+                        if (id >= 0 && id < size && owners[id] != null) {
                             free(id);
                             take(id, m.newOwner());
                         }
@@ -113,32 +116,35 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
 
     private void take(int id, ActorRef<?> owner) {
         used.set(id);
-        owners.put(id, owner);
-        slotsOf.computeIfAbsent(owner, o -> {
-            getContext().watchWith(o, new OwnerStopped(o));
-            return new java.util.HashSet<>();
-        }).add(id);
+        owners[id] = owner;
+        if (heldBy.merge(owner, 1, Integer::sum) == 1) {
+            getContext().watchWith(owner, new OwnerStopped(owner));
+        }
     }
 
     private Behavior<Command> onOwnerStopped(OwnerStopped m) {
-        java.util.Set<Integer> held = slotsOf.get(m.owner());
-        if (held != null) {
-            // the owner died holding slots: wipe them here, since nobody else will
-            for (int id : List.copyOf(held)) {
-                dataplane.tell(new DataplaneActor.WipeSlot(id));
-                free(id);
+        if (heldBy.containsKey(m.owner())) {
+            // the owner died holding slots: wipe them here, since nobody else will (a scan of every
+            // slot, but owners die holding slots only when they crash)
+            for (int id = used.nextSetBit(0); id >= 0; id = used.nextSetBit(id + 1)) {
+                if (m.owner().equals(owners[id])) {
+                    dataplane.tell(new DataplaneActor.WipeSlot(id));
+                    free(id);
+                }
             }
         }
         return this;
     }
 
     private void free(int id) {
-        ActorRef<?> owner = owners.remove(id);
+        if (id < 0 || id >= size) {
+            return;
+        }
+        ActorRef<?> owner = owners[id];
         if (owner != null) {
-            java.util.Set<Integer> held = slotsOf.get(owner);
-            held.remove(id);
-            if (held.isEmpty()) {
-                slotsOf.remove(owner);
+            owners[id] = null;
+            if (heldBy.merge(owner, -1, Integer::sum) == 0) {
+                heldBy.remove(owner);
                 getContext().unwatch(owner);
             }
         }

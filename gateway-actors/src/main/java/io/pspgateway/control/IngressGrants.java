@@ -1,16 +1,14 @@
 package io.pspgateway.control;
 
+import io.pspgateway.dataplane.FlowKey;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -86,14 +84,20 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     private record Counted(DataplaneActor.AclPackets counted) implements Command {
     }
 
-    /** What a grant has carried, as last read, and when that last grew (or the grant was made). */
+    /**
+     * A live grant: what it has carried, as last read, and when that last grew (or the grant was
+     * made); and the next live grant of the same VIP pair, if any.
+     */
     private static final class Usage {
+        final Grant grant;
         final InetAddress owner;
         long packets;
         long activeAtNanos;
         boolean grewThisSweep;
+        Usage next;
 
-        Usage(InetAddress owner, long now) {
+        Usage(Grant grant, InetAddress owner, long now) {
+            this.grant = grant;
             this.owner = owner;
             this.activeAtNanos = now;
         }
@@ -101,7 +105,12 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
 
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final Duration idleClose;
-    private final Map<Grant, Usage> live = new HashMap<>();
+    /**
+     * The live grants by the VIP pair they let in: one per pair mostly, a chain of several while a
+     * sender moves to another SPI — so that a sweep finds the shared pairs without regrouping them all.
+     */
+    private final Map<FlowKey, Usage> live = new HashMap<>();
+    private int liveCount;
     private Function<InetAddress, InetAddress> ownerOf = vip -> null;
 
     private IngressGrants(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane, Duration idleClose) {
@@ -125,7 +134,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         return newReceiveBuilder()
                 .onMessage(Granted.class, this::onGranted)
                 .onMessage(PeerGone.class, m -> {
-                    List<Grant> gone = closeWhere(g -> m.physical().equals(live.get(g).owner));
+                    List<Grant> gone = closeWhere(u -> m.physical().equals(u.owner));
                     if (!gone.isEmpty()) {
                         getContext().getLog().info("peer {} is gone: closed the {} ingress ACL(s) granted to it",
                                 m.physical().getHostAddress(), gone.size());
@@ -133,11 +142,14 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                     return this;
                 })
                 .onMessage(Revoke.class, m -> {
-                    closeWhere(m.grant()::equals);
+                    FlowKey pair = pairOf(m.grant());
+                    if (closeWhere(pair, u -> u.grant.equals(m.grant()), new ArrayList<>())) {
+                        close(List.of(m.grant()));
+                    }
                     return this;
                 })
                 .onMessage(KeyRetired.class, m -> {
-                    List<Grant> retired = closeWhere(g -> (g.spi() >>> 31) == m.keyIndex());
+                    List<Grant> retired = closeWhere(u -> (u.grant.spi() >>> 31) == m.keyIndex());
                     getContext().getLog().info("master key {} retired: closed the {} ingress ACL(s) granted under it",
                             m.keyIndex(), retired.size());
                     return this;
@@ -147,11 +159,13 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                     return this;
                 })
                 .onMessage(GetCount.class, m -> {
-                    m.replyTo().tell(live.size());
+                    m.replyTo().tell(liveCount);
                     return this;
                 })
                 .onMessage(GetGrants.class, m -> {
-                    m.replyTo().tell(List.copyOf(live.keySet()));
+                    List<Grant> all = new ArrayList<>(liveCount);
+                    live.values().forEach(head -> chain(head, all));
+                    m.replyTo().tell(all);
                     return this;
                 })
                 .onMessage(Sweep.class, m -> onSweep())
@@ -162,37 +176,91 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     private Behavior<Command> onGranted(Granted m) {
         long now = System.nanoTime();
         for (Grant g : m.grants()) {
-            live.put(g, new Usage(ownerOf.apply(g.source()), now));
+            Usage u = new Usage(g, ownerOf.apply(g.source()), now);
+            u.next = live.put(pairOf(g), u);
+            liveCount++;
         }
         return this;
     }
 
     /** Closes the live grants {@code which} selects; returns them. */
-    private List<Grant> closeWhere(Predicate<Grant> which) {
+    private List<Grant> closeWhere(Predicate<Usage> which) {
         List<Grant> closed = new ArrayList<>();
-        live.keySet().removeIf(g -> {
-            boolean match = which.test(g);
-            if (match) {
-                closed.add(g);
-            }
-            return match;
-        });
+        for (FlowKey pair : List.copyOf(live.keySet())) {
+            closeWhere(pair, which, closed);
+        }
         if (!closed.isEmpty()) {
-            dataplane.tell(new DataplaneActor.CloseAcls(closed.stream().map(Grant::spi).toList(),
-                    closed.stream().map(g -> new DataplaneActor.AclPair(g.source(), g.destination())).toList()));
+            close(closed);
         }
         return closed;
     }
 
-    /** The VIP pair a grant lets in. */
-    private static DataplaneActor.AclPair pairOf(Grant g) {
-        return new DataplaneActor.AclPair(g.source(), g.destination());
+    /** Takes the grants of {@code pair} that {@code which} selects out of the live ones, into {@code closed}; whether any was. */
+    private boolean closeWhere(FlowKey pair, Predicate<Usage> which, List<Grant> closed) {
+        Usage kept = null;
+        Usage tail = null;
+        boolean any = false;
+        for (Usage u = live.get(pair); u != null; u = u.next) {
+            if (which.test(u)) {
+                closed.add(u.grant);
+                liveCount--;
+                any = true;
+            } else if (tail == null) {
+                kept = tail = u;
+            } else {
+                tail.next = u;
+                tail = u;
+            }
+        }
+        if (!any) {
+            return false;
+        }
+        if (tail == null) {
+            live.remove(pair);
+        } else {
+            tail.next = null;
+            live.put(pair, kept);
+        }
+        return true;
+    }
+
+    /** Closes the ACLs of grants no longer live. */
+    private void close(List<Grant> closed) {
+        dataplane.tell(new DataplaneActor.CloseAcls(closed.stream().map(Grant::spi).toList(),
+                closed.stream().map(g -> new DataplaneActor.AclPair(g.source(), g.destination())).toList()));
+    }
+
+    /**
+     * The VIP pair a grant lets in, as a key with a well-mixed hash: VIPs are often consecutive
+     * addresses, on which a record of two addresses collides (31 * a + b).
+     */
+    private static FlowKey pairOf(Grant g) {
+        return FlowKey.of(g.source(), g.destination());
+    }
+
+    private static void chain(Usage head, List<Grant> into) {
+        for (Usage u = head; u != null; u = u.next) {
+            into.add(u.grant);
+        }
+    }
+
+    private Usage find(Grant g) {
+        for (Usage u = live.get(pairOf(g)); u != null; u = u.next) {
+            if (u.grant.equals(g)) {
+                return u;
+            }
+        }
+        return null;
     }
 
     /** Reads the packet counts of the grants of every pair that has more than one. */
     private Behavior<Command> onSweep() {
-        Map<DataplaneActor.AclPair, List<Grant>> byPair = live.keySet().stream().collect(Collectors.groupingBy(IngressGrants::pairOf));
-        List<Grant> shared = byPair.values().stream().filter(grants -> grants.size() > 1).flatMap(List::stream).toList();
+        List<Grant> shared = new ArrayList<>();
+        for (Usage head : live.values()) {
+            if (head.next != null) {
+                chain(head, shared);
+            }
+        }
         if (!shared.isEmpty()) {
             dataplane.tell(new DataplaneActor.CountAclPackets(shared,
                     getContext().messageAdapter(DataplaneActor.AclPackets.class, Counted::new)));
@@ -202,10 +270,10 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
 
     private Behavior<Command> onCounted(DataplaneActor.AclPackets counted) {
         long now = System.nanoTime();
-        Map<DataplaneActor.AclPair, List<Grant>> byPair = new HashMap<>();
+        Map<FlowKey, List<Usage>> byPair = new HashMap<>();
         for (int i = 0; i < counted.grants().size(); i++) {
             Grant g = counted.grants().get(i);
-            Usage u = live.get(g);
+            Usage u = find(g);
             if (u == null) {
                 continue;
             }
@@ -215,17 +283,17 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                 u.packets = packets;
                 u.activeAtNanos = now;
             }
-            byPair.computeIfAbsent(pairOf(g), p -> new ArrayList<>()).add(g);
+            byPair.computeIfAbsent(pairOf(g), p -> new ArrayList<>(2)).add(u);
         }
-        Set<Grant> idle = new HashSet<>();
-        for (List<Grant> grants : byPair.values()) {
-            boolean pairCarriesTraffic = grants.stream().anyMatch(g -> live.get(g).grewThisSweep);
+        List<Grant> idle = new ArrayList<>();
+        byPair.forEach((pair, usages) -> {
+            boolean pairCarriesTraffic = usages.stream().anyMatch(u -> u.grewThisSweep);
             if (pairCarriesTraffic) {
-                grants.stream().filter(g -> now - live.get(g).activeAtNanos >= idleClose.toNanos()).forEach(idle::add);
+                closeWhere(pair, u -> usages.contains(u) && now - u.activeAtNanos >= idleClose.toNanos(), idle);
             }
-        }
+        });
         if (!idle.isEmpty()) {
-            closeWhere(idle::contains);
+            close(idle);
             getContext().getLog().info("closed {} ingress ACL(s) idle for {} ms while their VIP pair's traffic used another SPI",
                     idle.size(), idleClose.toMillis());
         }

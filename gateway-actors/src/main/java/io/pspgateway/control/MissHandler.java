@@ -6,7 +6,6 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -122,7 +121,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private static final class FlowState {
         /** Null once the session has handed the tunnel over. */
         ActorRef<Session.Command> session;
-        final ArrayDeque<HeldPacket> held = new ArrayDeque<>();
+        /** The packets waiting for the tunnel, in arrival order; null while there are none (most pairs, once up). */
+        List<HeldPacket> held;
         final long generation;
         boolean up;
         java.net.InetAddress peer;
@@ -300,9 +300,12 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             if (state.up) {
                 // the tunnel came up while this packet was on its way to us
                 now.add(p);
-            } else if (state.held.size() >= settings.holdPerFlow() || totalHeld >= settings.holdTotal()) {
+            } else if (state.held != null && state.held.size() >= settings.holdPerFlow() || totalHeld >= settings.holdTotal()) {
                 stats.dropped(HoldDrop.HOLD_QUEUE_FULL, 1);
             } else {
+                if (state.held == null) {
+                    state.held = new ArrayList<>(2);
+                }
                 state.held.add(p);
                 totalHeld++;
             }
@@ -368,9 +371,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             state.tunnel = known == null ? o.tunnel() : o.tunnel().rekeyed(o.tunnel().spi(), Math.max(known - 1, 0));
             // the peer may have rotated while we were asking
             rekeyIfNeeded(o.flow(), state);
-            release.addAll(state.held);
-            totalHeld -= state.held.size();
-            state.held.clear();
+            if (state.held != null) {
+                release.addAll(state.held);
+                totalHeld -= state.held.size();
+                state.held = null;
+            }
         } else {
             drop(state, o.failure());
             flows.remove(o.flow());
@@ -557,10 +562,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     }
 
     private void drop(FlowState state, HoldDrop why) {
-        if (!state.held.isEmpty()) {
+        if (state.held != null) {
             stats.dropped(why, state.held.size());
             totalHeld -= state.held.size();
-            state.held.clear();
+            state.held = null;
         }
     }
 

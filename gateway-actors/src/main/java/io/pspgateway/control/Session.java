@@ -103,6 +103,9 @@ public final class Session extends AbstractBehavior<Session.Command> {
     /** One direction in set-up; {@code done} once it is handed over or failed (and released). */
     private static final class Direction {
         final FlowKey flow;
+        /** The flow's VIPs, made once ({@link FlowKey} makes new ones on every call). */
+        final java.net.InetAddress source;
+        final java.net.InetAddress destination;
         TunnelParameters params;
         int cryptoId = -1;
         /** The ACL of the reverse SPI minted for the peer, if any. */
@@ -114,6 +117,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
         Direction(FlowKey flow, TunnelParameters params) {
             this.flow = flow;
+            this.source = flow.source();
+            this.destination = flow.destination();
             this.params = params;
         }
     }
@@ -200,7 +205,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     private void resolve() {
-        List<java.net.InetAddress> destinations = batch.stream().map(d -> d.flow.destination()).toList();
+        List<java.net.InetAddress> destinations = batch.stream().map(d -> d.destination).toList();
         getContext().ask(PeerDirectory.ResolvedAll.class, deps.directory(), budget,
                 r -> new PeerDirectory.ResolveAll(destinations, r), PeersResolved::new);
     }
@@ -220,7 +225,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 continue;
             }
             if (peer == null) {
-                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + d.flow.destination().getHostAddress());
+                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + d.destination.getHostAddress());
             } else {
                 byPeer.computeIfAbsent(peer, p -> new ArrayList<>()).add(d);
             }
@@ -238,7 +243,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
     private void mintReverse(Group group) {
         List<DataplaneActor.AclPair> pairs = group.members().stream()
-                .map(d -> new DataplaneActor.AclPair(d.flow.destination(), d.flow.source())).toList();
+                .map(d -> new DataplaneActor.AclPair(d.destination, d.source)).toList();
         getContext().ask(DataplaneActor.Minted.class, deps.dataplane(), budget,
                 r -> new DataplaneActor.MintAndOpen(pairs, deps.settings().pspVersion(), deps.grants(), r),
                 (minted, failure) -> new ReverseMinted(group, minted, failure));
@@ -250,7 +255,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         if (failure != null) {
             // no reverse parameters: the peer will ask us itself when it has traffic for us
             getContext().getLog().info("{} tunnel(s) to {}: no reverse parameters ({})", group.members().size(),
-                    group.members().getFirst().flow.destination().getHostAddress(), failure.getMessage());
+                    group.members().getFirst().destination.getHostAddress(), failure.getMessage());
             askPeer(group, null);
             return report();
         }
@@ -258,7 +263,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         for (int i = 0; i < group.members().size(); i++) {
             Direction d = group.members().get(i);
             SpiKey minted = m.minted().keys().get(i);
-            d.reverseGrant = new IngressGrants.Grant(minted.spi(), d.flow.destination(), d.flow.source());
+            d.reverseGrant = new IngressGrants.Grant(minted.spi(), d.destination, d.source);
             reverse.add(d.done ? null : WireParams.of(minted, deps.settings()));
             minted.destroy();
             if (d.done) {
@@ -282,7 +287,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
             TunnelParameters r = reverse == null ? null : reverse.get(i);
             d.reverseSent = r != null;
             asked.add(d);
-            wanted.add(new Peer.Wanted(d.flow.source(), d.flow.destination(), r));
+            wanted.add(new Peer.Wanted(d.source, d.destination, r));
         }
         if (asked.isEmpty()) {
             return;
@@ -345,7 +350,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
             d.cryptoId = ids.get(i);
             EncryptEntry entry;
             try {
-                entry = WireParams.entry(d.params, d.flow.source(), d.flow.destination(), d.cryptoId, deps.settings());
+                entry = WireParams.entry(d.params, d.source, d.destination, d.cryptoId, deps.settings());
             } catch (WireParams.BadParams e) {
                 fail(d, HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
                 continue;

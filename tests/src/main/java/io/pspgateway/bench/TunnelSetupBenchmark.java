@@ -41,6 +41,8 @@ public final class TunnelSetupBenchmark {
             long failedBefore = a.node().stats().tunnelsFailed();
             long droppedBefore = a.node().stats().droppedTotal();
             long[] sentAt = new long[n];
+            java.time.Instant start = java.time.Instant.now();
+            long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 InetAddress src = a.vip(WARM_UP_SOURCES + 1 + i / DESTINATIONS);
@@ -67,6 +69,9 @@ public final class TunnelSetupBenchmark {
                 latency[received++] = System.nanoTime() - sentAt[seq];
             }
             long totalNanos = System.nanoTime() - t0;
+            long cpuNanos = processCpuNanos() - cpu0;
+            // for reading a profile of the run (JFR) over the measured part only
+            System.err.println("measured window: " + start + " to " + java.time.Instant.now());
             long heapAfter = usedHeap();
             GatewayStats s = a.node().stats();
             long calls = s.grpcCalls() - callsBefore;
@@ -78,6 +83,8 @@ public final class TunnelSetupBenchmark {
                     s.tunnelsFailed() - failedBefore);
             System.out.printf(Locale.ROOT, "| end to end: first miss to last delivery | %.2f s (%,.0f tunnels/s) |%n", totalNanos / 1e9,
                     received / (totalNanos / 1e9));
+            System.out.printf(Locale.ROOT, "| CPU per tunnel, both gateways (process CPU time / tunnels; %.1f of %d cores busy) | %.1f µs |%n",
+                    cpuNanos / (double) totalNanos, Runtime.getRuntime().availableProcessors(), cpuNanos / 1e3 / Math.max(1, received));
             System.out.printf(Locale.ROOT, "| gRPC calls | %,d (%.0f tunnels per call) |%n", calls, received / (double) Math.max(1, calls));
             System.out.printf(Locale.ROOT, "| miss-to-delivery latency p50 / p99 / max | %.1f / %.1f / %.1f ms |%n", pct(got, 50),
                     pct(got, 99), got.length == 0 ? 0 : got[got.length - 1] / 1e6);
@@ -92,9 +99,13 @@ public final class TunnelSetupBenchmark {
 
     private static final int WARM_UP_SOURCES = 20_000;
 
-    /** Up to 10 000 tunnels from other source VIPs, until every held packet is accounted for. */
+    /**
+     * A round of the same size from other source VIPs, until every held packet is accounted for:
+     * a gateway under a burst has been running for a while, with its code compiled (a first round on
+     * a cold JVM spends much of its time in the JIT compiler).
+     */
     private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n) throws InterruptedException {
-        int warm = Math.min(n, 10_000);
+        int warm = n;
         for (int i = 0; i < warm; i++) {
             a.host().send(LocalCluster.packet(a.vip(1 + i / DESTINATIONS), b.vip(1 + i % DESTINATIONS), i));
         }
@@ -116,6 +127,10 @@ public final class TunnelSetupBenchmark {
             return 0;
         }
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)] / 1e6;
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static long usedHeap() throws InterruptedException {
