@@ -120,6 +120,8 @@ public final class TunnelSetupBenchmark {
         if (s.droppedTotal() > 0) {
             System.err.println("warm-up dropped packets: " + s);
         }
+        // let the JIT compiler finish what the warm-up queued: on 2 cores it otherwise competes with the burst
+        Thread.sleep(3_000);
     }
 
     private static double pct(long[] sorted, int p) {
