@@ -34,7 +34,11 @@ public final class TunnelSetupBenchmark {
             LocalCluster.Member b = c.get(1);
             // warm up (JIT, gRPC connection, actor machinery) with a round of the same size from other
             // source VIPs, then measure
-            warmUp(a, b, n);
+            for (int round = 0; round < WARM_UP_ROUNDS; round++) {
+                warmUp(a, b, n, round);
+            }
+            // let the JIT compiler finish what the warm-up queued: on 2 cores it otherwise competes with the burst
+            Thread.sleep(3_000);
             long heapBefore = usedHeap();
             long callsBefore = a.node().stats().grpcCalls();
             long upBefore = a.node().stats().tunnelsUp();
@@ -42,6 +46,7 @@ public final class TunnelSetupBenchmark {
             long droppedBefore = a.node().stats().droppedTotal();
             long[] sentAt = new long[n];
             java.time.Instant start = java.time.Instant.now();
+            long uptimeAtStart = ManagementFactory.getRuntimeMXBean().getUptime();
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
@@ -71,7 +76,8 @@ public final class TunnelSetupBenchmark {
             long totalNanos = System.nanoTime() - t0;
             long cpuNanos = processCpuNanos() - cpu0;
             // for reading a profile of the run (JFR) over the measured part only
-            System.err.println("measured window: " + start + " to " + java.time.Instant.now());
+            System.err.println("measured window: " + start + " to " + java.time.Instant.now() + " (JVM uptime " + uptimeAtStart
+                    + " to " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms)");
             long heapAfter = usedHeap();
             GatewayStats s = a.node().stats();
             long calls = s.grpcCalls() - callsBefore;
@@ -97,21 +103,24 @@ public final class TunnelSetupBenchmark {
         }
     }
 
+    /** Source VIPs below this one are the warm-up rounds'. */
     private static final int WARM_UP_SOURCES = 20_000;
+    private static final int WARM_UP_ROUNDS = 2;
 
     /**
-     * A round of the same size from other source VIPs, until every held packet is accounted for:
-     * a gateway under a burst has been running for a while, with its code compiled (a first round on
-     * a cold JVM spends much of its time in the JIT compiler).
+     * Warm-up round {@code round}: a burst of the same size from other source VIPs, until every held
+     * packet is accounted for. A gateway under a burst has been running for a while, with its code
+     * compiled; a first round on a cold JVM spends much of its time in the JIT compiler.
      */
-    private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n) throws InterruptedException {
-        int warm = n;
-        for (int i = 0; i < warm; i++) {
-            a.host().send(LocalCluster.packet(a.vip(1 + i / DESTINATIONS), b.vip(1 + i % DESTINATIONS), i));
+    private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n, int round) throws InterruptedException {
+        for (int i = 0; i < n; i++) {
+            int source = 1 + round * (WARM_UP_SOURCES / WARM_UP_ROUNDS) + i / DESTINATIONS;
+            a.host().send(LocalCluster.packet(a.vip(source), b.vip(1 + i % DESTINATIONS), i));
         }
         long deadline = System.nanoTime() + 120_000_000_000L;
         GatewayStats s = a.node().stats();
-        while ((s.held() < warm || s.delivered() + s.droppedTotal() < s.held()) && System.nanoTime() < deadline) {
+        long heldAfter = (long) (round + 1) * n;
+        while ((s.held() < heldAfter || s.delivered() + s.droppedTotal() < s.held()) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         while (b.host().take(500) != null) {
@@ -120,8 +129,6 @@ public final class TunnelSetupBenchmark {
         if (s.droppedTotal() > 0) {
             System.err.println("warm-up dropped packets: " + s);
         }
-        // let the JIT compiler finish what the warm-up queued: on 2 cores it otherwise competes with the burst
-        Thread.sleep(3_000);
     }
 
     private static double pct(long[] sorted, int p) {
