@@ -96,6 +96,36 @@ class OnDemandTunnelTest {
     }
 
     @Test
+    void aBurstTowardsTwoPeersAndNowhereSetsEachPairUpOnceWithoutTheFailuresHoldingUpTheRest() throws Exception {
+        try (LocalCluster c = LocalCluster.start(3, 20, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty())) {
+            LocalCluster.Member a = c.get(0);
+            // one burst, so that the pairs share sessions: 20 pairs to each peer, 3 to VIPs nobody serves
+            for (int host = 1; host <= 20; host++) {
+                a.host().send(packet(a.vip(), c.get(1).vip(host), 100 + host));
+                a.host().send(packet(a.vip(), c.get(2).vip(host), 200 + host));
+            }
+            for (int i = 1; i <= 3; i++) {
+                a.host().send(packet(a.vip(), LocalCluster.address("10.99.0." + i), 300 + i));
+            }
+            for (int peer = 1; peer <= 2; peer++) {
+                java.util.Set<Integer> got = new java.util.TreeSet<>();
+                for (byte[] p; got.size() < 20 && (p = c.get(peer).host().take(10_000)) != null; ) {
+                    assertTrue(got.add(sequence(p)), "delivered once: " + sequence(p));
+                }
+                assertEquals(20, got.size(), "gateway " + peer + " got every pair's packet");
+                final int base = 100 * peer;
+                assertTrue(got.stream().allMatch(seq -> seq > base && seq <= base + 20), "gateway " + peer + " got its own: " + got);
+            }
+            eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == a.node().stats().held(), "held accounted");
+            assertEquals(40, a.node().stats().tunnelsUp());
+            assertEquals(3, a.node().stats().tunnelsFailed());
+            assertEquals(3, a.node().stats().dropped(HoldDrop.NO_PEER), "each pair nobody serves fails on its own");
+            assertEquals(40, a.node().stats().tunnelsRequested(), "each pair asked for once");
+            assertEquals(40, a.node().slotsInUse());
+        }
+    }
+
+    @Test
     void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
         try (LocalCluster c = LocalCluster.start(2)) {
             LocalCluster.Member a = c.get(0);
