@@ -144,6 +144,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private final TimerScheduler<Command> timers;
     private final Map<FlowKey, FlowState> flows = new HashMap<>();
     private final Map<FlowKey, Long> failedUntil = new HashMap<>();
+    /** Sessions that reported on every pair of their batch and are stopping: nothing of theirs is left to forget. */
+    private final java.util.Set<ActorRef<Session.Command>> reportedAll = new java.util.HashSet<>();
     /** Each peer's master-key generation, as the cluster last announced it. */
     private final Map<java.net.InetAddress, Long> peerKeyGenerations = new HashMap<>();
     private int totalHeld;
@@ -178,9 +180,9 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return newReceiveBuilder()
                 .onMessage(Missed.class, this::onMissed)
                 .onMessage(Ensure.class, m -> {
-                    if (!flows.containsKey(m.flow())) {
-                        newState(m.flow());
-                        startSession(List.of(m.flow()), Session.request(List.of(m.flow()), deps));
+                    Fresh fresh = new Fresh();
+                    if (addFresh(m.flow(), fresh)) {
+                        startSession(fresh, Session.request(fresh.flows(), deps));
                     }
                     return this;
                 })
@@ -252,7 +254,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     private Behavior<Command> onMissed(Missed m) {
         List<HeldPacket> now = new ArrayList<>();
-        List<FlowKey> fresh = new ArrayList<>();
+        Fresh fresh = new Fresh();
         batchTaken = 0;
         try {
             deps.crashPoints().reach(CrashPoints.Point.MISS_HANDLER_MISSED);
@@ -266,8 +268,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             stats.dropped(HoldDrop.HANDLER_RESTART, unheld + now.size());
             throw e;
         }
-        if (!fresh.isEmpty()) {
-            startSession(fresh, Session.request(fresh, deps));
+        if (!fresh.flows().isEmpty()) {
+            startSession(fresh, Session.request(fresh.flows(), deps));
         }
         reinject(now);
         return this;
@@ -277,7 +279,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
      * Holds the misses of {@code packets}, or puts them in {@code now} when their tunnel is up; the
      * VIP pairs with no tunnel nor set-up yet go to {@code fresh}. Counts the packets in {@link #batchTaken}.
      */
-    private void hold(List<HeldPacket> packets, List<HeldPacket> now, List<FlowKey> fresh) {
+    private void hold(List<HeldPacket> packets, List<HeldPacket> now, Fresh fresh) {
         long nowNanos = System.nanoTime();
         for (; batchTaken < packets.size(); batchTaken++) {
             HeldPacket p = packets.get(batchTaken);
@@ -288,14 +290,15 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             stats.held(1);
             FlowState state = flows.get(p.flow());
             if (state == null) {
-                Long until = failedUntil.get(p.flow());
+                Long until = failedUntil.isEmpty() ? null : failedUntil.remove(p.flow());
                 if (until != null && nowNanos < until) {
+                    failedUntil.put(p.flow(), until);
                     stats.dropped(HoldDrop.RECENTLY_FAILED, 1);
                     continue;
                 }
-                failedUntil.remove(p.flow());
-                state = newState(p.flow());
-                fresh.add(p.flow());
+                state = new FlowState(++generations);
+                flows.put(p.flow(), state);
+                fresh.add(p.flow(), state);
             }
             if (state.up) {
                 // the tunnel came up while this packet was on its way to us
@@ -312,35 +315,49 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         }
     }
 
-    /** The state of a VIP pair about to be set up; {@link #startSession} gives it its session. */
-    private FlowState newState(FlowKey flow) {
-        FlowState state = new FlowState(++generations);
-        flows.put(flow, state);
-        return state;
+    /** VIP pairs about to be set up by one session, and their new states, in the same order. */
+    private record Fresh(List<FlowKey> flows, List<FlowState> states) {
+        Fresh() {
+            this(new ArrayList<>(), new ArrayList<>());
+        }
+
+        void add(FlowKey flow, FlowState state) {
+            flows.add(flow);
+            states.add(state);
+        }
     }
 
-    /** Spawns the session that sets up {@code batch} (new states all) and starts their hold time. */
-    private void startSession(List<FlowKey> batch, Behavior<Session.Command> setup) {
-        ActorRef<Session.Command> session = getContext().spawnAnonymous(setup);
-        getContext().watchWith(session, new SessionStopped(session, batch));
-        for (FlowKey flow : batch) {
-            flows.get(flow).session = session;
+    /** Gives {@code flow} a new state, to be set up with {@code fresh}, unless it has one; returns whether it did. */
+    private boolean addFresh(FlowKey flow, Fresh fresh) {
+        FlowState state = new FlowState(generations + 1);
+        if (flows.putIfAbsent(flow, state) != null) {
+            return false;
         }
-        timers.startSingleTimer(session, new HoldExpired(session, batch), settings.holdTimeout());
+        generations++;
+        fresh.add(flow, state);
+        return true;
+    }
+
+    /** Spawns the session that sets up {@code fresh} and starts their hold time. */
+    private void startSession(Fresh fresh, Behavior<Session.Command> setup) {
+        ActorRef<Session.Command> session = getContext().spawnAnonymous(setup);
+        getContext().watchWith(session, new SessionStopped(session, fresh.flows()));
+        fresh.states().forEach(state -> state.session = session);
+        timers.startSingleTimer(session, new HoldExpired(session, fresh.flows()), settings.holdTimeout());
     }
 
     private Behavior<Command> onAdopt(AdoptReverse m) {
-        List<Session.Adopted> fresh = new ArrayList<>();
+        List<Session.Adopted> adopted = new ArrayList<>();
+        Fresh fresh = new Fresh();
         for (Session.Adopted a : m.given()) {
             // a direction we are already setting up ourselves (both sides asked at once) stays ours,
             // and a pair named twice in one request is adopted once
-            if (!flows.containsKey(a.flow())) {
-                newState(a.flow());
-                fresh.add(a);
+            if (addFresh(a.flow(), fresh)) {
+                adopted.add(a);
             }
         }
-        if (!fresh.isEmpty()) {
-            startSession(fresh.stream().map(Session.Adopted::flow).toList(), Session.adopt(fresh, deps));
+        if (!adopted.isEmpty()) {
+            startSession(fresh, Session.adopt(adopted, deps));
         }
         return this;
     }
@@ -349,6 +366,9 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         List<HeldPacket> release = new ArrayList<>();
         for (Session.Outcome o : outcomes.outcomes()) {
             onOutcome(outcomes.session(), o, release);
+        }
+        if (outcomes.last()) {
+            reportedAll.add(outcomes.session());
         }
         reinject(release);
         return this;
@@ -550,6 +570,10 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     /** Pairs of the session's batch it never reported on (it crashed) are forgotten; their packets counted. */
     private Behavior<Command> onSessionStopped(SessionStopped m) {
+        timers.cancel(m.session());
+        if (reportedAll.remove(m.session())) {
+            return this;
+        }
         for (FlowKey flow : m.flows()) {
             FlowState state = flows.get(flow);
             if (state != null && m.session().equals(state.session)) {
@@ -557,7 +581,6 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 flows.remove(flow);
             }
         }
-        timers.cancel(m.session());
         return this;
     }
 

@@ -87,8 +87,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
         }
     }
 
-    /** The outcomes a step of {@code session} produced, reported together. */
-    public record Outcomes(ActorRef<Command> session, List<Outcome> outcomes) {
+    /** The outcomes a step of {@code session} produced, reported together; {@code last}: none is left in set-up. */
+    public record Outcomes(ActorRef<Command> session, List<Outcome> outcomes, boolean last) {
     }
 
     /**
@@ -421,7 +421,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 flows.getFirst(), flows.size() > 1 ? " and others" : "", reason));
         failures.clear();
         if (!outcomes.isEmpty()) {
-            deps.outcomes().tell(new Outcomes(getContext().getSelf(), outcomes));
+            deps.outcomes().tell(new Outcomes(getContext().getSelf(), outcomes, inSetup == 0));
             outcomes = new ArrayList<>();
         }
         return inSetup == 0 ? Behaviors.stopped() : this;

@@ -59,12 +59,18 @@ import org.slf4j.LoggerFactory;
 public final class SoftDataplane implements DataplaneOps {
     private static final Logger log = LoggerFactory.getLogger(SoftDataplane.class);
     private static final int MAX_MINT = 1 << 20;
+    /** The most entries a table is sized for up front (beyond it, tables grow as needed). */
+    private static final int MAX_PRESIZE = 1 << 20;
 
     private final SoftDataplaneSettings settings;
     private final MasterKeyRing ring;
     private final AtomicReferenceArray<SlotKey> slots;
-    private final ConcurrentHashMap<FlowKey, EgressEntry> encryptTable = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<FlowKey, FlowCounter> aclTable = new ConcurrentHashMap<>();
+    /**
+     * Sized for one entry per key slot (up to {@link #MAX_PRESIZE}), as a device's tables are: a
+     * table that grows doubles, copying every entry on the control thread, in the middle of a burst.
+     */
+    private final ConcurrentHashMap<FlowKey, EgressEntry> encryptTable;
+    private final ConcurrentHashMap<FlowKey, FlowCounter> aclTable;
     private final MissQueue missQueue;
     /** Outer headers by (local, peer) physical address; control thread only. */
     private final java.util.Map<FlowKey, OuterIp> outerHeaders = new java.util.HashMap<>();
@@ -103,6 +109,9 @@ public final class SoftDataplane implements DataplaneOps {
         this.securePort = securePort;
         this.ring = ring;
         this.slots = new AtomicReferenceArray<>(settings.keySlots());
+        int expected = Math.min(settings.keySlots(), MAX_PRESIZE);
+        this.encryptTable = new ConcurrentHashMap<>(expected);
+        this.aclTable = new ConcurrentHashMap<>(expected);
         this.missQueue = new MissQueue(settings.missQueueCapacity());
         this.sampleMask = settings.sampleLog2() == 0 ? 0 : (1 << settings.sampleLog2()) - 1;
         this.reinjectContext = newPacketContext();
