@@ -20,51 +20,73 @@ class CryptoSlotPoolTest {
     @JUnit5TestKit
     public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("crypto-slot-pool").build();
 
+    /** A pool of {@code size} slots, the data plane it tells to wipe, and a way to ask it. */
+    private final class Pool {
+        final TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        final ActorRef<CryptoSlotPool.Command> pool;
+        final TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
+
+        Pool(int size) {
+            pool = testKit.spawn(CryptoSlotPool.create(size, dataplane.getRef(), CrashPoints.NONE));
+        }
+
+        List<Integer> allocate(ActorRef<?> owner, int count) {
+            pool.tell(new CryptoSlotPool.Allocate(owner, count, reply.getRef()));
+            return reply.receiveMessage().cryptoIds();
+        }
+
+        int inUse() {
+            TestProbe<Integer> inUse = testKit.createTestProbe();
+            pool.tell(new CryptoSlotPool.GetInUse(inUse.getRef()));
+            return inUse.receiveMessage();
+        }
+    }
+
     @Test
     void grantsDistinctSlotsUpToTheLimitThenRefuses() {
-        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(2, dataplane.getRef(), CrashPoints.NONE));
-        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
-        TestProbe<Object> owner = testKit.createTestProbe();
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
-        assertEquals(List.of(0), reply.receiveMessage().cryptoIds());
-        assertEquals(List.of(1), reply.receiveMessage().cryptoIds());
-        assertEquals(List.of(), reply.receiveMessage().cryptoIds());
-        pool.tell(new CryptoSlotPool.Release(0));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 1, reply.getRef()));
-        assertEquals(List.of(0), reply.receiveMessage().cryptoIds(), "a released slot is granted again");
+        Pool p = new Pool(2);
+        ActorRef<Object> owner = testKit.<Object>createTestProbe().getRef();
+        assertEquals(List.of(0), p.allocate(owner, 1));
+        assertEquals(List.of(1), p.allocate(owner, 1));
+        assertEquals(List.of(), p.allocate(owner, 1));
+        p.pool.tell(new CryptoSlotPool.Release(0));
+        assertEquals(List.of(0), p.allocate(owner, 1), "a released slot is granted again");
     }
 
     @Test
     void aBatchGetsWhatIsFreeAndNoMore() {
-        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(5, dataplane.getRef(), CrashPoints.NONE));
-        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
-        TestProbe<Object> owner = testKit.createTestProbe();
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 2, reply.getRef()));
-        assertEquals(List.of(0, 1), reply.receiveMessage().cryptoIds());
-        pool.tell(new CryptoSlotPool.Release(0));
-        pool.tell(new CryptoSlotPool.Allocate(owner.getRef(), 10, reply.getRef()));
-        assertEquals(List.of(0, 2, 3, 4), reply.receiveMessage().cryptoIds(), "the free ones, lowest first, up to the limit");
-        TestProbe<Integer> inUse = testKit.createTestProbe();
-        pool.tell(new CryptoSlotPool.GetInUse(inUse.getRef()));
-        assertEquals(5, inUse.receiveMessage());
+        Pool p = new Pool(5);
+        ActorRef<Object> owner = testKit.<Object>createTestProbe().getRef();
+        assertEquals(List.of(0, 1), p.allocate(owner, 2));
+        p.pool.tell(new CryptoSlotPool.Release(0));
+        assertEquals(List.of(0, 2, 3, 4), p.allocate(owner, 10), "the free ones, lowest first, up to the limit");
+        assertEquals(5, p.inUse());
     }
 
     @Test
     void anOwnerThatDiesHoldingASlotHasItWipedAndFreed() {
-        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(1, dataplane.getRef(), CrashPoints.NONE));
-        TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
+        Pool p = new Pool(1);
         ActorRef<Object> owner = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
-        pool.tell(new CryptoSlotPool.Allocate(owner, 1, reply.getRef()));
-        assertEquals(List.of(0), reply.receiveMessage().cryptoIds());
+        assertEquals(List.of(0), p.allocate(owner, 1));
         owner.tell("crash");
-        assertEquals(new DataplaneActor.WipeSlot(0), dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
-        TestProbe<Integer> inUse = testKit.createTestProbe();
-        pool.tell(new CryptoSlotPool.GetInUse(inUse.getRef()));
-        assertEquals(0, inUse.receiveMessage());
+        assertEquals(new DataplaneActor.WipeSlot(0), p.dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
+        assertEquals(0, p.inUse());
+    }
+
+    @Test
+    void aTransferredSlotFollowsItsNewOwner() {
+        Pool p = new Pool(2);
+        ActorRef<Object> session = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
+        ActorRef<Object> keeper = testKit.spawn(Behaviors.receiveMessage(m -> Behaviors.stopped()));
+        assertEquals(List.of(0, 1), p.allocate(session, 2));
+        p.pool.tell(new CryptoSlotPool.Transfer(List.of(1), keeper));
+        session.tell("stop");
+        // the session's own slot is wiped, the handed-over one stays
+        assertEquals(new DataplaneActor.WipeSlot(0), p.dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
+        p.dataplane.expectNoMessage(java.time.Duration.ofMillis(200));
+        assertEquals(1, p.inUse());
+        keeper.tell("stop");
+        assertEquals(new DataplaneActor.WipeSlot(1), p.dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
+        assertEquals(0, p.inUse());
     }
 }
