@@ -40,6 +40,7 @@ public final class InsertionBenchmark {
         double direct = 0;
         double actorWall = 0;
         String actorLine = "";
+        String actorCpuLine = "";
         for (int round = 0; round < 3; round++) {
             SoftDataplane dp = dataplane(n);
             long t0 = System.nanoTime();
@@ -84,6 +85,7 @@ public final class InsertionBenchmark {
             }
             actorWall = n / ((System.nanoTime() - t1) / 1e9);
             actorLine = perf.insertionLine();
+            actorCpuLine = perf.read().insertionCpuLine();
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
             viaActor.close();
@@ -93,6 +95,7 @@ public final class InsertionBenchmark {
         System.out.printf(Locale.ROOT, "| through the Dataplane actor, first message to last reply | %,.0f | %.2f× |%n", actorWall,
                 actorWall / direct);
         System.out.printf(Locale.ROOT, "| the actor's own count (`--perf-print insertion`) | %s | |%n", actorLine);
+        System.out.printf(Locale.ROOT, "| the same over its thread's CPU time | %s | |%n", actorCpuLine);
     }
 
     private static SoftDataplane dataplane(int slots) {
