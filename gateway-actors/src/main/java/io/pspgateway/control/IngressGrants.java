@@ -5,8 +5,10 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -244,15 +246,6 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         }
     }
 
-    private Usage find(Grant g) {
-        for (Usage u = live.get(pairOf(g)); u != null; u = u.next) {
-            if (u.grant.equals(g)) {
-                return u;
-            }
-        }
-        return null;
-    }
-
     /** Reads the packet counts of the grants of every pair that has more than one. */
     private Behavior<Command> onSweep() {
         List<Grant> shared = new ArrayList<>();
@@ -270,10 +263,22 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
 
     private Behavior<Command> onCounted(DataplaneActor.AclPackets counted) {
         long now = System.nanoTime();
-        Map<FlowKey, List<Usage>> byPair = new HashMap<>();
+        // each pair's chain is walked once, however long a peer made it (a request may name one pair
+        // thousands of times): a lookup per counted grant along the chain would be quadratic
+        Map<Grant, Usage> usageOf = new HashMap<>();
+        Set<FlowKey> walked = new HashSet<>();
+        for (Grant g : counted.grants()) {
+            FlowKey pair = pairOf(g);
+            if (walked.add(pair)) {
+                for (Usage u = live.get(pair); u != null; u = u.next) {
+                    usageOf.put(u.grant, u);
+                }
+            }
+        }
+        Map<FlowKey, Set<Usage>> countedByPair = new HashMap<>();
         for (int i = 0; i < counted.grants().size(); i++) {
             Grant g = counted.grants().get(i);
-            Usage u = find(g);
+            Usage u = usageOf.get(g);
             if (u == null) {
                 continue;
             }
@@ -283,10 +288,10 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                 u.packets = packets;
                 u.activeAtNanos = now;
             }
-            byPair.computeIfAbsent(pairOf(g), p -> new ArrayList<>(2)).add(u);
+            countedByPair.computeIfAbsent(pairOf(g), p -> new HashSet<>()).add(u);
         }
         List<Grant> idle = new ArrayList<>();
-        byPair.forEach((pair, usages) -> {
+        countedByPair.forEach((pair, usages) -> {
             boolean pairCarriesTraffic = usages.stream().anyMatch(u -> u.grewThisSweep);
             if (pairCarriesTraffic) {
                 closeWhere(pair, u -> usages.contains(u) && now - u.activeAtNanos >= idleClose.toNanos(), idle);

@@ -113,4 +113,39 @@ class IngressGrantsTest {
         grants.tell(new IngressGrants.GetCount(count.getRef()));
         assertEquals(4, count.receiveMessage());
     }
+
+    @Test
+    void aPairGrantedTensOfThousandsOfTimesIsSweptWithoutStalling() throws Exception {
+        // a peer may name one pair in every tunnel of many requests: each is a grant of that pair;
+        // a sweep that looked each one up along the pair's chain would stall this actor for minutes
+        int n = 60_000;
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(),
+                java.time.Duration.ofMillis(400)));
+        List<IngressGrants.Grant> all = new java.util.ArrayList<>(n);
+        for (int spi = 1; spi <= n; spi++) {
+            all.add(new IngressGrants.Grant(spi, PEER_VIP, OURS));
+        }
+        grants.tell(new IngressGrants.Granted(all));
+        IngressGrants.Grant used = all.get(n / 2);
+
+        long usedPackets = 0;
+        DataplaneActor.CloseAcls closed = null;
+        for (int sweep = 0; sweep < 20 && closed == null; sweep++) {
+            DataplaneActor.Command c = dataplane.receiveMessage(java.time.Duration.ofSeconds(5));
+            if (c instanceof DataplaneActor.CountAclPackets count) {
+                assertEquals(n, count.grants().size());
+                usedPackets += 10;
+                long[] packets = new long[n];
+                packets[count.grants().indexOf(used)] = usedPackets;
+                count.replyTo().tell(new DataplaneActor.AclPackets(count.grants(), packets));
+            } else {
+                closed = (DataplaneActor.CloseAcls) c;
+            }
+        }
+        assertEquals(n - 1, closed == null ? 0 : closed.spis().size(), "every idle grant of the pair is closed");
+        TestProbe<List<IngressGrants.Grant>> left = testKit.createTestProbe();
+        grants.tell(new IngressGrants.GetGrants(left.getRef()));
+        assertEquals(List.of(used), left.receiveMessage(java.time.Duration.ofSeconds(5)));
+    }
 }
