@@ -126,6 +126,29 @@ class OnDemandTunnelTest {
     }
 
     @Test
+    void moreTunnelsThanOneCallMayCarryAreSplitAcrossCallsAndEachGetsItsOwnAnswer() throws Exception {
+        try (LocalCluster c = LocalCluster.start(2, 30, i -> SoftDataplaneSettings.defaults(),
+                ConfigFactory.parseString("pspgw.max-tunnels-per-request = 3"))) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            for (int host = 1; host <= 30; host++) {
+                a.host().send(packet(a.vip(), b.vip(host), host));
+            }
+            // an answer handed to the wrong tunnel would send with an SPI the responder opened for
+            // another pair, and its ACL would drop the packet
+            java.util.Set<Integer> got = new java.util.TreeSet<>();
+            for (byte[] p; got.size() < 30 && (p = b.host().take(10_000)) != null; ) {
+                assertTrue(got.add(sequence(p)), "delivered once: " + sequence(p));
+            }
+            assertEquals(30, got.size(), "every pair's packet arrived");
+            assertEquals(30, a.node().stats().tunnelsRequested());
+            assertTrue(a.node().stats().grpcCalls() >= 10, "at most 3 tunnels per call: " + a.node().stats().grpcCalls());
+            assertEquals(0, b.dataplane().counters().drops().values().stream().mapToLong(Long::longValue).sum(),
+                    "no packet dropped by the responder: " + b.dataplane().counters());
+        }
+    }
+
+    @Test
     void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
         try (LocalCluster c = LocalCluster.start(2)) {
             LocalCluster.Member a = c.get(0);
