@@ -14,6 +14,8 @@ import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -123,7 +125,7 @@ public final class GatewayNode implements AutoCloseable {
 
     /** The original's -z: every configured pair gets its tunnel now rather than on its first packet. */
     private void connectStatic(GatewaySettings settings) {
-        int n = 0;
+        List<FlowKey> pairs = new ArrayList<>();
         for (TunnelConfig.Peer peer : settings.tunnels().peers()) {
             for (TunnelConfig.Pair pair : peer.pairs()) {
                 InetAddress local = pair.local() != null ? pair.local() : settings.localVips().stream().findFirst().orElse(null);
@@ -131,11 +133,12 @@ public final class GatewayNode implements AutoCloseable {
                     log.warn("static tunnel to {}: the file names no local VIP and none is configured", pair.remote().getHostAddress());
                     continue;
                 }
-                refs.missHandler().tell(new MissHandler.Ensure(FlowKey.of(local, pair.remote())));
-                n++;
+                pairs.add(FlowKey.of(local, pair.remote()));
             }
         }
-        log.info("gateway {}: {} static tunnel(s) requested", name, n);
+        // one message, one session: it asks each peer once for all of that peer's pairs
+        refs.missHandler().tell(new MissHandler.Ensure(pairs));
+        log.info("gateway {}: {} static tunnel(s) requested", name, pairs.size());
     }
 
     /**
@@ -168,8 +171,8 @@ public final class GatewayNode implements AutoCloseable {
     }
 
     /** The gateways this one knows from the cluster now, by id. */
-    public java.util.List<String> clusterGateways() throws Exception {
-        CompletionStage<java.util.List<String>> reply = AskPattern.ask(refs.directory(), PeerDirectory.GetClusterGateways::new,
+    public List<String> clusterGateways() throws Exception {
+        CompletionStage<List<String>> reply = AskPattern.ask(refs.directory(), PeerDirectory.GetClusterGateways::new,
                 STARTUP, system.scheduler());
         return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
@@ -212,8 +215,8 @@ public final class GatewayNode implements AutoCloseable {
     }
 
     /** The live grants (every ingress ACL), as their owner lists them. */
-    public java.util.List<IngressGrants.Grant> grants() throws Exception {
-        CompletionStage<java.util.List<IngressGrants.Grant>> reply = AskPattern.ask(refs.grants(), IngressGrants.GetGrants::new,
+    public List<IngressGrants.Grant> grants() throws Exception {
+        CompletionStage<List<IngressGrants.Grant>> reply = AskPattern.ask(refs.grants(), IngressGrants.GetGrants::new,
                 STARTUP, system.scheduler());
         return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
@@ -224,13 +227,13 @@ public final class GatewayNode implements AutoCloseable {
     }
 
     /** The VIP pairs whose egress tunnel is up now (empty when the actors do not answer in time). */
-    public java.util.List<FlowKey> egressSessions() {
+    public List<FlowKey> egressSessions() {
         try {
-            CompletionStage<java.util.List<FlowKey>> reply = AskPattern.ask(refs.missHandler(), MissHandler.GetFlows::new,
+            CompletionStage<List<FlowKey>> reply = AskPattern.ask(refs.missHandler(), MissHandler.GetFlows::new,
                     STARTUP, system.scheduler());
             return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
         } catch (Exception e) {
-            return java.util.List.of();
+            return List.of();
         }
     }
 

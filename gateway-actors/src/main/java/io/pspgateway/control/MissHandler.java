@@ -48,8 +48,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record Missed(List<HeldPacket> packets) implements Command {
     }
 
-    /** Set up the tunnel for {@code flow} now, with no packet waiting (static tunnels). */
-    public record Ensure(FlowKey flow) implements Command {
+    /** Set up the tunnels of {@code flows} now, with no packet waiting (static tunnels); pairs already known are left as they are. */
+    public record Ensure(List<FlowKey> flows) implements Command {
     }
 
     /** A peer sent parameters for our return directions (one request's): install them as established tunnels. */
@@ -181,7 +181,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(Missed.class, this::onMissed)
                 .onMessage(Ensure.class, m -> {
                     Fresh fresh = new Fresh();
-                    if (addFresh(m.flow(), fresh)) {
+                    m.flows().forEach(flow -> addFresh(flow, fresh));
+                    if (!fresh.flows().isEmpty()) {
                         startSession(fresh, Session.request(fresh.flows(), deps));
                     }
                     return this;
