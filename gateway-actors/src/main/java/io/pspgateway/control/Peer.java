@@ -228,7 +228,10 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         stats.grpcCallMade(batch.size());
         long sentAt = System.nanoTime();
         MultiTunnelRequest built = request.build();
-        getContext().pipeToSelf(breaker.callWithCircuitBreakerCS(() -> client.requestMultipleTunnelParams(built)),
+        // only the failures that say the peer is unwell count towards opening the circuit: a peer
+        // that refuses a bad request (INVALID_ARGUMENT, RESOURCE_EXHAUSTED) is answering fine
+        getContext().pipeToSelf(breaker.callWithCircuitBreakerCS(() -> client.requestMultipleTunnelParams(built),
+                        (response, error) -> error.isPresent() && retriable(statusOf(error.get()))),
                 (response, error) -> new Answered(batch, attempt, sentAt, response, error));
         return this;
     }
@@ -250,6 +253,15 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
             return this;
         }
         Status status = unwrap(a.error()) instanceof CircuitBreakerOpenException ? circuitOpen() : statusOf(a.error());
+        if (status.getCode() == Status.Code.INVALID_ARGUMENT && a.batch().size() > 1) {
+            // the peer refuses a whole call for one bad tunnel (a VIP it does not serve, say): halve
+            // the call until the bad tunnels stand alone, so they do not take the others down with them
+            int half = a.batch().size() / 2;
+            getContext().getLog().info("{} refused {} tunnels in one call ({}); asking again in halves", address,
+                    a.batch().size(), status.getDescription());
+            send(List.copyOf(a.batch().subList(0, half)), a.attempt());
+            return send(List.copyOf(a.batch().subList(half, a.batch().size())), a.attempt());
+        }
         if (retriable(status) && a.attempt() <= settings.retries() && !breaker.isOpen()) {
             Duration backoff = settings.backoffMin().multipliedBy(1L << Math.min(20, a.attempt() - 1));
             if (backoff.compareTo(settings.backoffMax()) > 0) {

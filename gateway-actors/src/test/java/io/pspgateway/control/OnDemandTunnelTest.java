@@ -149,6 +149,32 @@ class OnDemandTunnelTest {
     }
 
     @Test
+    void aPairThePeerRefusesFailsAloneInsteadOfTakingItsWholeCallDown() throws Exception {
+        // a window wide enough that the burst travels in one call; 10.2.0.200 is in the prefix the
+        // tunnel file gives gateway 1 but not one of its VIPs, so the peer refuses the call
+        try (LocalCluster c = LocalCluster.start(2, 20, i -> SoftDataplaneSettings.defaults(),
+                ConfigFactory.parseString("pspgw.coalesce-window = 300ms"))) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            for (int host = 1; host <= 10; host++) {
+                a.host().send(packet(a.vip(), b.vip(host), host));
+            }
+            a.host().send(packet(a.vip(), LocalCluster.address("10.2.0.200"), 200));
+            java.util.Set<Integer> got = new java.util.TreeSet<>();
+            for (byte[] p; got.size() < 10 && (p = b.host().take(10_000)) != null; ) {
+                got.add(sequence(p));
+            }
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, 10).boxed().collect(java.util.stream.Collectors.toSet()), got);
+            eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == 11, "held accounted");
+            assertEquals(1, a.node().stats().dropped(HoldDrop.TUNNEL_FAILED), "the refused pair alone");
+            assertEquals(10, a.node().stats().tunnelsUp());
+            // the refusals did not open the circuit: a new pair still gets its tunnel at once
+            a.host().send(packet(a.vip(), b.vip(11), 11));
+            assertEquals(11, sequence(b.host().take(10_000)));
+        }
+    }
+
+    @Test
     void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
         try (LocalCluster c = LocalCluster.start(2)) {
             LocalCluster.Member a = c.get(0);
