@@ -155,7 +155,20 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** How the gateways learn of each other: tunnel files naming every peer, or a cluster joined by seeds or bootstrap. */
-    private enum Join { FILES, SEEDS, BOOTSTRAP }
+    /**
+     * How the gateways find each other: tunnel files (on-demand tunnels, or every configured pair
+     * connected at start as with {@code -z}), or a cluster joined by seed nodes or by bootstrap.
+     */
+    private enum Join { FILES, FILES_STATIC, SEEDS, BOOTSTRAP }
+
+    /**
+     * {@code n} gateways (in-memory, tunnel files) started with the original's {@code -z}: every pair
+     * of the tunnel files — the local VIP to every address of each peer's prefix — is set up at start.
+     */
+    public static LocalCluster startWithStaticTunnels(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings)
+            throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, ConfigFactory.empty(), PortFactory.inMemory(), Join.FILES_STATIC, null);
+    }
 
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                       Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults)
@@ -163,7 +176,7 @@ public final class LocalCluster implements AutoCloseable {
         LocalCluster c = new LocalCluster();
         try {
             int[] grpcPorts = freePorts(n);
-            boolean clustered = join != Join.FILES;
+            boolean clustered = join == Join.SEEDS || join == Join.BOOTSTRAP;
             int[] arteryPorts = clustered ? freePorts(n) : new int[0];
             int[] managementPorts = join == Join.BOOTSTRAP ? freePorts(n) : new int[0];
             StringBuilder contactPoints = new StringBuilder();
@@ -201,7 +214,7 @@ public final class LocalCluster implements AutoCloseable {
                     membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
-                        GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, false, tunnels,
+                        GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
                         ControlSettings.from(nodeConfig), membership);
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {

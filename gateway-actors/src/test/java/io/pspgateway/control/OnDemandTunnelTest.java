@@ -175,6 +175,27 @@ class OnDemandTunnelTest {
     }
 
     @Test
+    void staticTunnelsAreUpBeforeAnyPacketAndTheAddressesAPeerDoesNotServeFailAlone() throws Exception {
+        // 254 VIPs each: the tunnel files' /24s expand to 256 pairs per peer, of which the network
+        // and broadcast addresses are nobody's VIPs; slots for both directions of every pair
+        try (LocalCluster c = LocalCluster.startWithStaticTunnels(2, 254, i -> SoftDataplaneSettings.defaults().withKeySlots(1024))) {
+            LocalCluster.Member a = c.get(0);
+            LocalCluster.Member b = c.get(1);
+            // gateway 0's own pairs (gateway 1's reverse parameters bring it the way back from its other VIPs too)
+            java.util.function.Supplier<java.util.Set<java.net.InetAddress>> reached = () -> a.node().egressSessions().stream()
+                    .filter(f -> f.source().equals(a.vip())).map(io.pspgateway.dataplane.FlowKey::destination)
+                    .collect(java.util.stream.Collectors.toSet());
+            eventually(() -> reached.get().size() == 254, "254 static tunnels up");
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, 254).mapToObj(b::vip).collect(java.util.stream.Collectors.toSet()),
+                    reached.get(), "every VIP of gateway 1, and nothing else");
+            assertTrue(a.node().stats().tunnelsFailed() >= 2, "the network and broadcast addresses were refused");
+            a.host().send(packet(a.vip(), b.vip(77), 77));
+            assertEquals(77, sequence(b.host().take(10_000)));
+            assertEquals(0, a.node().stats().held(), "the tunnel was there before the packet: no miss");
+        }
+    }
+
+    @Test
     void anUnknownVipIsACountedDropAndNoRequest() throws Exception {
         try (LocalCluster c = LocalCluster.start(2)) {
             LocalCluster.Member a = c.get(0);
