@@ -109,6 +109,13 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private record RetryRekey(FlowKey flow) implements Command {
     }
 
+    /**
+     * Static tunnels that failed are tried again together, {@code retry-failed-after} after the first
+     * failure, then at doubling intervals up to {@link #STATIC_RETRY_MAX} while some keep failing.
+     */
+    private record RetryStatic() implements Command {
+    }
+
     /** The re-key of {@code flow} started by flow state {@code state} took longer than a set-up may. */
     private record RekeyTimedOut(FlowKey flow, long state) implements Command {
     }
@@ -144,6 +151,11 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     private final TimerScheduler<Command> timers;
     private final Map<FlowKey, FlowState> flows = new HashMap<>();
     private final Map<FlowKey, Long> failedUntil = new HashMap<>();
+    /** The pairs of the tunnel file set up at start (-z), and those of them waiting to be tried again. */
+    private final java.util.Set<FlowKey> staticFlows = new java.util.HashSet<>();
+    private final java.util.Set<FlowKey> staticRetries = new java.util.LinkedHashSet<>();
+    private static final Duration STATIC_RETRY_MAX = Duration.ofMinutes(1);
+    private Duration staticRetryDelay;
     /** Sessions that reported on every pair of their batch and are stopping: nothing of theirs is left to forget. */
     private final java.util.Set<ActorRef<Session.Command>> reportedAll = new java.util.HashSet<>();
     /** Each peer's master-key generation, as the cluster last announced it. */
@@ -163,6 +175,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         this.dataplane = deps.dataplane();
         this.stats = deps.stats();
         this.settings = deps.settings().control();
+        this.staticRetryDelay = settings.retryFailedAfter();
     }
 
     /** {@code deps.outcomes()} is ignored: sessions report to this actor. */
@@ -180,11 +193,17 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         return newReceiveBuilder()
                 .onMessage(Missed.class, this::onMissed)
                 .onMessage(Ensure.class, m -> {
-                    Fresh fresh = new Fresh();
-                    m.flows().forEach(flow -> addFresh(flow, fresh));
-                    if (!fresh.flows().isEmpty()) {
-                        startSession(fresh, Session.request(fresh.flows(), deps));
-                    }
+                    staticFlows.addAll(m.flows());
+                    ensure(m.flows());
+                    return this;
+                })
+                .onMessage(RetryStatic.class, m -> {
+                    List<FlowKey> again = List.copyOf(staticRetries);
+                    staticRetries.clear();
+                    getContext().getLog().info("trying {} failed static tunnel(s) again", again.size());
+                    staticRetryDelay = staticRetryDelay.multipliedBy(2).compareTo(STATIC_RETRY_MAX) > 0 ? STATIC_RETRY_MAX
+                            : staticRetryDelay.multipliedBy(2);
+                    ensure(again);
                     return this;
                 })
                 .onMessage(AdoptReverse.class, this::onAdopt)
@@ -316,6 +335,15 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         }
     }
 
+    /** Sets up the pairs of {@code wanted} that have no tunnel nor set-up yet, in one session. */
+    private void ensure(List<FlowKey> wanted) {
+        Fresh fresh = new Fresh();
+        wanted.forEach(flow -> addFresh(flow, fresh));
+        if (!fresh.flows().isEmpty()) {
+            startSession(fresh, Session.request(fresh.flows(), deps));
+        }
+    }
+
     /** VIP pairs about to be set up by one session, and their new states, in the same order. */
     private record Fresh(List<FlowKey> flows, List<FlowState> states) {
         Fresh() {
@@ -401,6 +429,13 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             drop(state, o.failure());
             flows.remove(o.flow());
             failedUntil.put(o.flow(), System.nanoTime() + settings.retryFailedAfter().toNanos());
+            if (staticFlows.contains(o.flow())) {
+                // the original's -z loop: a static tunnel that failed (its peer not up yet, say) is tried again after the rest
+                staticRetries.add(o.flow());
+                if (!timers.isTimerActive(RetryStatic.class)) {
+                    timers.startSingleTimer(RetryStatic.class, new RetryStatic(), staticRetryDelay);
+                }
+            }
         }
     }
 

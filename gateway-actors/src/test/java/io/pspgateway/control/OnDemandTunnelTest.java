@@ -26,6 +26,27 @@ class OnDemandTunnelTest {
         }
     }
 
+    /** Two gateways serving {@code vips} VIPs each, with {@code settings} (HOCON) over the defaults. */
+    static LocalCluster twoGateways(int vips, String settings) throws Exception {
+        return LocalCluster.start(2, vips, i -> SoftDataplaneSettings.defaults(), ConfigFactory.parseString(settings));
+    }
+
+    /** One packet from {@code from}'s VIP to each of {@code to}'s first {@code vips} VIPs, numbered by the VIP. */
+    static void sendOneToEachVip(LocalCluster.Member from, LocalCluster.Member to, int vips) {
+        for (int host = 1; host <= vips; host++) {
+            from.host().send(packet(from.vip(), to.vip(host), host));
+        }
+    }
+
+    /** The sequence numbers of up to {@code count} packets {@code host} receives (10 s each at most), each asserted to arrive once. */
+    static java.util.Set<Integer> receiveOnce(io.pspgateway.dataplane.port.MemoryPort host, int count) throws InterruptedException {
+        java.util.Set<Integer> got = new java.util.TreeSet<>();
+        for (byte[] p; got.size() < count && (p = host.take(10_000)) != null; ) {
+            assertTrue(got.add(sequence(p)), "delivered once: " + sequence(p));
+        }
+        return got;
+    }
+
     @Test
     void theFirstPacketsMissAreHeldAndArriveOnceInOrderAndTheReverseNeedsNoRequest() throws Exception {
         try (LocalCluster c = LocalCluster.start(2)) {
@@ -61,8 +82,7 @@ class OnDemandTunnelTest {
 
     @Test
     void withoutReverseParametersTheOtherSideAsksOnItsOwnMiss() throws Exception {
-        try (LocalCluster c = LocalCluster.start(2, 3, i -> SoftDataplaneSettings.defaults(),
-                ConfigFactory.parseString("pspgw.send-reverse-params = off"))) {
+        try (LocalCluster c = twoGateways(3, "pspgw.send-reverse-params = off")) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             a.host().send(packet(a.vip(), b.vip(), 1));
@@ -108,10 +128,7 @@ class OnDemandTunnelTest {
                 a.host().send(packet(a.vip(), LocalCluster.address("10.99.0." + i), 300 + i));
             }
             for (int peer = 1; peer <= 2; peer++) {
-                java.util.Set<Integer> got = new java.util.TreeSet<>();
-                for (byte[] p; got.size() < 20 && (p = c.get(peer).host().take(10_000)) != null; ) {
-                    assertTrue(got.add(sequence(p)), "delivered once: " + sequence(p));
-                }
+                java.util.Set<Integer> got = receiveOnce(c.get(peer).host(), 20);
                 assertEquals(20, got.size(), "gateway " + peer + " got every pair's packet");
                 final int base = 100 * peer;
                 assertTrue(got.stream().allMatch(seq -> seq > base && seq <= base + 20), "gateway " + peer + " got its own: " + got);
@@ -127,20 +144,13 @@ class OnDemandTunnelTest {
 
     @Test
     void moreTunnelsThanOneCallMayCarryAreSplitAcrossCallsAndEachGetsItsOwnAnswer() throws Exception {
-        try (LocalCluster c = LocalCluster.start(2, 30, i -> SoftDataplaneSettings.defaults(),
-                ConfigFactory.parseString("pspgw.max-tunnels-per-request = 3"))) {
+        try (LocalCluster c = twoGateways(30, "pspgw.max-tunnels-per-request = 3")) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
-            for (int host = 1; host <= 30; host++) {
-                a.host().send(packet(a.vip(), b.vip(host), host));
-            }
+            sendOneToEachVip(a, b, 30);
             // an answer handed to the wrong tunnel would send with an SPI the responder opened for
             // another pair, and its ACL would drop the packet
-            java.util.Set<Integer> got = new java.util.TreeSet<>();
-            for (byte[] p; got.size() < 30 && (p = b.host().take(10_000)) != null; ) {
-                assertTrue(got.add(sequence(p)), "delivered once: " + sequence(p));
-            }
-            assertEquals(30, got.size(), "every pair's packet arrived");
+            assertEquals(30, receiveOnce(b.host(), 30).size(), "every pair's packet arrived");
             assertEquals(30, a.node().stats().tunnelsRequested());
             assertTrue(a.node().stats().grpcCalls() >= 10, "at most 3 tunnels per call: " + a.node().stats().grpcCalls());
             assertEquals(0, b.dataplane().counters().drops().values().stream().mapToLong(Long::longValue).sum(),
@@ -152,19 +162,13 @@ class OnDemandTunnelTest {
     void aPairThePeerRefusesFailsAloneInsteadOfTakingItsWholeCallDown() throws Exception {
         // a window wide enough that the burst travels in one call; 10.2.0.200 is in the prefix the
         // tunnel file gives gateway 1 but not one of its VIPs, so the peer refuses the call
-        try (LocalCluster c = LocalCluster.start(2, 20, i -> SoftDataplaneSettings.defaults(),
-                ConfigFactory.parseString("pspgw.coalesce-window = 300ms"))) {
+        try (LocalCluster c = twoGateways(20, "pspgw.coalesce-window = 300ms")) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
-            for (int host = 1; host <= 10; host++) {
-                a.host().send(packet(a.vip(), b.vip(host), host));
-            }
+            sendOneToEachVip(a, b, 10);
             a.host().send(packet(a.vip(), LocalCluster.address("10.2.0.200"), 200));
-            java.util.Set<Integer> got = new java.util.TreeSet<>();
-            for (byte[] p; got.size() < 10 && (p = b.host().take(10_000)) != null; ) {
-                got.add(sequence(p));
-            }
-            assertEquals(java.util.stream.IntStream.rangeClosed(1, 10).boxed().collect(java.util.stream.Collectors.toSet()), got);
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, 10).boxed().collect(java.util.stream.Collectors.toSet()),
+                    receiveOnce(b.host(), 10));
             eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == 11, "held accounted");
             assertEquals(1, a.node().stats().dropped(HoldDrop.TUNNEL_FAILED), "the refused pair alone");
             assertEquals(10, a.node().stats().tunnelsUp());
@@ -175,7 +179,7 @@ class OnDemandTunnelTest {
     }
 
     @Test
-    void staticTunnelsAreUpBeforeAnyPacketAndTheAddressesAPeerDoesNotServeFailAlone() throws Exception {
+    void staticTunnelsAreUpBeforeAnyPacketAndTheAddressesAPeerDoesNotServeFailAloneAndAreTriedAgain() throws Exception {
         // 254 VIPs each: the tunnel files' /24s expand to 256 pairs per peer, of which the network
         // and broadcast addresses are nobody's VIPs; slots for both directions of every pair
         try (LocalCluster c = LocalCluster.startWithStaticTunnels(2, 254, i -> SoftDataplaneSettings.defaults().withKeySlots(1024))) {
@@ -189,6 +193,8 @@ class OnDemandTunnelTest {
             assertEquals(java.util.stream.IntStream.rangeClosed(1, 254).mapToObj(b::vip).collect(java.util.stream.Collectors.toSet()),
                     reached.get(), "every VIP of gateway 1, and nothing else");
             assertTrue(a.node().stats().tunnelsFailed() >= 2, "the network and broadcast addresses were refused");
+            // as with the original's -z loop, failed static tunnels are tried again (at growing intervals)
+            eventually(() -> a.node().stats().tunnelsFailed() >= 4, "the refused pairs tried again");
             a.host().send(packet(a.vip(), b.vip(77), 77));
             assertEquals(77, sequence(b.host().take(10_000)));
             assertEquals(0, a.node().stats().held(), "the tunnel was there before the packet: no miss");
