@@ -201,8 +201,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                     List<FlowKey> again = List.copyOf(staticRetries);
                     staticRetries.clear();
                     getContext().getLog().info("trying {} failed static tunnel(s) again", again.size());
-                    staticRetryDelay = staticRetryDelay.multipliedBy(2).compareTo(STATIC_RETRY_MAX) > 0 ? STATIC_RETRY_MAX
-                            : staticRetryDelay.multipliedBy(2);
+                    Duration doubled = staticRetryDelay.multipliedBy(2);
+                    staticRetryDelay = doubled.compareTo(STATIC_RETRY_MAX) > 0 ? STATIC_RETRY_MAX : doubled;
                     ensure(again);
                     return this;
                 })
