@@ -1,5 +1,6 @@
 package io.pspgateway.dataplane;
 
+import io.pspgateway.psp.IpText;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -37,7 +38,7 @@ public final class FlowKey {
     public static FlowKey ofSpi(int spi, InetAddress source, InetAddress destination) {
         boolean v4 = source instanceof Inet4Address;
         if (v4 != destination instanceof Inet4Address) {
-            throw new IllegalArgumentException("VIPs " + source.getHostAddress() + " and " + destination.getHostAddress()
+            throw new IllegalArgumentException("VIPs " + IpText.of(source) + " and " + IpText.of(destination)
                     + " are of different IP families");
         }
         FlowKey k = new FlowKey();
@@ -150,7 +151,7 @@ public final class FlowKey {
 
     @Override
     public String toString() {
-        String pair = source().getHostAddress() + " -> " + destination().getHostAddress();
+        String pair = IpText.of(source()) + " -> " + IpText.of(destination());
         return spi == NO_SPI ? pair : String.format("spi %08x, %s", spi, pair);
     }
 }

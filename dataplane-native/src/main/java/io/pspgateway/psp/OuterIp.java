@@ -41,8 +41,8 @@ public sealed interface OuterIp permits OuterIp.Fixed, OuterIp.MirrorInner {
             boolean v4 = source instanceof Inet4Address && destination instanceof Inet4Address;
             boolean v6 = source instanceof Inet6Address && destination instanceof Inet6Address;
             if (!v4 && !v6) {
-                throw new IllegalArgumentException("outer source " + source.getHostAddress() + " and destination "
-                        + destination.getHostAddress() + " must be of the same IP family");
+                throw new IllegalArgumentException("outer source " + IpText.of(source) + " and destination "
+                        + IpText.of(destination) + " must be of the same IP family");
             }
             this.source = source.getAddress();
             this.destination = destination.getAddress();

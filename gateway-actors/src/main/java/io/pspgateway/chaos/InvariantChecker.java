@@ -4,6 +4,7 @@ import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.IngressGrants;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.control.LocalCluster;
+import io.pspgateway.psp.IpText;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,11 +60,11 @@ public final class InvariantChecker {
         List<String> out = new ArrayList<>();
         for (LocalCluster.Member m : members) {
             for (IngressGrants.Grant g : m.node().grants()) {
-                LocalCluster.Member sender = members.get(LocalCluster.gatewayOfVip(g.source().getHostAddress()));
+                LocalCluster.Member sender = members.get(LocalCluster.gatewayOfVip(IpText.of(g.source())));
                 Integer sending = sender.dataplane().encryptEntrySpi(FlowKey.of(g.source(), g.destination()));
                 if (sending == null || sending != g.spi()) {
-                    out.add(m.name() + ": ACL for SPI " + Integer.toHexString(g.spi()) + " from " + g.source().getHostAddress()
-                            + " to " + g.destination().getHostAddress() + ", but " + sender.name() + " sends "
+                    out.add(m.name() + ": ACL for SPI " + Integer.toHexString(g.spi()) + " from " + IpText.of(g.source())
+                            + " to " + IpText.of(g.destination()) + ", but " + sender.name() + " sends "
                             + (sending == null ? "nothing" : "with SPI " + Integer.toHexString(sending)));
                 }
             }

@@ -12,6 +12,7 @@ import io.pspgateway.dataplane.port.linux.TunPort;
 import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.netns.NamespaceNetwork;
+import io.pspgateway.psp.IpText;
 import java.net.InetSocketAddress;
 import java.util.function.IntFunction;
 import java.io.PrintWriter;
@@ -76,12 +77,12 @@ final class DemoCommand implements Callable<Integer> {
                      })) {
             for (int i = 0; i < c.size(); i++) {
                 String ns = net.namespace(i);
-                String vip = c.get(i).vip().getHostAddress();
+                String vip = IpText.of(c.get(i).vip());
                 NamespaceNetwork.run("ip", "-n", ns, "addr", "add", vip + "/32", "dev", "psp0");
                 NamespaceNetwork.run("ip", "-n", ns, "link", "set", "psp0", "mtu", "1440", "up");
                 NamespaceNetwork.run("ip", "-n", ns, "route", "add", "10.0.0.0/8", "dev", "psp0");
                 out.printf("  %s: namespace %s, physical %s, VIP %s on psp0, gRPC %s%n", c.get(i).name(), ns,
-                        c.get(i).physical().getHostAddress(), vip, c.grpc(i));
+                        IpText.of(c.get(i).physical()), vip, c.grpc(i));
             }
             boolean ok = true;
             int[][] pings = {{0, 1}, {1, 0}, {0, 2}, {2, 1}};
@@ -93,10 +94,10 @@ final class DemoCommand implements Callable<Integer> {
             for (int k = 0; k < pings.length; k++) {
                 LocalCluster.Member from = c.get(pings[k][0]);
                 LocalCluster.Member to = c.get(pings[k][1]);
-                out.printf("%n%d. ping %s -> %s: %s%n", k + 1, from.vip().getHostAddress(), to.vip().getHostAddress(), story[k]);
+                out.printf("%n%d. ping %s -> %s: %s%n", k + 1, IpText.of(from.vip()), IpText.of(to.vip()), story[k]);
                 String result;
                 try {
-                    result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "10", to.vip().getHostAddress());
+                    result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "10", IpText.of(to.vip()));
                 } catch (java.io.IOException e) {
                     result = e.getMessage();
                     ok = false;
@@ -150,8 +151,8 @@ final class DemoCommand implements Callable<Integer> {
             }
             for (int i = 0; i < c.size(); i++) {
                 LocalCluster.Member m = c.get(i);
-                out.printf("  %s: physical %s, VIPs %s-%s, gRPC %s%n", m.name(), m.physical().getHostAddress(),
-                        m.vip(1).getHostAddress(), m.vip(250).getHostAddress(), c.grpc(i));
+                out.printf("  %s: physical %s, VIPs %s-%s, gRPC %s%n", m.name(), IpText.of(m.physical()),
+                        IpText.of(m.vip(1)), IpText.of(m.vip(250)), c.grpc(i));
             }
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
@@ -159,7 +160,7 @@ final class DemoCommand implements Callable<Integer> {
             boolean ok = true;
 
             out.printf("%n1. %s sends 10 packets to %s. No tunnel exists: the first packet misses the encrypt table.%n",
-                    a.vip().getHostAddress(), b.vip().getHostAddress());
+                    IpText.of(a.vip()), IpText.of(b.vip()));
             long t0 = System.nanoTime();
             for (int seq = 0; seq < 10; seq++) {
                 a.host().send(LocalCluster.packet(a.vip(), b.vip(), seq));
@@ -181,7 +182,7 @@ final class DemoCommand implements Callable<Integer> {
             ok &= inOrder == 10;
 
             out.printf("%n2. %s answers. %s handed %s its return parameters in the same request (reverse_params),%n"
-                    + "   so this needs no request at all.%n", b.vip().getHostAddress(), a.name(), b.name());
+                    + "   so this needs no request at all.%n", IpText.of(b.vip()), a.name(), b.name());
             b.host().send(LocalCluster.packet(b.vip(), a.vip(), 99));
             byte[] back = a.host().take(10_000);
             out.printf("   delivered: %s; gRPC calls made by %s: %d%n", back != null && LocalCluster.sequence(back) == 99,
@@ -211,7 +212,7 @@ final class DemoCommand implements Callable<Integer> {
 
             out.printf("%n4. Counters%n");
             EntryCounters first = a.dataplane().encryptEntryCounters(FlowKey.of(a.vip(), b.vip()));
-            out.printf("   Session Egress (%s -> %s): %d hits%n", a.vip().getHostAddress(), b.vip().getHostAddress(),
+            out.printf("   Session Egress (%s -> %s): %d hits%n", IpText.of(a.vip()), IpText.of(b.vip()),
                     first == null ? 0 : first.packets());
             counters(out, c);
             out.printf("   %s%n   %s%n", a.node().perf().keyGenLine(), b.node().perf().insertionLine());

@@ -16,15 +16,20 @@ import io.pspgateway.dataplane.port.linux.TunPort;
 import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspVersion;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -79,7 +84,7 @@ final class GatewayRunner {
         if (o.clusterPort != null) {
             List<String> prefixes = new java.util.ArrayList<>(o.vipPrefixes);
             if (prefixes.isEmpty()) {
-                localVips.forEach(v -> prefixes.add(v.getHostAddress() + (v.getAddress().length == 16 ? "/128" : "/32")));
+                localVips.forEach(v -> prefixes.add(IpText.of(v) + (v.getAddress().length == 16 ? "/128" : "/32")));
             }
             VipPrefixes announced;
             try {
@@ -87,30 +92,16 @@ final class GatewayRunner {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(cli, "--vip-prefix: " + e.getMessage());
             }
-            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : uplink.getHostAddress(), announced);
-            StringBuilder seeds = new StringBuilder();
-            for (String seed : o.clusterSeeds) {
-                InetSocketAddress s = HostPort.parse(seed, 25520);
-                seeds.append(seeds.isEmpty() ? "" : ", ").append('"').append("pekko://").append(ClusterMembership.SYSTEM_NAME)
-                        .append('@').append(s.getAddress().getHostAddress()).append(':').append(s.getPort()).append('"');
+            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : IpText.of(uplink), announced);
+            try {
+                config = ClusterMembership.config(clusterOverrides(o, uplink));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cli, "--cluster-seed/--cluster-bootstrap: " + e.getMessage());
             }
-            StringBuilder contactPoints = new StringBuilder();
-            for (String contact : o.clusterBootstrap) {
-                InetSocketAddress c = HostPort.parse(contact, 7626);
-                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"").append(c.getAddress().getHostAddress())
-                        .append("\", port = ").append(c.getPort()).append(" }");
-            }
-            String join = o.clusterBootstrap.isEmpty() ? "" : "pspgw.cluster.join = bootstrap"
-                    + "\npekko.management.http.hostname = \"" + uplink.getHostAddress() + "\""
-                    + "\npekko.management.http.port = " + o.managementPort
-                    + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
-                    + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + o.clusterBootstrap.size();
-            config = ClusterMembership.config(ConfigFactory.parseString("pekko.remote.artery.canonical.hostname = \""
-                    + uplink.getHostAddress() + "\"\npekko.remote.artery.canonical.port = " + o.clusterPort
-                    + "\npekko.cluster.seed-nodes = [" + seeds + "]\n" + join));
         }
+        // no local-grpc-address: every address of the uplink's family (an IPv6 uplink's peers dial IPv6)
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
-                : new InetSocketAddress(InetAddress.getByName("0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
+                : new InetSocketAddress(HostPort.ip(uplink instanceof Inet6Address ? "::" : "0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership);
         SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
@@ -133,8 +124,8 @@ final class GatewayRunner {
             dataplane.close();
             throw e;
         }
-        out.printf("pspgw running: TUN %s, PSP on udp %s:%d, gRPC on %s, %d peer(s) in the file%s, %s tunnels. Ctrl-C stops.%n",
-                o.vfName, uplink.getHostAddress(), o.udpPort, node.grpcAddress(), tunnels.peers().size(),
+        out.printf("pspgw running: TUN %s, PSP on udp %s, gRPC on %s, %d peer(s) in the file%s, %s tunnels. Ctrl-C stops.%n",
+                o.vfName, IpText.of(new InetSocketAddress(uplink, o.udpPort)), IpText.of(node.grpcAddress()), tunnels.peers().size(),
                 membership == null ? "" : ", clustered as " + membership.gatewayId() + " on port " + o.clusterPort,
                 o.staticTunnels ? "static" : "on-demand");
         out.flush();
@@ -175,6 +166,40 @@ final class GatewayRunner {
         node.close();
         return EXIT_ACTORS_STOPPED;
     }
+
+    /**
+     * The cluster flags as Pekko settings: Artery's canonical address is the uplink, seed nodes are
+     * {@code pekko://pspgw@host:port} URIs (IPv6 hosts in brackets), and with {@code --cluster-bootstrap}
+     * the management endpoint and its contact points. Built as values, never as HOCON text: an IPv6
+     * literal's colons need no quoting rules.
+     */
+    static Config clusterOverrides(GatewayOptions o, InetAddress uplink) {
+        Map<String, Object> settings = new HashMap<>();
+        settings.put("pekko.remote.artery.canonical.hostname", IpText.of(uplink));
+        settings.put("pekko.remote.artery.canonical.port", o.clusterPort);
+        List<String> seeds = new ArrayList<>();
+        for (String seed : o.clusterSeeds) {
+            seeds.add("pekko://" + ClusterMembership.SYSTEM_NAME + "@" + IpText.of(HostPort.parse(seed, DEFAULT_CLUSTER_PORT)));
+        }
+        settings.put("pekko.cluster.seed-nodes", seeds);
+        if (!o.clusterBootstrap.isEmpty()) {
+            List<Map<String, Object>> contactPoints = new ArrayList<>();
+            for (String contact : o.clusterBootstrap) {
+                InetSocketAddress c = HostPort.parse(contact, DEFAULT_MANAGEMENT_PORT);
+                contactPoints.add(Map.of("host", IpText.of(c.getAddress()), "port", c.getPort()));
+            }
+            settings.put("pspgw.cluster.join", "bootstrap");
+            settings.put("pekko.management.http.hostname", IpText.of(uplink));
+            settings.put("pekko.management.http.port", o.managementPort);
+            settings.put("pekko.discovery.config.services.pspgw.endpoints", contactPoints);
+            settings.put("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr",
+                    o.clusterBootstrap.size());
+        }
+        return ConfigFactory.parseMap(settings, "pspgw flags");
+    }
+
+    private static final int DEFAULT_CLUSTER_PORT = 25520;
+    private static final int DEFAULT_MANAGEMENT_PORT = 7626;
 
     /** The exit status when the gateway's actors stopped without being asked to (downed by the cluster). */
     static final int EXIT_ACTORS_STOPPED = 3;
@@ -290,11 +315,11 @@ final class GatewayRunner {
                 sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
                 node.egressSessions().forEach(flow -> {
                     var counters = node.dataplane().encryptEntryCounters(flow);
-                    sb.append(String.format("Session Egress (%s -> %s): %d hits%n", flow.source().getHostAddress(),
-                            flow.destination().getHostAddress(), counters == null ? 0 : counters.packets()));
+                    sb.append(String.format("Session Egress (%s -> %s): %d hits%n", IpText.of(flow.source()),
+                            IpText.of(flow.destination()), counters == null ? 0 : counters.packets()));
                 });
                 node.ingressSessions().forEach((flow, hits) -> sb.append(String.format("Session Ingress (%s <- %s): %d hits%n",
-                        flow.source().getHostAddress(), flow.destination().getHostAddress(), hits)));
+                        IpText.of(flow.source()), IpText.of(flow.destination()), hits)));
             }
             if (perf == GatewayOptions.PerfPrint.key_gen || perf == GatewayOptions.PerfPrint.all) {
                 sb.append(node.perf().keyGenLine()).append(System.lineSeparator());

@@ -1,6 +1,7 @@
 package io.pspgateway.cluster;
 
 import io.pspgateway.config.HostPort;
+import io.pspgateway.psp.IpText;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -119,7 +120,7 @@ public final class VipPrefixes {
     /** The prefixes written out, "10.2.0.0/24" (for logs and tests). */
     public List<String> asStrings() {
         List<String> out = new ArrayList<>(count);
-        forEach((network, length) -> out.add(HostPort.ip(network).getHostAddress() + "/" + length));
+        forEach((network, length) -> out.add(IpText.of(HostPort.ip(network)) + "/" + length));
         return out;
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.pspgateway.psp.IpText;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -142,8 +143,8 @@ public record TunnelConfig(InetSocketAddress localGrpc, List<Peer> peers) {
                         Pair pair = new Pair(localVip, remote);
                         if (!seen.add(pair)) {
                             throw new ConfigException(source + ": " + rp + ": duplicate pair ("
-                                    + (localVip == null ? "VF address" : localVip.getHostAddress()) + ", "
-                                    + remote.getHostAddress() + ")");
+                                    + (localVip == null ? "VF address" : IpText.of(localVip)) + ", "
+                                    + IpText.of(remote) + ")");
                         }
                         if (seen.size() > MAX_PAIRS) {
                             throw new ConfigException(source + ": more than " + MAX_PAIRS + " VIP pairs");

@@ -3,6 +3,7 @@ package io.pspgateway.control;
 import io.pspgateway.cluster.ClusterRegistry;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.psp.IpText;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -52,9 +53,9 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         ActorRef<ClusterRegistry.Command> registry = null;
         if (settings.cluster() != null) {
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
-                    ? settings.uplink().getHostAddress() : settings.grpcBind().getAddress().getHostAddress();
+                    ? IpText.of(settings.uplink()) : IpText.of(settings.grpcBind().getAddress());
             GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
-                    settings.uplink().getHostAddress(), settings.cluster().vipPrefixes(), versions, 0, 0);
+                    IpText.of(settings.uplink()), settings.cluster().vipPrefixes(), versions, 0, 0);
             registry = context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
                     "cluster-registry");
         }

@@ -11,6 +11,7 @@ import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.MissPoller;
 import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
+import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -107,12 +108,12 @@ public final class GatewayNode implements AutoCloseable {
             io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
                     new TunnelService(system, refs, settings, stats, served));
             ServerBinding binding = Http.get(system)
-                    .newServerAt(settings.grpcBind().getAddress().getHostAddress(), settings.grpcBind().getPort())
+                    .newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort())
                     .bind(PSP_GatewayHandlerFactory.create(tunnelService, system))
                     .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf, served);
-            log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, binding.localAddress(),
-                    settings.uplink().getHostAddress(), settings.tunnels().peers().size());
+            log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, IpText.of(binding.localAddress()),
+                    IpText.of(settings.uplink()), settings.tunnels().peers().size());
             if (settings.staticTunnels()) {
                 node.connectStatic(settings);
             }
@@ -130,7 +131,7 @@ public final class GatewayNode implements AutoCloseable {
             for (TunnelConfig.Pair pair : peer.pairs()) {
                 InetAddress local = pair.local() != null ? pair.local() : settings.localVips().stream().findFirst().orElse(null);
                 if (local == null) {
-                    log.warn("static tunnel to {}: the file names no local VIP and none is configured", pair.remote().getHostAddress());
+                    log.warn("static tunnel to {}: the file names no local VIP and none is configured", IpText.of(pair.remote()));
                     continue;
                 }
                 pairs.add(FlowKey.of(local, pair.remote()));

@@ -1,6 +1,7 @@
 package io.pspgateway.control;
 
 import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -139,7 +140,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                     List<Grant> gone = closeWhere(u -> m.physical().equals(u.owner));
                     if (!gone.isEmpty()) {
                         getContext().getLog().info("peer {} is gone: closed the {} ingress ACL(s) granted to it",
-                                m.physical().getHostAddress(), gone.size());
+                                IpText.of(m.physical()), gone.size());
                     }
                     return this;
                 })

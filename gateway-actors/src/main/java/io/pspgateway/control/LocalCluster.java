@@ -15,6 +15,7 @@ import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.Ip;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import java.io.IOException;
@@ -51,14 +52,11 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones; null when the kernel is the host). */
-    public record Member(String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane, GatewayNode node) {
+    public record Member(int index, String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane,
+                         GatewayNode node) {
         /** VIP number {@code host} (from 1) of this gateway: 10.(i+1).(host / 256).(host % 256). */
         public InetAddress vip(int host) {
             return vipOf(index(), host);
-        }
-
-        public int index() {
-            return physical.getAddress()[3] - 1;
         }
     }
 
@@ -161,6 +159,42 @@ public final class LocalCluster implements AutoCloseable {
      */
     private enum Join { FILES, FILES_STATIC, SEEDS, BOOTSTRAP }
 
+    /** The underlay: physical addresses, gRPC and Artery on IPv4 (198.51.100.(i+1), 127.0.0.1) or IPv6 (2001:db8::(i+1), ::1). */
+    private enum Underlay {
+        IPV4("127.0.0.1"), IPV6("::1");
+
+        final InetAddress loopback;
+
+        Underlay(String loopback) {
+            this.loopback = address(loopback);
+        }
+
+        InetAddress physical(int gateway) {
+            return this == IPV4 ? address(io.pspgateway.netns.NamespaceNetwork.physical(gateway)) : address("2001:db8::" + (gateway + 1));
+        }
+    }
+
+    /**
+     * {@code n} gateways (in-memory, tunnel files) on an IPv6 underlay, the original's default outer
+     * type: uplinks 2001:db8::(i+1), gRPC on {@code [::1]}, the files' addresses in brackets.
+     */
+    public static LocalCluster startOverIpv6(int n, int vipsPerGateway) throws Exception {
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
+                Join.FILES, null, Underlay.IPV6);
+    }
+
+    /** As {@link #startClustered(int, int, Config)} on the IPv6 underlay: Artery, seed nodes and gRPC on {@code [::1]}. */
+    public static LocalCluster startClusteredOverIpv6(int n, int vipsPerGateway) throws Exception {
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
+                Join.SEEDS, null, Underlay.IPV6);
+    }
+
+    /** As {@link #startBootstrapped} on the IPv6 underlay: management endpoints and contact points on {@code [::1]}. */
+    public static LocalCluster startBootstrappedOverIpv6(int n, int vipsPerGateway) throws Exception {
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
+                Join.BOOTSTRAP, null, Underlay.IPV6);
+    }
+
     /**
      * {@code n} gateways (in-memory, tunnel files) started with the original's {@code -z}: every pair
      * of the tunnel files — the local VIP to every address of each peer's prefix — is set up at start.
@@ -173,6 +207,12 @@ public final class LocalCluster implements AutoCloseable {
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                       Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults)
             throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, join, faults, Underlay.IPV4);
+    }
+
+    private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults, Underlay underlay)
+            throws Exception {
         LocalCluster c = new LocalCluster();
         try {
             int[] grpcPorts = freePorts(n);
@@ -181,18 +221,21 @@ public final class LocalCluster implements AutoCloseable {
             int[] managementPorts = join == Join.BOOTSTRAP ? freePorts(n) : new int[0];
             StringBuilder contactPoints = new StringBuilder();
             for (int port : managementPorts) {
-                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"127.0.0.1\", port = ").append(port).append(" }");
+                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"").append(IpText.of(underlay.loopback))
+                        .append("\", port = ").append(port).append(" }");
             }
             Config config = overrides.withFallback(ConfigFactory.load());
             for (int i = 0; i < n; i++) {
                 int index = i;
-                InetAddress phys = address(io.pspgateway.netns.NamespaceNetwork.physical(i));
+                InetAddress phys = underlay.physical(i);
                 InetAddress vip = address("10." + (i + 1) + ".0.1");
-                StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \"127.0.0.1:" + grpcPorts[i] + "\" },\n  \"peers\": [\n");
+                StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \""
+                        + IpText.of(new InetSocketAddress(underlay.loopback, grpcPorts[i])) + "\" },\n  \"peers\": [\n");
                 for (int j = 0; j < n; j++) {
                     if (j != i && !clustered) {
-                        json.append("    { \"remote-grpc-address\": \"127.0.0.1:").append(grpcPorts[j]).append("\", \"sessions\": [ { \"local-vip\": \"")
-                                .append(vip.getHostAddress()).append("\", \"remote-vips\": [ \"").append(servedPrefix(j, vipsPerGateway)).append("\" ] } ] },\n");
+                        json.append("    { \"remote-grpc-address\": \"").append(IpText.of(new InetSocketAddress(underlay.loopback, grpcPorts[j])))
+                                .append("\", \"sessions\": [ { \"local-vip\": \"")
+                                .append(IpText.of(vip)).append("\", \"remote-vips\": [ \"").append(servedPrefix(j, vipsPerGateway)).append("\" ] } ] },\n");
                     }
                 }
                 String text = json.toString().replaceAll(",\n$", "\n") + "  ]\n}\n";
@@ -205,12 +248,15 @@ public final class LocalCluster implements AutoCloseable {
                 ClusterMembership membership = null;
                 if (clustered) {
                     String joining = join == Join.SEEDS
-                            ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@127.0.0.1:" + arteryPorts[0] + "\"]"
+                            ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@"
+                                    + IpText.of(new InetSocketAddress(underlay.loopback, arteryPorts[0])) + "\"]"
                             : "pspgw.cluster.join = bootstrap\npekko.management.http.port = " + managementPorts[i]
+                                    + "\npekko.management.http.hostname = \"" + IpText.of(underlay.loopback) + "\""
                                     + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
                                     + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + n;
                     nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
-                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\n" + joining).withFallback(overrides));
+                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\npekko.remote.artery.canonical.hostname = \""
+                                    + IpText.of(underlay.loopback) + "\"\n" + joining).withFallback(overrides));
                     membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
@@ -226,7 +272,7 @@ public final class LocalCluster implements AutoCloseable {
                     GatewayNode node = faults == null ? GatewayNode.start("gw" + index, settings, dp, finalConfig)
                             : GatewayNode.start("gw" + index, settings, new FaultyDataplane(dp, faults), finalConfig,
                                     service -> new FaultyTunnelService(service, faults, index, LocalCluster::gatewayOfVip), faults);
-                    return new Member("gw" + index, phys, vip, (MemoryPort) opened[2], dp, node);
+                    return new Member(index, "gw" + index, phys, vip, (MemoryPort) opened[2], dp, node);
                 };
                 c.launchers.add(launcher);
                 c.members.add(launcher.launch());

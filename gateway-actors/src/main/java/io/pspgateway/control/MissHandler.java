@@ -5,6 +5,7 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.psp.IpText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -228,7 +229,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 .onMessage(PeerGone.class, m -> {
                     peerKeyGenerations.remove(m.physical());
                     int closed = closeWhere((flow, f) -> m.physical().equals(f.peer), true);
-                    getContext().getLog().info("peer {} is gone: closing {} tunnel(s) towards it", m.physical().getHostAddress(), closed);
+                    getContext().getLog().info("peer {} is gone: closing {} tunnel(s) towards it", IpText.of(m.physical()), closed);
                     return this;
                 })
                 .onMessage(Owners.class, m -> {
@@ -236,8 +237,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                         java.net.InetAddress owner = m.ownerOf().apply(flow.destination());
                         boolean moved = f.up && f.peer != null && owner != null && !owner.equals(f.peer);
                         if (moved) {
-                            getContext().getLog().info("{} moved from {} to {}: re-tunnelling", flow.destination().getHostAddress(),
-                                    f.peer.getHostAddress(), owner.getHostAddress());
+                            getContext().getLog().info("{} moved from {} to {}: re-tunnelling", IpText.of(flow.destination()),
+                                    IpText.of(f.peer), IpText.of(owner));
                         }
                         return moved;
                     }, false);
@@ -453,7 +454,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         }
         if (before != null) {
             getContext().getLog().info("peer {} rotated its master keys (generation {}): re-keying {} tunnel(s) towards it",
-                    m.physical().getHostAddress(), m.generation(), rekeying);
+                    IpText.of(m.physical()), m.generation(), rekeying);
         }
         return this;
     }
@@ -499,7 +500,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
             return this;
         }
         if (m.failure() != null || m.resolved().peer() == null) {
-            return rekeyFailed(m.flow(), f, "no gateway is known to serve " + m.flow().destination().getHostAddress());
+            return rekeyFailed(m.flow(), f, "no gateway is known to serve " + IpText.of(m.flow().destination()));
         }
         // no reverse parameters: the peer's own tunnel towards us re-keys itself when we rotate
         getContext().ask(Peer.TunnelReplies.class, m.resolved().peer(), Session.setupBudget(settings),

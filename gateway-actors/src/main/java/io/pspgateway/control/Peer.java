@@ -7,6 +7,7 @@ import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
 import io.pspgateway.proto.doca.SingleTunnelRequest;
 import io.pspgateway.proto.doca.TunnelParameters;
+import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -113,6 +114,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final List<Integer> versionsAccepted;
     private final PSP_GatewayClient client;
     private final InetSocketAddress address;
+    /** The peer as logs name it: {@code 10.0.0.2:3000} or {@code [2001:db8::2]:3000}. */
+    private final String name;
     private final TimerScheduler<Command> timers;
     private final GatewayStats stats;
     private final CrashPoints crashPoints;
@@ -125,11 +128,15 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         this.timers = timers;
         this.crashPoints = crashPoints;
         this.address = address;
+        this.name = IpText.of(address);
         this.settings = settings;
         this.versionsAccepted = versionsAccepted;
         this.stats = stats;
         GrpcClientSettings grpc = GrpcClientSettings
-                .connectToServiceAt(address.getAddress().getHostAddress(), address.getPort(), context.getSystem())
+                .connectToServiceAt(IpText.of(address.getAddress()), address.getPort(), context.getSystem())
+                // pekko-grpc makes the HTTP/2 :authority of the bare service name, which for an IPv6
+                // literal has no brackets and no port: servers refuse it (RFC 9113 8.3.1, RFC 3986 3.2.2)
+                .withOverrideAuthority(name)
                 .withTls(false)
                 .withDeadline(settings.requestTimeout())
                 // advertise no compression: answers are mostly keys, which do not compress, and the
@@ -140,9 +147,9 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
         this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),
                 settings.requestTimeout().plusSeconds(1), settings.breakerReset());
-        breaker.addOnOpenListener(() -> LOG.warn("circuit to {} opens for {} after {} failed requests", address,
+        breaker.addOnOpenListener(() -> LOG.warn("circuit to {} opens for {} after {} failed requests", name,
                 settings.breakerReset(), settings.breakerFailures()));
-        breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", address));
+        breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", name));
     }
 
     public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, List<Integer> versionsAccepted,
@@ -217,8 +224,8 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         for (Item item : batch) {
             Wanted r = item.tunnel();
             SingleTunnelRequest.Builder single = SingleTunnelRequest.newBuilder()
-                    .setVirtSrcIp(r.localVip().getHostAddress())
-                    .setVirtDstIp(r.remoteVip().getHostAddress())
+                    .setVirtSrcIp(IpText.of(r.localVip()))
+                    .setVirtDstIp(IpText.of(r.remoteVip()))
                     .setInnerType(r.localVip().getAddress().length == 16 ? 6 : 4);
             if (r.reverse() != null) {
                 single.setReverseParams(r.reverse());
@@ -239,11 +246,11 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private Behavior<Command> onAnswered(Answered a) {
         crashPoints.reach(CrashPoints.Point.PEER_ANSWERED);
         if (a.error() == null) {
-            getContext().getLog().debug("{} answered {} tunnels in {} ms", address, a.batch().size(),
+            getContext().getLog().debug("{} answered {} tunnels in {} ms", name, a.batch().size(),
                     (System.nanoTime() - a.sentAtNanos()) / 1_000_000);
             List<TunnelParameters> params = a.response().getTunnelsParamsList();
             if (params.size() != a.batch().size()) {
-                failAll(a.batch(), Status.INTERNAL.withDescription(address + " answered " + params.size()
+                failAll(a.batch(), Status.INTERNAL.withDescription(name + " answered " + params.size()
                         + " tunnels for " + a.batch().size() + " requested"));
                 return this;
             }
@@ -257,7 +264,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
             // the peer refuses a whole call for one bad tunnel (a VIP it does not serve, say): halve
             // the call until the bad tunnels stand alone, so they do not take the others down with them
             int half = a.batch().size() / 2;
-            getContext().getLog().info("{} refused {} tunnels in one call ({}); asking again in halves", address,
+            getContext().getLog().info("{} refused {} tunnels in one call ({}); asking again in halves", name,
                     a.batch().size(), status.getDescription());
             send(List.copyOf(a.batch().subList(0, half)), a.attempt());
             return send(List.copyOf(a.batch().subList(half, a.batch().size())), a.attempt());
@@ -267,12 +274,12 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
             if (backoff.compareTo(settings.backoffMax()) > 0) {
                 backoff = settings.backoffMax();
             }
-            getContext().getLog().info("tunnel request to {} failed ({}), retry {} of {} in {}", address, status,
+            getContext().getLog().info("tunnel request to {} failed ({}), retry {} of {} in {}", name, status,
                     a.attempt(), settings.retries(), backoff);
             timers.startSingleTimer(new Retry(a.batch(), a.attempt() + 1), backoff);
             return this;
         }
-        getContext().getLog().warn("tunnel request to {} for {} tunnels failed: {}", address, a.batch().size(), status);
+        getContext().getLog().warn("tunnel request to {} for {} tunnels failed: {}", name, a.batch().size(), status);
         failAll(a.batch(), status);
         return this;
     }
@@ -284,7 +291,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     private Status circuitOpen() {
-        return Status.UNAVAILABLE.withDescription("circuit to " + address + " is open after " + settings.breakerFailures()
+        return Status.UNAVAILABLE.withDescription("circuit to " + name + " is open after " + settings.breakerFailures()
                 + " failed requests; retrying after " + settings.breakerReset());
     }
 

@@ -3,6 +3,7 @@ package io.pspgateway.control;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
+import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.HashMap;
@@ -81,7 +82,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 InetSocketAddress before = table.put(prefix.network(), prefix.length(), p.grpc());
                 if (before != null && !before.equals(p.grpc())) {
                     context.getLog().warn("VIP prefix {}/{} is configured for both {} and {}; using {}",
-                            prefix.network().getHostAddress(), prefix.length(), before, p.grpc(), p.grpc());
+                            IpText.of(prefix.network()), prefix.length(), IpText.of(before), IpText.of(p.grpc()), IpText.of(p.grpc()));
                 }
             }
         }
@@ -139,7 +140,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 }
                 if (fileHasPrefixes && table.lookup(HostPort.ip(network)) != null) {
                     getContext().getLog().info("VIP prefix {}/{} of {} is also in the tunnel file; the file wins",
-                            HostPort.ip(network).getHostAddress(), length, g.id());
+                            IpText.of(HostPort.ip(network)), length, g.id());
                 }
             });
         }
@@ -147,7 +148,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         for (Conflict c : conflicts) {
             next.remove(c.network(), c.length());
             getContext().getLog().warn("VIP prefix {}/{} is claimed by both {} and {}: neither is used until one lets go",
-                    HostPort.ip(c.network()).getHostAddress(), c.length(), c.first(), c.second());
+                    IpText.of(HostPort.ip(c.network())), c.length(), c.first(), c.second());
         }
         java.util.Set<String> stillThere = new java.util.HashSet<>();
         m.gateways().forEach(g -> stillThere.add(identity(g)));

@@ -6,6 +6,7 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.proto.doca.TunnelParameters;
+import io.pspgateway.psp.IpText;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -225,7 +226,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 continue;
             }
             if (peer == null) {
-                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + d.destination.getHostAddress());
+                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + IpText.of(d.destination));
             } else {
                 byPeer.computeIfAbsent(peer, p -> new ArrayList<>()).add(d);
             }
@@ -255,7 +256,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         if (failure != null) {
             // no reverse parameters: the peer will ask us itself when it has traffic for us
             getContext().getLog().info("{} tunnel(s) to {}: no reverse parameters ({})", group.members().size(),
-                    group.members().getFirst().destination.getHostAddress(), failure.getMessage());
+                    IpText.of(group.members().getFirst().destination), failure.getMessage());
             askPeer(group, null);
             return report();
         }

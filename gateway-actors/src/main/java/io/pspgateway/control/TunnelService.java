@@ -11,6 +11,7 @@ import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_Gateway;
 import io.pspgateway.proto.doca.SingleTunnelRequest;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspVersion;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -132,7 +133,7 @@ public final class TunnelService implements PSP_Gateway {
                         + " does not match IPv" + family + " VIPs");
             }
             if (!served.serves(dst)) {
-                throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: " + dst.getHostAddress() + " is not a VIP of this gateway");
+                throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: " + IpText.of(dst) + " is not a VIP of this gateway");
             }
             if (t.hasReverseParams()) {
                 try {

@@ -5,6 +5,7 @@ import io.pspgateway.config.HostPort;
 import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.proto.doca.TunnelParameters;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspVersion;
 import java.net.InetAddress;
 
@@ -24,7 +25,7 @@ final class WireParams {
     static TunnelParameters of(SpiKey minted, GatewaySettings settings) {
         return TunnelParameters.newBuilder()
                 .setMacAddr(settings.uplinkMac())
-                .setIpAddr(settings.uplink().getHostAddress())
+                .setIpAddr(IpText.of(settings.uplink()))
                 .setPspVersion(minted.version().wire())
                 .setSpi(minted.spi())
                 .setEncryptionKey(ByteString.copyFrom(minted.key()))

@@ -6,6 +6,7 @@ import io.pspgateway.control.LocalCluster;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.cluster.GatewayInfoSerializer;
 import io.pspgateway.cluster.VipPrefixes;
+import io.pspgateway.psp.IpText;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.util.Arrays;
@@ -103,7 +104,7 @@ public final class ClusterBenchmark {
             long wire = 0;
             for (int i = 0; i < n; i++) {
                 wire += serializer.toBinary(new GatewayInfo("gw" + i, "127.0.0.1", c.grpc(i).getPort(),
-                        c.get(i).physical().getHostAddress(), announced[i], java.util.List.of(1, 0), 1, 0)).length;
+                        IpText.of(c.get(i).physical()), announced[i], java.util.List.of(1, 0), 1, 0)).length;
             }
             System.out.printf(Locale.ROOT, "| %d | %d | %.1f KB | %.2f MB | %.1f MB | %.1f s |%n", n, PREFIXES_PER_GATEWAY,
                     wire / (double) n / 1024, wire / 1048576.0, (after - before) / (double) n / 1048576, seconds);

@@ -1,6 +1,7 @@
 package io.pspgateway.dataplane.port;
 
 import io.pspgateway.psp.Ip;
+import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Map;
@@ -29,9 +30,9 @@ public final class MemoryNetwork implements AutoCloseable {
 
     /** A secure port for the gateway whose physical address is {@code address}. */
     public MemoryPort attach(InetAddress address) {
-        MemoryPort[] link = MemoryPort.link("net@" + address.getHostAddress(), "secure@" + address.getHostAddress(), QUEUE);
+        MemoryPort[] link = MemoryPort.link("net@" + IpText.of(address), "secure@" + IpText.of(address), QUEUE);
         if (wireEnds.putIfAbsent(address, link[0]) != null) {
-            throw new IllegalArgumentException(address.getHostAddress() + " is already attached");
+            throw new IllegalArgumentException(IpText.of(address) + " is already attached");
         }
         return link[1];
     }
