@@ -21,6 +21,14 @@ public enum DropReason {
     EGRESS_TOO_BIG,
     /** The entry's crypto slot was wiped or reprogrammed after the entry was added. */
     EGRESS_NO_KEY_SLOT,
+    /**
+     * Missed the encrypt table, but no tunnel can serve its destination: multicast, link-local,
+     * broadcast, loopback or unspecified (the kernel's router solicitations, MLD reports and mDNS
+     * into the TUN device). No set-up is started.
+     */
+    MISS_UNTUNNELLABLE_DESTINATION,
+    /** Missed the encrypt table with the IP version that {@code --inner-ip-type} does not select. No set-up is started. */
+    MISS_OTHER_INNER_VERSION,
     /** Missed the encrypt table and the miss queue was full. */
     MISS_QUEUE_FULL,
     /** A sampled packet's mirror copy did not fit the miss queue (the packet itself was sent). */

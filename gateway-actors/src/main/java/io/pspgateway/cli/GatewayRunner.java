@@ -105,7 +105,8 @@ final class GatewayRunner {
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership);
         SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
-                .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl);
+                .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl)
+                .withInnerIpVersion(o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4);
 
         TunPort tun = TunPort.open(o.vfName);
         UdpPort udp;

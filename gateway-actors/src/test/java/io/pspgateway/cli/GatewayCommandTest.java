@@ -49,6 +49,36 @@ class GatewayCommandTest {
     }
 
     @Test
+    void clusterFlagsOverIpv6BecomeBracketedSeedUrisAndBareHostnames() throws Exception {
+        GatewayOptions o = options("--uplink-ip", "2001:db8::1", "--cluster-port", "25520",
+                "--cluster-seed", "[2001:db8:0:0:0:0:0:1]:25520", "--cluster-seed", "2001:db8::2", "--cluster-seed", "198.51.100.3:25521");
+        com.typesafe.config.Config c = GatewayRunner.clusterOverrides(o, java.net.InetAddress.ofLiteral("2001:db8::1"));
+        assertEquals(java.util.List.of("pekko://pspgw@[2001:db8::1]:25520", "pekko://pspgw@[2001:db8::2]:25520",
+                "pekko://pspgw@198.51.100.3:25521"), c.getStringList("pekko.cluster.seed-nodes"));
+        assertEquals("2001:db8::1", c.getString("pekko.remote.artery.canonical.hostname"));
+        assertEquals(25520, c.getInt("pekko.remote.artery.canonical.port"));
+        org.apache.pekko.actor.Address seed = org.apache.pekko.actor.AddressFromURIString.parse(c.getStringList("pekko.cluster.seed-nodes").get(1));
+        assertEquals(java.util.Optional.of(25520), seed.getPort().map(Integer.class::cast));
+
+        GatewayOptions boot = options("--uplink-ip", "2001:db8::1", "--cluster-port", "25520",
+                "--cluster-bootstrap", "[2001:db8::2]:7626", "--cluster-bootstrap", "2001:db8::3");
+        c = GatewayRunner.clusterOverrides(boot, java.net.InetAddress.ofLiteral("2001:db8::1"));
+        assertEquals("bootstrap", c.getString("pspgw.cluster.join"));
+        assertEquals("2001:db8::1", c.getString("pekko.management.http.hostname"));
+        var endpoints = c.getConfigList("pekko.discovery.config.services.pspgw.endpoints");
+        assertEquals("2001:db8::2", endpoints.get(0).getString("host"));
+        assertEquals(7626, endpoints.get(1).getInt("port"));
+        assertEquals(2, c.getInt("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+    }
+
+    @Test
+    void aBadClusterSeedIsAClearErrorNotACrash() {
+        assertEquals(2, run("--uplink-ip", "2001:db8::1", "--cluster-port", "25520", "--cluster-seed", "[2001:db8::2"));
+        assertTrue(err.toString().contains("--cluster-seed"), err.toString());
+        assertTrue(err.toString().contains("missing ']'"), err.toString());
+    }
+
+    @Test
     void shortAndLongNamesOfTheOriginal() throws Exception {
         GatewayOptions o = options("-p", "03:00.0", "-r", "vf[0]", "-m", "0x3", "-d", "tun7", "-n", "aa:bb:cc:dd:ee:ff", "-a",
                 "-x", "512", "-o", "7", "-z", "-k", "-c", "t.json", "-l", "60", "--cookie", "--sample-rate", "4",

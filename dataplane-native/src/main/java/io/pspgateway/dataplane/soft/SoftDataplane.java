@@ -3,6 +3,8 @@ package io.pspgateway.dataplane.soft;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.Destinations;
+import io.pspgateway.dataplane.DropLog;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.EntryCounters;
@@ -75,6 +77,7 @@ public final class SoftDataplane implements DataplaneOps {
     /** Outer headers by (local, peer) physical address; control thread only. */
     private final java.util.Map<FlowKey, OuterIp> outerHeaders = new java.util.HashMap<>();
     private final int sampleMask;
+    private final DropLog unservableMisses = new DropLog(log, java.time.Duration.ofSeconds(10));
     private final LongAdder[] drops = adders(DropReason.values().length);
     private final LongAdder[] held = adders(HoldReason.values().length);
     private final LongAdder rxPackets = new LongAdder();
@@ -175,9 +178,16 @@ public final class SoftDataplane implements DataplaneOps {
         if (ipHeader < 0) {
             return drop(DropReason.EGRESS_MALFORMED);
         }
-        FlowKey probe = ctx.probe.setFromPacket(b, l3, Ip.version(b, l3) == 6, 0);
+        boolean ipv6 = Ip.version(b, l3) == 6;
+        FlowKey probe = ctx.probe.setFromPacket(b, l3, ipv6, 0);
         EgressEntry entry = encryptTable.get(probe);
         if (entry == null) {
+            DropReason unservable = Ip.version(b, l3) != settings.innerIpVersion() ? DropReason.MISS_OTHER_INNER_VERSION
+                    : Destinations.untunnellable(b, l3, ipv6) ? DropReason.MISS_UNTUNNELLABLE_DESTINATION : null;
+            if (unservable != null) {
+                unservableMisses.record(unservable, probe);
+                return drop(unservable);
+            }
             hold(HoldReason.MISS, probe, pkt, DropReason.MISS_QUEUE_FULL);
             return false;
         }

@@ -207,6 +207,33 @@ class SoftDataplaneTest {
     }
 
     @Test
+    void missesNoTunnelCanServeStartNoSetUpAndAreCountedByReason() throws Exception {
+        gw = new TwoGateways(true, true, SoftDataplaneSettings.defaults().withInnerIpVersion(6), SoftDataplaneSettings.defaults());
+        InetAddress linkLocal = TwoGateways.address("fe80::1");
+        gw.hostA.send(udp(linkLocal, TwoGateways.address("ff02::2"), 1, 8));        // a router solicitation's addresses
+        gw.hostA.send(udp(gw.vipA, TwoGateways.address("ff02::16"), 2, 8));         // MLD
+        gw.hostA.send(udp(linkLocal, TwoGateways.address("fe80::2"), 3, 8));        // link-local unicast
+        gw.hostA.send(udp(TwoGateways.address("10.0.0.1"), TwoGateways.address("10.0.0.2"), 4, 8)); // IPv4, not selected
+        gw.hostA.send(udp(gw.vipA, gw.vipB, 5, 8));                                 // a VIP: the one real miss
+        eventually(() -> gw.a.counters().held(HoldReason.MISS) == 1, "the VIP's miss held");
+        eventually(() -> gw.a.counters().dropped(DropReason.MISS_UNTUNNELLABLE_DESTINATION) == 3, "3 untunnellable");
+        assertEquals(1, gw.a.counters().dropped(DropReason.MISS_OTHER_INNER_VERSION));
+        List<HeldPacket> held = new ArrayList<>();
+        gw.a.missQueue().drain(held, 10);
+        assertEquals(List.of(FlowKey.of(gw.vipA, gw.vipB)), held.stream().map(HeldPacket::flow).toList(), "only the VIP reaches the slow path");
+
+        // the default inner type is IPv4: there, an IPv6 miss is the one of the other version
+        gw.close();
+        gw = new TwoGateways(false, false);
+        gw.hostA.send(udp(TwoGateways.address("fd00::1"), TwoGateways.address("fd00::2"), 6, 8));
+        gw.hostA.send(udp(gw.vipA, TwoGateways.address("224.0.0.251"), 7, 8));   // mDNS
+        gw.hostA.send(udp(gw.vipA, TwoGateways.address("255.255.255.255"), 8, 8));
+        eventually(() -> gw.a.counters().dropped(DropReason.MISS_OTHER_INNER_VERSION) == 1
+                && gw.a.counters().dropped(DropReason.MISS_UNTUNNELLABLE_DESTINATION) == 2, "3 drops by reason");
+        assertEquals(0, gw.a.missQueue().size());
+    }
+
+    @Test
     void aFullMissQueueDropsAndCounts() throws Exception {
         gw = new TwoGateways(false, false, SoftDataplaneSettings.defaults().withMissQueueCapacity(4), SoftDataplaneSettings.defaults());
         for (int seq = 0; seq < 10; seq++) {
