@@ -8,6 +8,7 @@ import io.pspgateway.psp.OuterIp;
 import io.pspgateway.psp.PacketBuffer;
 import io.pspgateway.psp.PspHeader;
 import io.pspgateway.psp.PspKeyDeriver;
+import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspOpener;
 import io.pspgateway.psp.PspSealer;
 import io.pspgateway.psp.RxInfo;
@@ -66,6 +67,10 @@ public final class PspPcapTool {
             if (ipVersion < 0) {
                 continue;
             }
+            if (referenceSkips(pkt, ipVersion, config.mode())) {
+                summary.skip(SealStatus.UNSUPPORTED_NEXT_HEADER);
+                continue;
+            }
             SealStatus status = sealer.seal(pkt, byIpVersion[ipVersion]);
             if (status != SealStatus.SEALED) {
                 if (status == SealStatus.CRYPT_OFFSET_PAST_END || status == SealStatus.UNSUPPORTED_NEXT_HEADER) {
@@ -112,6 +117,16 @@ public final class PspPcapTool {
             }
         }
         return summary;
+    }
+
+    /**
+     * The reference encrypts IPv6 in transport mode only when TCP or UDP follows the fixed header;
+     * the gateway's sealer takes any upper-layer protocol (ICMPv6 too), so the tool skips the rest
+     * itself to stay byte-identical with the reference's output.
+     */
+    private static boolean referenceSkips(PacketBuffer pkt, int ipVersion, PspMode mode) {
+        int protocol = Ip.u8(pkt.array(), pkt.start() + 6);
+        return mode == PspMode.TRANSPORT && ipVersion == 6 && protocol != Ip.PROTO_TCP && protocol != Ip.PROTO_UDP;
     }
 
     /**

@@ -23,6 +23,18 @@ public final class Ip {
     private Ip() {
     }
 
+    /**
+     * True for the IPv6 next-header values that are not an upper-layer protocol: the extension
+     * headers of RFC 8200 and the IANA registry (hop-by-hop, routing, fragment, ESP, AH,
+     * destination options, mobility, HIP, shim6, the experimental 253/254) and "no next header".
+     */
+    public static boolean isIpv6ExtensionHeader(int nextHeader) {
+        return switch (nextHeader) {
+            case 0, 43, 44, 50, 51, 59, 60, 135, 139, 140, 253, 254 -> true;
+            default -> false;
+        };
+    }
+
     /** The version nibble of the IP header at {@code off}. */
     public static int version(byte[] b, int off) {
         return (b[off] & 0xFF) >>> 4;

@@ -98,7 +98,7 @@ public final class PspSealer {
 
     private SealStatus sealTransport(PacketBuffer pkt, TxSecurityAssociation sa, int version, int ipHeaderLength,
                                      int protocol, int sourcePort, boolean sample) {
-        if (version == 6 && protocol != Ip.PROTO_TCP && protocol != Ip.PROTO_UDP) {
+        if (version == 6 && Ip.isIpv6ExtensionHeader(protocol)) {
             return SealStatus.UNSUPPORTED_NEXT_HEADER;
         }
         int l4Len = pkt.length() - ipHeaderLength;

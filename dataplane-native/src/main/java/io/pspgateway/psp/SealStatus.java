@@ -7,7 +7,10 @@ public enum SealStatus {
     MALFORMED_INNER,
     /** The IP length field disagrees with the packet's length. */
     BAD_INNER_LENGTH,
-    /** Transport mode over IPv6 needs TCP or UDP right after the fixed header (as the reference). */
+    /**
+     * Transport mode over IPv6 with an extension header (or no next header) after the fixed header:
+     * PSP's UDP header would have to follow the extension headers, which the sealer does not walk.
+     */
     UNSUPPORTED_NEXT_HEADER,
     /** The crypt offset reaches past the end of the payload; the reference skips these too. */
     CRYPT_OFFSET_PAST_END,

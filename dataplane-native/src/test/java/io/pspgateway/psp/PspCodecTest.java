@@ -91,6 +91,19 @@ class PspCodecTest {
         assertEquals(mode == PspMode.TUNNEL ? original.length : original.length - ipHeaderOf(original), info.payloadBytes());
     }
 
+    @Test
+    void icmpv6InTransportModeSealsAndOpensWithItsNextHeaderKept() {
+        // a ping6 between transport-mode gateways: ICMPv6 is an upper-layer protocol, not an extension header
+        byte[] echo = Packets.ipv6Udp(1, 2, 24);
+        echo[6] = 58;
+        PacketBuffer pkt = Packets.load(echo);
+        assertEquals(SealStatus.SEALED, sealer.seal(pkt, sa(PspMode.TRANSPORT, PspVersion.V1, 0, false, null)));
+        assertEquals(Ip.PROTO_UDP, pkt.array()[pkt.start() + 6], "the outer next header is UDP");
+        assertEquals(58, new PspHeader().wrap(pkt.buffer(), pkt.start() + 40 + Ip.UDP_HEADER).nextHeader());
+        assertEquals(OpenStatus.OPENED, opener.open(pkt, rxKeys, info));
+        assertArrayEquals(echo, pkt.toByteArray());
+    }
+
     private static int ipHeaderOf(byte[] packet) {
         return Ip.version(packet, 0) == 6 ? 40 : 20;
     }
@@ -164,10 +177,10 @@ class PspCodecTest {
         byte[] lying = Packets.ipv4Udp(1, 2, 10);
         Ip.putU16(lying, 2, 200);
         assertEquals(SealStatus.BAD_INNER_LENGTH, sealer.seal(Packets.load(lying), sa));
-        byte[] icmpV6 = Packets.ipv6Udp(1, 2, 10);
-        icmpV6[6] = 58;
+        byte[] hopByHop = Packets.ipv6Udp(1, 2, 10);
+        hopByHop[6] = 0;
         assertEquals(SealStatus.UNSUPPORTED_NEXT_HEADER,
-                sealer.seal(Packets.load(icmpV6), sa(PspMode.TRANSPORT, PspVersion.V0, 0, false, null)));
+                sealer.seal(Packets.load(hopByHop), sa(PspMode.TRANSPORT, PspVersion.V0, 0, false, null)));
         PacketBuffer noRoom = new PacketBuffer(100);
         noRoom.load(Packets.ipv4Udp(1, 2, 10), 0, 38, 0);
         assertEquals(SealStatus.TOO_BIG, sealer.seal(noRoom, sa));
