@@ -56,7 +56,7 @@ final class GatewayOptions {
     int maxTunnels;
 
     @Option(names = {"-o", "--crypt-offset"}, paramLabel = "WORDS",
-            description = "PSP crypt offset in 4-byte words (0-63). Default: 5 for IPv4 inner packets, 10 for IPv6, +2 with --cookie.")
+            description = "PSP crypt offset in 4-byte words (0-63). Default: tunnel mode 5 for IPv4 inner packets, 10 for IPv6 (the inner IP header stays readable); transport mode 0; +2 with --cookie.")
     Integer cryptOffset;
 
     @Option(names = "--psp-version", paramLabel = "0|1", defaultValue = "1",

@@ -78,7 +78,7 @@ final class GatewayRunner {
         }
         Long cookie = o.cookie ? new SecureRandom().nextLong() : null;
         int offset = o.cryptOffset != null ? o.cryptOffset
-                : GatewaySettings.defaultCryptOffset(o.innerIpType == GatewayOptions.IpType.ipv6, o.cookie);
+                : GatewaySettings.defaultCryptOffset(o.mode, o.innerIpType == GatewayOptions.IpType.ipv6, o.cookie);
         ClusterMembership membership = null;
         Config config = ConfigFactory.load();
         if (o.clusterPort != null) {

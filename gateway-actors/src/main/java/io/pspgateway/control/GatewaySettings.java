@@ -37,8 +37,16 @@ public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, St
         }
     }
 
-    /** The original's default crypt offset: the inner IP header stays readable (+2 words with a cookie). */
-    public static int defaultCryptOffset(boolean innerIpv6, boolean withCookie) {
-        return (innerIpv6 ? 10 : 5) + (withCookie ? 2 : 0);
+    /**
+     * The default crypt offset in words. Tunnel mode: the original's, which leaves the inner IP
+     * header readable (5 words for IPv4, 10 for IPv6). Transport mode has no inner IP header behind
+     * the PSP header, only the L4 header: the original's offset would reach past the end of short
+     * segments (a TCP ACK with timestamps has 32 bytes of L4; IPv6's 40 do not fit), which PSP
+     * forbids and this gateway drops, so encryption starts at the L4 header. A cookie adds 2 words
+     * either way: the virtualization cookie stays in the clear.
+     */
+    public static int defaultCryptOffset(PspMode mode, boolean innerIpv6, boolean withCookie) {
+        int afterCookie = mode == PspMode.TRANSPORT ? 0 : innerIpv6 ? 10 : 5;
+        return afterCookie + (withCookie ? 2 : 0);
     }
 }

@@ -260,7 +260,7 @@ public final class LocalCluster implements AutoCloseable {
                     membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
-                        GatewaySettings.defaultCryptOffset(false, false), null, PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
+                        GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), null, PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
                         ControlSettings.from(nodeConfig), membership);
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {

@@ -49,8 +49,26 @@ public final class TwoNamespaces implements AutoCloseable {
         return NamespaceNetwork.unavailableBecause(tools);
     }
 
-    /** Creates both namespaces and the veth between them, addressed and up. */
+    /** The IPv6 physical addresses of {@link #createDualStack()} (documentation prefix, never routed). */
+    public static final String PHYS6_A = "2001:db8::1";
+    public static final String PHYS6_B = "2001:db8::2";
+
+    /** Creates both namespaces and the veth between them, IPv4-addressed and up, IPv6 off. */
     public static TwoNamespaces create() throws IOException {
+        return create(false);
+    }
+
+    /**
+     * As {@link #create()}, with IPv6 on and the veth ends also at {@link #PHYS6_A} / {@link #PHYS6_B}
+     * (/64, no duplicate address detection, so they are usable at once). With IPv6 on, the kernel
+     * sends its own router solicitations and MLD reports, into a TUN device too: the gateway has to
+     * ignore them.
+     */
+    public static TwoNamespaces createDualStack() throws IOException {
+        return create(true);
+    }
+
+    private static TwoNamespaces create(boolean ipv6) throws IOException {
         TwoNamespaces n = new TwoNamespaces(Integer.toHexString(ThreadLocalRandom.current().nextInt(0x10000, 0xFFFFF)));
         try {
             run("ip", "netns", "add", n.a);
@@ -58,11 +76,15 @@ public final class TwoNamespaces implements AutoCloseable {
             run("ip", "link", "add", n.vethA, "type", "veth", "peer", "name", n.vethB);
             run("ip", "link", "set", n.vethA, "netns", n.a);
             run("ip", "link", "set", n.vethB, "netns", n.b);
-            for (String[] side : new String[][] {{n.a, n.vethA, PHYS_A}, {n.b, n.vethB, PHYS_B}}) {
+            for (String[] side : new String[][] {{n.a, n.vethA, PHYS_A, PHYS6_A}, {n.b, n.vethB, PHYS_B, PHYS6_B}}) {
                 run("ip", "-n", side[0], "addr", "add", side[2] + "/24", "dev", side[1]);
+                if (ipv6) {
+                    run("ip", "-n", side[0], "addr", "add", side[3] + "/64", "dev", side[1], "nodad");
+                } else {
+                    run("ip", "netns", "exec", side[0], "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
+                }
                 run("ip", "-n", side[0], "link", "set", side[1], "up");
                 run("ip", "-n", side[0], "link", "set", "lo", "up");
-                run("ip", "netns", "exec", side[0], "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
             }
         } catch (IOException e) {
             n.close();
