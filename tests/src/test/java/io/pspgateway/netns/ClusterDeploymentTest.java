@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,8 +37,10 @@ class ClusterDeploymentTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(why.isEmpty(), "SKIPPED cluster deployment test: " + why);
     }
 
-    private String script(String name) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(deployment().resolve(name).toString()).redirectErrorStream(true);
+    private String script(String name, String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(deployment().resolve(name).toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().put("PSPGW_DEPLOY_DIR", state.toString());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -79,6 +83,26 @@ class ClusterDeploymentTest {
             }
             String log = Files.readString(state.resolve("gw1.log"));
             assertTrue(log.contains("cluster view: 2 other gateway(s)"), log);
+        } finally {
+            script("stop");
+        }
+        assertFalse(NamespaceNetwork.run("ip", "netns", "list").contains("pspgw-n"), "namespaces removed");
+    }
+
+    @Test
+    void overIpv6UplinksTheThreeClusterThroughTheirSeedAndTunnelBetweenEveryPair() throws Exception {
+        try {
+            assertTrue(script("start", "--ipv6").contains("clustered over IPv6 uplinks"));
+            for (int from = 1; from <= 3; from++) {
+                assertPings(from, from % 3 + 1);
+                assertPings(from % 3 + 1, from);
+            }
+            String log = log(1);
+            assertTrue(log.contains("cluster view: 2 other gateway(s)"), log);
+            for (int gw = 1; gw <= 3; gw++) {
+                assertTrue(log(gw).contains("PSP on udp [2001:db8::" + gw + "]:1000"), "an IPv6 uplink:\n" + log(gw));
+                assertFalse(log(gw).contains("serve ff02"), "the kernel's router solicitations started a set-up:\n" + log(gw));
+            }
         } finally {
             script("stop");
         }
