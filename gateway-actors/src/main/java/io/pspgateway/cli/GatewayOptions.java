@@ -91,7 +91,8 @@ final class GatewayOptions {
             description = "PSP encapsulation mode. Default: ${DEFAULT-VALUE}")
     PspMode mode;
 
-    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The tunnel file (JSON): local gRPC address, peers, VIP pairs.")
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "The tunnel file (JSON): local gRPC address, peers, VIP pairs; IPv6 addresses with a port in brackets, "
+            + "[2001:db8::1]:3000.")
     Path config;
 
     @Option(names = "--maintain-order", description = "Keep packet order when sampling (the soft pipeline always does).")
@@ -123,12 +124,13 @@ final class GatewayOptions {
     Integer clusterPort;
 
     @Option(names = "--cluster-seed", paramLabel = "IP:PORT",
-            description = "A seed member's Artery address (repeatable; every member names the same seeds).")
+            description = "A seed member's Artery address, e.g. 198.51.100.1:25520 or [2001:db8::1]:25520 (repeatable; "
+                    + "every member names the same seeds).")
     List<String> clusterSeeds = new ArrayList<>();
 
     @Option(names = "--cluster-bootstrap", paramLabel = "IP:PORT",
             description = "Instead of seeds, form or join the cluster with Pekko Cluster Bootstrap: the management address of "
-                    + "each gateway that may form it (repeatable; every member names the same list, all must answer before a "
+                    + "each gateway that may form it, e.g. [2001:db8::1]:7626 (repeatable; every member names the same list, all must answer before a "
                     + "new cluster forms).")
     List<String> clusterBootstrap = new ArrayList<>();
 

@@ -31,8 +31,6 @@ import org.junit.jupiter.params.provider.CsvSource;
  * user guide's two-gateway example runs them. Runs as root (CI does); skipped loudly otherwise.
  */
 class TwoProcessGatewayTest {
-    /** Inner MTU for every case: the veth's 1500 less the largest overhead (IPv6 outer, tunnel mode: 40 + 8 + 16 + 16 = 80), rounded down. */
-    private static final int TUNNEL_MTU = 1400;
     /** The routing table that sends transport-mode traffic to the peer's address into the TUN device. */
     private static final String TRANSPORT_TABLE = "100";
 
@@ -145,7 +143,9 @@ class TwoProcessGatewayTest {
             }
             for (int i = 0; i < 2; i++) {
                 assertTrue(outputs[i].await("pspgw running", 30_000), "gateway " + i + " did not start:\n" + outputs[i]);
-                addressTunDevice(pairs[i][0], pairs[i][1], transport);
+                // the veth's 1500 less PSP's overhead: UDP 8 + PSP header 16 + ICV 16, and the outer IP header in tunnel mode
+                int mtu = 1500 - 40 - (transport ? 0 : outer == 6 ? 40 : 20);
+                addressTunDevice(pairs[i][0], pairs[i][1], transport, mtu);
             }
 
             String shouldShowNoPlainText = a.veth();
@@ -189,10 +189,10 @@ class TwoProcessGatewayTest {
      * address is routed into {@code psp0} by a table of its own, except the gateway's own traffic to
      * the peer (PSP on UDP 1000, gRPC on TCP 3000), which keeps the veth.
      */
-    private static void addressTunDevice(Side local, Side remote, boolean transport) throws IOException {
+    private static void addressTunDevice(Side local, Side remote, boolean transport, int mtu) throws IOException {
         String ns = local.namespace();
         String family = local.vip().contains(":") ? "-6" : "-4";
-        TwoNamespaces.run("ip", "-n", ns, "link", "set", "psp0", "mtu", Integer.toString(TUNNEL_MTU), "up");
+        TwoNamespaces.run("ip", "-n", ns, "link", "set", "psp0", "mtu", Integer.toString(mtu), "up");
         if (!transport) {
             List<String> add = new ArrayList<>(List.of("ip", "-n", ns, "addr", "add", local.vip() + (family.equals("-6") ? "/64" : "/24"),
                     "dev", "psp0"));
