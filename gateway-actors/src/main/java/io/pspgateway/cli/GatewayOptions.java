@@ -119,6 +119,18 @@ final class GatewayOptions {
     @Option(names = "--local-vip", paramLabel = "ADDRESS", description = "A VIP served here, besides the config file's local-vip entries (repeatable).")
     List<String> localVips = new ArrayList<>();
 
+    @Option(names = "--tls-ca", paramLabel = "FILE",
+            description = "PEM file of the CA whose certificates peers must present (gRPC over mutual TLS; with --tls-cert "
+                    + "and --tls-key; without all three, gRPC runs in plaintext as in the original).")
+    java.nio.file.Path tlsCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "PEM file of this gateway's certificate (its chain may follow); its IP SANs must be the addresses peers dial.")
+    java.nio.file.Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM file of this gateway's unencrypted PKCS#8 key (keep it 0600).")
+    java.nio.file.Path tlsKey;
+
     @Option(names = "--cluster-port", paramLabel = "PORT",
             description = "Join a cluster of gateways: the Pekko Artery port on --uplink-ip. Peers and VIPs are then discovered.")
     Integer clusterPort;

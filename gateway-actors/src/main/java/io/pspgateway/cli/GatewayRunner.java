@@ -18,6 +18,7 @@ import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspVersion;
+import io.pspgateway.tls.GrpcTls;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.Inet6Address;
@@ -30,6 +31,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -103,7 +105,7 @@ final class GatewayRunner {
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
                 : new InetSocketAddress(HostPort.ip(uplink instanceof Inet6Address ? "::" : "0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership);
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tlsMaterial(o, cli, log));
         SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
                 .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl)
                 .withInnerIpVersion(o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4);
@@ -201,6 +203,32 @@ final class GatewayRunner {
 
     private static final int DEFAULT_CLUSTER_PORT = 25520;
     private static final int DEFAULT_MANAGEMENT_PORT = 7626;
+
+    /**
+     * The gRPC channels' TLS material when {@code --tls-ca}, {@code --tls-cert} and {@code --tls-key}
+     * are given (all three or none); empty means plaintext channels, as the original runs them.
+     */
+    private static Optional<GrpcTls> tlsMaterial(GatewayOptions o, CommandLine cli, Logger log) {
+        int given = (o.tlsCa != null ? 1 : 0) + (o.tlsCert != null ? 1 : 0) + (o.tlsKey != null ? 1 : 0);
+        if (given == 0) {
+            log.warn("gRPC between gateways runs in plaintext, as the original's: tunnel keys cross the network in the clear. "
+                    + "Pass --tls-ca, --tls-cert and --tls-key (made with: pspgw certs) to authenticate and encrypt it");
+            return Optional.empty();
+        }
+        if (given != 3) {
+            throw new CommandLine.ParameterException(cli, "--tls-ca, --tls-cert and --tls-key go together: give all three");
+        }
+        try {
+            GrpcTls tls = GrpcTls.load(o.tlsCa, o.tlsCert, o.tlsKey);
+            if (GrpcTls.readableByOthers(o.tlsKey)) {
+                log.warn("--tls-key {} can be read by other users: chmod 600 it", o.tlsKey);
+            }
+            log.info("gRPC over mutual TLS as {}", tls.certificate().getSubjectX500Principal().getName());
+            return Optional.of(tls);
+        } catch (GrpcTls.TlsException e) {
+            throw new CommandLine.ParameterException(cli, e.getMessage());
+        }
+    }
 
     /** The exit status when the gateway's actors stopped without being asked to (downed by the cluster). */
     static final int EXIT_ACTORS_STOPPED = 3;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Mixin;
         versionProvider = PspGatewayCommand.Version.class,
         description = {"PSP (PSP Security Protocol) tunnel gateway, compatible with NVIDIA's DOCA PSP Gateway:",
                 "same flags, same tunnel file, same gRPC service. Runs the gateway when no command is given."},
-        subcommands = {DemoCommand.class, PcapCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, PcapCommand.class, CertsCommand.class, CommandLine.HelpCommand.class})
 public final class PspGatewayCommand implements Callable<Integer> {
 
     @Mixin

@@ -1,5 +1,8 @@
 package io.pspgateway.control;
 
+import io.pspgateway.tls.GrpcTls;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.ClusterBootstrapper;
@@ -107,8 +110,13 @@ public final class GatewayNode implements AutoCloseable {
                     settings.cluster() == null ? VipPrefixes.none() : settings.cluster().vipPrefixes());
             io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
                     new TunnelService(system, refs, settings, stats, served));
-            ServerBinding binding = Http.get(system)
-                    .newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort())
+            ServerBuilder server = Http.get(system).newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort());
+            if (settings.tls().isPresent()) {
+                // every caller must present a certificate from our CA (TLS 1.3, HTTP/2 by ALPN)
+                GrpcTls tls = settings.tls().get();
+                server = server.enableHttps(ConnectionContext.httpsServer(tls::newServerEngine));
+            }
+            ServerBinding binding = server
                     .bind(PSP_GatewayHandlerFactory.create(tunnelService, system))
                     .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf, served);

@@ -4,8 +4,10 @@ import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
+import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -24,10 +26,12 @@ import java.util.Set;
  * @param tunnels          the tunnel file (-c)
  * @param control          the control plane's own knobs (HOCON)
  * @param cluster          how this gateway joins a cluster of gateways, or null when it runs alone
+ * @param tls              the gRPC channels' TLS material (--tls-ca, --tls-cert, --tls-key), or empty for plaintext
  */
 public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, String uplinkMac, Set<InetAddress> localVips,
                               PspVersion pspVersion, int cryptOffsetWords, Long cookie, PspMode mode, boolean staticTunnels,
-                              TunnelConfig tunnels, ControlSettings control, ClusterMembership cluster) {
+                              TunnelConfig tunnels, ControlSettings control, ClusterMembership cluster,
+                              Optional<GrpcTls> tls) {
 
     public GatewaySettings {
         localVips = Set.copyOf(localVips);

@@ -18,12 +18,14 @@ import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
+import io.pspgateway.tls.GrpcTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.IntFunction;
 
@@ -179,20 +181,25 @@ public final class LocalCluster implements AutoCloseable {
      * type: uplinks 2001:db8::(i+1), gRPC on {@code [::1]}, the files' addresses in brackets.
      */
     public static LocalCluster startOverIpv6(int n, int vipsPerGateway) throws Exception {
+        return startOverIpv6(n, vipsPerGateway, i -> Optional.empty());
+    }
+
+    /** As above, gateway i's gRPC channels authenticated with the TLS material {@code tls} gives it. */
+    public static LocalCluster startOverIpv6(int n, int vipsPerGateway, IntFunction<Optional<GrpcTls>> tls) throws Exception {
         return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.FILES, null, Underlay.IPV6);
+                Join.FILES, null, Underlay.IPV6, tls);
     }
 
     /** As {@link #startClustered(int, int, Config)} on the IPv6 underlay: Artery, seed nodes and gRPC on {@code [::1]}. */
     public static LocalCluster startClusteredOverIpv6(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.SEEDS, null, Underlay.IPV6);
+                Join.SEEDS, null, Underlay.IPV6, i -> Optional.empty());
     }
 
     /** As {@link #startBootstrapped} on the IPv6 underlay: management endpoints and contact points on {@code [::1]}. */
     public static LocalCluster startBootstrappedOverIpv6(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.BOOTSTRAP, null, Underlay.IPV6);
+                Join.BOOTSTRAP, null, Underlay.IPV6, i -> Optional.empty());
     }
 
     /**
@@ -207,11 +214,12 @@ public final class LocalCluster implements AutoCloseable {
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                       Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults)
             throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, join, faults, Underlay.IPV4);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, join, faults, Underlay.IPV4, i -> Optional.empty());
     }
 
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
-                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults, Underlay underlay)
+                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults, Underlay underlay,
+                                      IntFunction<Optional<GrpcTls>> tls)
             throws Exception {
         LocalCluster c = new LocalCluster();
         try {
@@ -261,7 +269,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), null, PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
-                        ControlSettings.from(nodeConfig), membership);
+                        ControlSettings.from(nodeConfig), membership, tls.apply(i));
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {
                     PacketPort[] opened = ports.open(index, phys, c);

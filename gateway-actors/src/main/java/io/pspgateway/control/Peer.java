@@ -1,5 +1,6 @@
 package io.pspgateway.control;
 
+import io.pspgateway.tls.GrpcTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
@@ -13,6 +14,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -123,7 +125,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private List<Item> pending = new ArrayList<>();
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
-                 ControlSettings settings, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+                 ControlSettings settings, Optional<GrpcTls> tls, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
         this.timers = timers;
         this.crashPoints = crashPoints;
@@ -137,12 +139,16 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 // pekko-grpc makes the HTTP/2 :authority of the bare service name, which for an IPv6
                 // literal has no brackets and no port: servers refuse it (RFC 9113 8.3.1, RFC 3986 3.2.2)
                 .withOverrideAuthority(name)
-                .withTls(false)
+                .withTls(tls.isPresent())
                 .withDeadline(settings.requestTimeout())
                 // advertise no compression: answers are mostly keys, which do not compress, and the
                 // peer's gzip of a few thousand tunnels per answer cost it ~5 % of a set-up's CPU
                 .withChannelBuilderOverrides(builder -> builder.decompressorRegistry(
                         io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false)));
+        if (tls.isPresent()) {
+            // the server's certificate must name the address we dial (its IP SAN): the authority above
+            grpc = grpc.withSslContext(tls.get().clientContext());
+        }
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
         this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),
@@ -152,10 +158,11 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", name));
     }
 
-    public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, List<Integer> versionsAccepted,
-                                           GatewayStats stats, CrashPoints crashPoints) {
+    /** {@code tls}: authenticate the channel (our certificate, the server's checked against {@code address}), or plaintext when empty. */
+    public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, Optional<GrpcTls> tls,
+                                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Peer(ctx, timers, address, settings, versionsAccepted, stats, crashPoints)));
+                new Peer(ctx, timers, address, settings, tls, versionsAccepted, stats, crashPoints)));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.pspgateway.control;
 
+import io.pspgateway.tls.GrpcTls;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
@@ -9,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -69,10 +71,12 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private final List<Integer> versionsAccepted;
     private final GatewayStats stats;
     private final CrashPoints crashPoints;
+    private final Optional<GrpcTls> tls;
 
-    private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings,
+    private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings, Optional<GrpcTls> tls,
                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
+        this.tls = tls;
         this.settings = settings;
         this.crashPoints = crashPoints;
         this.versionsAccepted = versionsAccepted;
@@ -88,9 +92,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
     }
 
-    public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, List<Integer> versionsAccepted,
-                                           GatewayStats stats, CrashPoints crashPoints) {
-        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, versionsAccepted, stats, crashPoints));
+    /** {@code tls}: the material every peer channel authenticates with, or empty for plaintext channels. */
+    public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, Optional<GrpcTls> tls,
+                                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, tls, versionsAccepted, stats, crashPoints));
     }
 
     @Override
@@ -208,7 +213,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             return new Resolved(vip, null, null);
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
-            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, versionsAccepted, stats, crashPoints));
+            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, tls, versionsAccepted, stats, crashPoints));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });

@@ -1,0 +1,179 @@
+package io.pspgateway.tls;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+
+/**
+ * The TLS material of the gRPC channel between gateways ({@code --tls-ca}, {@code --tls-cert},
+ * {@code --tls-key}): one CA every peer's certificate must chain to, and this gateway's own
+ * certificate (its chain may follow it in the file) and PKCS#8 key. Both ends authenticate: the
+ * server demands a client certificate from that CA, the client verifies the server's certificate
+ * against the address it dials (its IP SANs, IPv6 too). Loaded and checked once at start.
+ */
+public final class GrpcTls {
+    private final SSLContext context;
+    private final X509Certificate certificate;
+
+    private GrpcTls(SSLContext context, X509Certificate certificate) {
+        this.context = context;
+        this.certificate = certificate;
+    }
+
+    /** Why the material cannot be used: a missing or unreadable file, no PEM of the right kind, a key that does not fit. */
+    public static final class TlsException extends Exception {
+        TlsException(String message) {
+            super(message);
+        }
+    }
+
+    /** Reads and checks the three PEM files; a {@link TlsException} names the flag and the problem. */
+    public static GrpcTls load(Path ca, Path cert, Path key) throws TlsException {
+        List<X509Certificate> authorities = certificates(ca, "--tls-ca");
+        List<X509Certificate> chain = certificates(cert, "--tls-cert");
+        PrivateKey privateKey = privateKey(key);
+        X509Certificate own = chain.getFirst();
+        try {
+            own.checkValidity(new Date());
+        } catch (CertificateException e) {
+            throw new TlsException("--tls-cert " + cert + ": not valid now (" + e.getMessage() + ")");
+        }
+        if (!signedByOneOf(chain.getLast(), authorities)) {
+            throw new TlsException("--tls-cert " + cert + ": not issued by the CA in --tls-ca " + ca
+                    + " (peers would refuse it; issue it with: pspgw certs issue --ca DIR ...)");
+        }
+        try {
+            KeyStore keys = KeyStore.getInstance("PKCS12");
+            keys.load(null, null);
+            char[] none = new char[0];
+            keys.setKeyEntry("gateway", privateKey, none, chain.toArray(X509Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(keys, none);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            for (int i = 0; i < authorities.size(); i++) {
+                trust.setCertificateEntry("ca-" + i, authorities.get(i));
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            SSLContext context = SSLContext.getInstance("TLSv1.3");
+            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
+            return new GrpcTls(context, own);
+        } catch (GeneralSecurityException | IOException e) {
+            throw new TlsException("--tls-key " + key + " does not fit --tls-cert " + cert + ": " + e.getMessage());
+        }
+    }
+
+    /** The CA of {@code pspgw certs ca} (its certificate and key), to issue gateway certificates with. */
+    public static Certificates.Issued loadAuthority(Path cert, Path key) throws TlsException {
+        X509Certificate ca = certificates(cert, "ca.pem").getFirst();
+        if (ca.getBasicConstraints() < 0) {
+            throw new TlsException(cert + " is not a CA certificate");
+        }
+        return new Certificates.Issued(ca, privateKey(key));
+    }
+
+    /** For gRPC clients: presents our certificate, trusts the CA; the caller's channel checks the server's name. */
+    public SSLContext clientContext() {
+        return context;
+    }
+
+    /** A server-side engine that requires a client certificate from the CA. */
+    public SSLEngine newServerEngine() {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setNeedClientAuth(true);
+        return engine;
+    }
+
+    /** This gateway's own certificate (what peers see). */
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    /** True when {@code key} can be read by users other than its owner: the gateway warns. */
+    public static boolean readableByOthers(Path key) {
+        try {
+            Set<PosixFilePermission> p = Files.getPosixFilePermissions(key);
+            return p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static List<X509Certificate> certificates(Path file, String flag) throws TlsException {
+        List<X509Certificate> out = new ArrayList<>();
+        try (PEMParser pem = new PEMParser(reader(file, flag))) {
+            for (Object o; (o = pem.readObject()) != null; ) {
+                if (o instanceof X509CertificateHolder h) {
+                    out.add(new JcaX509CertificateConverter().getCertificate(h));
+                }
+            }
+        } catch (IOException | CertificateException e) {
+            throw new TlsException(flag + " " + file + ": not a PEM certificate file (" + e.getMessage() + ")");
+        }
+        if (out.isEmpty()) {
+            throw new TlsException(flag + " " + file + ": no certificate in it (expected -----BEGIN CERTIFICATE-----)");
+        }
+        return out;
+    }
+
+    private static PrivateKey privateKey(Path file) throws TlsException {
+        try (PEMParser pem = new PEMParser(reader(file, "--tls-key"))) {
+            for (Object o; (o = pem.readObject()) != null; ) {
+                if (o instanceof PrivateKeyInfo info) {
+                    return new JcaPEMKeyConverter().getPrivateKey(info);
+                }
+            }
+        } catch (IOException e) {
+            throw new TlsException("--tls-key " + file + ": not a PEM key file (" + e.getMessage() + ")");
+        }
+        throw new TlsException("--tls-key " + file + ": no unencrypted PKCS#8 key in it (expected -----BEGIN PRIVATE KEY-----)");
+    }
+
+    private static Reader reader(Path file, String flag) throws TlsException {
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            String text = new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+            Arrays.fill(bytes, (byte) 0);
+            return new StringReader(text);
+        } catch (IOException e) {
+            throw new TlsException(flag + ": cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static boolean signedByOneOf(X509Certificate cert, List<X509Certificate> authorities) {
+        for (X509Certificate ca : authorities) {
+            try {
+                cert.verify(ca.getPublicKey());
+                return true;
+            } catch (GeneralSecurityException e) {
+                // try the next one
+            }
+        }
+        return false;
+    }
+}
