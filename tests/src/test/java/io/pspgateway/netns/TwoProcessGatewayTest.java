@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
+import io.pspgateway.tls.Certificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +30,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * cleanly (its TUN device goes away). IPv6 is on in both namespaces throughout, so the kernel sends
  * its router solicitations and MLD reports into the TUN devices: none may start a set-up.
  * The IPv4-inner, IPv6-outer case passes no IP-type flag at all: the original's defaults, as the
- * user guide's two-gateway example runs them. Runs as root (CI does); skipped loudly otherwise.
+ * user guide's two-gateway example runs them. Two cases run gRPC over mutual TLS, their certificates
+ * naming the uplink (an IPv6 and an IPv4 IP SAN). Runs as root (CI does); skipped loudly otherwise.
  */
 class TwoProcessGatewayTest {
     /** The routing table that sends transport-mode traffic to the peer's address into the TUN device. */
@@ -106,9 +109,11 @@ class TwoProcessGatewayTest {
         return IpText.host(InetAddress.ofLiteral(side.physical())) + ":3000";
     }
 
-    @ParameterizedTest(name = "{0} mode, inner IPv{1}, outer IPv{2}")
-    @CsvSource({"TUNNEL, 4, 6", "TUNNEL, 4, 4", "TUNNEL, 6, 4", "TUNNEL, 6, 6", "TRANSPORT, 4, 4", "TRANSPORT, 6, 6"})
-    void twoProcessesTunnelOnDemandThroughTheKernelAndStopCleanly(PspMode mode, int inner, int outer) throws Exception {
+    @ParameterizedTest(name = "{0} mode, inner IPv{1}, outer IPv{2}, gRPC over TLS {3}")
+    @CsvSource({"TUNNEL, 4, 6, false", "TUNNEL, 4, 4, false", "TUNNEL, 6, 4, false", "TUNNEL, 6, 6, true", "TRANSPORT, 4, 4, true",
+            "TRANSPORT, 6, 6, false"})
+    void twoProcessesTunnelOnDemandThroughTheKernelAndStopCleanly(PspMode mode, int inner, int outer, boolean tls) throws Exception {
+        Certificates.Issued ca = Certificates.newAuthority("test CA", Duration.ofDays(1));
         try (TwoNamespaces net = TwoNamespaces.createDualStack()) {
             boolean transport = mode == PspMode.TRANSPORT;
             String physA = outer == 6 ? TwoNamespaces.PHYS6_A : TwoNamespaces.PHYS_A;
@@ -133,6 +138,9 @@ class TwoProcessGatewayTest {
                 if (inner == 6) {
                     command.addAll(List.of("--inner-ip-type", "ipv6"));
                 }
+                if (tls) {
+                    command.addAll(tlsFlags(ca, "gw" + i, local.physical()));
+                }
                 if (transport) {
                     command.addAll(List.of("--mode", "transport"));
                     // the packets the TUN device delivers come from the peer's address, which the veth also routes to
@@ -154,6 +162,10 @@ class TwoProcessGatewayTest {
             Output captured = new Output(capture);
             assertTrue(captured.await("listening on", 10_000), "tcpdump did not start: " + captured);
 
+            for (int i = 0; i < 2; i++) {
+                assertTrue(outputs[i].toString().contains(tls ? "gRPC over mutual TLS as CN=gw" + i : "gRPC between gateways runs in plaintext"),
+                        outputs[i].toString());
+            }
             for (Side[] pair : pairs) {
                 String ping = net.exec(pair[0].namespace(), "ping", "-c", "3", "-i", "0.3", "-W", "10", pair[1].vip());
                 assertTrue(ping.contains("3 received"), pair[0].vip() + " -> " + pair[1].vip() + ": " + ping
@@ -182,6 +194,19 @@ class TwoProcessGatewayTest {
                 assertTrue(!TwoNamespaces.run("ip", "-n", ns, "link", "show").contains("psp0"), "the TUN device outlived its gateway");
             }
         }
+    }
+
+    /** The flags of gateway {@code name}'s TLS material, its certificate naming {@code address}, written as pspgw certs writes them. */
+    private List<String> tlsFlags(Certificates.Issued ca, String name, String address) throws IOException {
+        Certificates.Issued own = Certificates.issue(ca, name, List.of(InetAddress.ofLiteral(address)), Duration.ofDays(1));
+        Path caFile = dir.resolve("ca.pem");
+        if (!Files.exists(caFile)) {
+            Certificates.writeNew(caFile, Certificates.pem(ca.certificate()), false);
+        }
+        Certificates.writeNew(dir.resolve(name + ".pem"), Certificates.pem(own.certificate()), false);
+        Certificates.writeNew(dir.resolve(name + "-key.pem"), Certificates.pem(own.key()), true);
+        return List.of("--tls-ca", caFile.toString(), "--tls-cert", dir.resolve(name + ".pem").toString(),
+                "--tls-key", dir.resolve(name + "-key.pem").toString());
     }
 
     /**
