@@ -99,7 +99,7 @@ public final class TunnelService implements PSP_Gateway {
 
     private PspVersion chooseVersion(List<Integer> accepted) {
         if (accepted.isEmpty()) {
-            return settings.pspVersion();
+            throw status(Status.INVALID_ARGUMENT, "psp_versions_accepted is empty: no PSP version in common (0 and 1 are served here)");
         }
         for (int v : accepted) {
             if (v == 0 || v == 1) {

@@ -47,6 +47,11 @@ class TunnelServiceTest {
         return SingleTunnelRequest.newBuilder().setVirtSrcIp(src).setVirtDstIp(dst).setInnerType(4);
     }
 
+    /** A request that accepts PSP version 1, so that what is refused is what the test names. */
+    private static MultiTunnelRequest.Builder request() {
+        return MultiTunnelRequest.newBuilder().addPspVersionsAccepted(1);
+    }
+
     private static MultiTunnelResponse call(MultiTunnelRequest request) throws Exception {
         return client.requestMultipleTunnelParams(request).toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
@@ -101,25 +106,27 @@ class TunnelServiceTest {
     void badRequestsGetTheirStatusAndInstallNothing() {
         int acls = dataplane().ingressAclCount();
         int slots = dataplane().keySlotsInUse();
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()));
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()), "no tunnels");
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("not-an-ip", "10.1.0.1"))));
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.1", "999.1.0.1"))));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addPspVersionsAccepted(2)
                 .addPspVersionsAccepted(3).addTunnels(tunnel("10.9.0.1", "10.1.0.1"))));
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setInnerType(6))));
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("10.9.0.1", "10.55.0.1"))), "a VIP this gateway does not serve");
         TunnelParameters badEncap = TunnelParameters.newBuilder().setIpAddr("192.0.2.9").setPspVersion(1).setSpi(7)
                 .setEncryptionKey(ByteString.copyFrom(new byte[32])).setEncapType(5).build();
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(badEncap))));
         TunnelParameters shortKey = badEncap.toBuilder().setEncapType(4).setEncryptionKey(ByteString.copyFrom(new byte[5])).build();
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder()
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(shortKey))));
-        MultiTunnelRequest.Builder huge = MultiTunnelRequest.newBuilder();
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addTunnels(tunnel("10.9.0.1", "10.1.0.1"))),
+                "no PSP version accepted: none in common");
+        MultiTunnelRequest.Builder huge = request();
         for (int i = 0; i < 100_000; i++) {
             huge.addTunnels(tunnel("10.9." + (i >> 8 & 0xFF) + "." + (i & 0xFF), "10.1.0.1"));
         }
