@@ -44,7 +44,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, crashPoints), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
-                PeerDirectory.create(settings.tunnels(), settings.control(), settings.tls(), versions, stats, crashPoints), "peers");
+                PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, crashPoints), "peers");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
                 MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats, crashPoints, grants, null)),

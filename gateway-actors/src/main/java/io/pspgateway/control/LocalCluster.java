@@ -31,7 +31,7 @@ import java.util.function.IntFunction;
 
 /**
  * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
- * gRPC server on loopback, joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
+ * gRPC server on a loopback address of its own (127.0.0.(i+1)), joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
  * Gateway i has physical address 198.51.100.(i+1) (as in {@link io.pspgateway.netns.NamespaceNetwork}), serves VIPs number 1 to N ({@link Member#vip(int)}), and its
  * tunnel file (written as the original's JSON and parsed like one) names every other gateway.
  */
@@ -161,14 +161,17 @@ public final class LocalCluster implements AutoCloseable {
      */
     private enum Join { FILES, FILES_STATIC, SEEDS, BOOTSTRAP }
 
-    /** The underlay: physical addresses, gRPC and Artery on IPv4 (198.51.100.(i+1), 127.0.0.1) or IPv6 (2001:db8::(i+1), ::1). */
+    /**
+     * The underlay: physical addresses, and the loopback address gRPC, Artery and Pekko Management
+     * listen on. IPv4: 198.51.100.(i+1), and 127.0.0.(i+1) of its own for gateway i (Linux routes all
+     * of 127/8 to {@code lo}), so that a peer can be told apart by the address it calls from. IPv6:
+     * 2001:db8::(i+1), and {@code ::1} for all (the only IPv6 loopback address).
+     */
     private enum Underlay {
-        IPV4("127.0.0.1"), IPV6("::1");
+        IPV4, IPV6;
 
-        final InetAddress loopback;
-
-        Underlay(String loopback) {
-            this.loopback = address(loopback);
+        InetAddress loopback(int gateway) {
+            return this == IPV4 ? address("127.0.0." + (gateway + 1)) : address("::1");
         }
 
         InetAddress physical(int gateway) {
@@ -228,9 +231,9 @@ public final class LocalCluster implements AutoCloseable {
             int[] arteryPorts = clustered ? freePorts(n) : new int[0];
             int[] managementPorts = join == Join.BOOTSTRAP ? freePorts(n) : new int[0];
             StringBuilder contactPoints = new StringBuilder();
-            for (int port : managementPorts) {
-                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"").append(IpText.of(underlay.loopback))
-                        .append("\", port = ").append(port).append(" }");
+            for (int j = 0; j < managementPorts.length; j++) {
+                contactPoints.append(contactPoints.isEmpty() ? "" : ", ").append("{ host = \"").append(IpText.of(underlay.loopback(j)))
+                        .append("\", port = ").append(managementPorts[j]).append(" }");
             }
             Config config = overrides.withFallback(ConfigFactory.load());
             for (int i = 0; i < n; i++) {
@@ -238,10 +241,10 @@ public final class LocalCluster implements AutoCloseable {
                 InetAddress phys = underlay.physical(i);
                 InetAddress vip = address("10." + (i + 1) + ".0.1");
                 StringBuilder json = new StringBuilder("{ \"config\": { \"local-grpc-address\": \""
-                        + IpText.of(new InetSocketAddress(underlay.loopback, grpcPorts[i])) + "\" },\n  \"peers\": [\n");
+                        + IpText.of(new InetSocketAddress(underlay.loopback(i), grpcPorts[i])) + "\" },\n  \"peers\": [\n");
                 for (int j = 0; j < n; j++) {
                     if (j != i && !clustered) {
-                        json.append("    { \"remote-grpc-address\": \"").append(IpText.of(new InetSocketAddress(underlay.loopback, grpcPorts[j])))
+                        json.append("    { \"remote-grpc-address\": \"").append(IpText.of(new InetSocketAddress(underlay.loopback(j), grpcPorts[j])))
                                 .append("\", \"sessions\": [ { \"local-vip\": \"")
                                 .append(IpText.of(vip)).append("\", \"remote-vips\": [ \"").append(servedPrefix(j, vipsPerGateway)).append("\" ] } ] },\n");
                     }
@@ -257,14 +260,14 @@ public final class LocalCluster implements AutoCloseable {
                 if (clustered) {
                     String joining = join == Join.SEEDS
                             ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@"
-                                    + IpText.of(new InetSocketAddress(underlay.loopback, arteryPorts[0])) + "\"]"
+                                    + IpText.of(new InetSocketAddress(underlay.loopback(0), arteryPorts[0])) + "\"]"
                             : "pspgw.cluster.join = bootstrap\npekko.management.http.port = " + managementPorts[i]
-                                    + "\npekko.management.http.hostname = \"" + IpText.of(underlay.loopback) + "\""
+                                    + "\npekko.management.http.hostname = \"" + IpText.of(underlay.loopback(i)) + "\""
                                     + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
                                     + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + n;
                     nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
                             "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\npekko.remote.artery.canonical.hostname = \""
-                                    + IpText.of(underlay.loopback) + "\"\n" + joining).withFallback(overrides));
+                                    + IpText.of(underlay.loopback(i)) + "\"\n" + joining).withFallback(overrides));
                     membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,

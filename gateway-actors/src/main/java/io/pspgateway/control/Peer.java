@@ -1,8 +1,8 @@
 package io.pspgateway.control;
 
-import io.pspgateway.tls.GrpcTls;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
@@ -11,6 +11,7 @@ import io.pspgateway.proto.doca.TunnelParameters;
 import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -125,7 +126,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private List<Item> pending = new ArrayList<>();
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
-                 ControlSettings settings, Optional<GrpcTls> tls, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+                 ControlSettings settings, PeerDialing dialing, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
         this.timers = timers;
         this.crashPoints = crashPoints;
@@ -139,15 +140,15 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 // pekko-grpc makes the HTTP/2 :authority of the bare service name, which for an IPv6
                 // literal has no brackets and no port: servers refuse it (RFC 9113 8.3.1, RFC 3986 3.2.2)
                 .withOverrideAuthority(name)
-                .withTls(tls.isPresent())
+                .withTls(dialing.tls().isPresent())
                 .withDeadline(settings.requestTimeout())
                 // advertise no compression: answers are mostly keys, which do not compress, and the
                 // peer's gzip of a few thousand tunnels per answer cost it ~5 % of a set-up's CPU
-                .withChannelBuilderOverrides(builder -> builder.decompressorRegistry(
-                        io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false)));
-        if (tls.isPresent()) {
+                .withChannelBuilderOverrides(builder -> fromSource(dialing.source(), builder.decompressorRegistry(
+                        io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false))));
+        if (dialing.tls().isPresent()) {
             // the server's certificate must name the address we dial (its IP SAN): the authority above
-            grpc = grpc.withSslContext(tls.get().clientContext());
+            grpc = grpc.withSslContext(dialing.tls().get().clientContext());
         }
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
@@ -158,11 +159,21 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", name));
     }
 
-    /** {@code tls}: authenticate the channel (our certificate, the server's checked against {@code address}), or plaintext when empty. */
-    public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, Optional<GrpcTls> tls,
+    /** {@code dialing}: TLS (our certificate, the server's checked against {@code address}) or plaintext, and the source address. */
+    /** Calls leave from {@code source} when there is one (port chosen by the kernel). */
+    private static NettyChannelBuilder fromSource(Optional<InetAddress> source, NettyChannelBuilder builder) {
+        return source.map(s -> builder.localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
+            @Override
+            public SocketAddress createSocketAddress(SocketAddress remote, io.grpc.Attributes attributes) {
+                return new InetSocketAddress(s, 0);
+            }
+        })).orElse(builder);
+    }
+
+    public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, PeerDialing dialing,
                                            List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Peer(ctx, timers, address, settings, tls, versionsAccepted, stats, crashPoints)));
+                new Peer(ctx, timers, address, settings, dialing, versionsAccepted, stats, crashPoints)));
     }
 
     @Override

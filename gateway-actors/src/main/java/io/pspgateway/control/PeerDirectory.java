@@ -1,6 +1,5 @@
 package io.pspgateway.control;
 
-import io.pspgateway.tls.GrpcTls;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.config.TunnelConfig;
@@ -10,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -71,12 +69,12 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private final List<Integer> versionsAccepted;
     private final GatewayStats stats;
     private final CrashPoints crashPoints;
-    private final Optional<GrpcTls> tls;
+    private final PeerDialing dialing;
 
-    private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings, Optional<GrpcTls> tls,
+    private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
         super(context);
-        this.tls = tls;
+        this.dialing = dialing;
         this.settings = settings;
         this.crashPoints = crashPoints;
         this.versionsAccepted = versionsAccepted;
@@ -92,10 +90,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
     }
 
-    /** {@code tls}: the material every peer channel authenticates with, or empty for plaintext channels. */
-    public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, Optional<GrpcTls> tls,
+    /** {@code dialing}: how every peer channel is dialled (TLS material, source address). */
+    public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
                                            List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
-        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, tls, versionsAccepted, stats, crashPoints));
+        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, dialing, versionsAccepted, stats, crashPoints));
     }
 
     @Override
@@ -213,7 +211,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             return new Resolved(vip, null, null);
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
-            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, tls, versionsAccepted, stats, crashPoints));
+            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, dialing, versionsAccepted, stats, crashPoints));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });

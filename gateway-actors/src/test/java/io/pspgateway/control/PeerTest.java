@@ -38,7 +38,7 @@ class PeerTest {
                         backoff-max = 20ms, breaker-failures = 2, breaker-reset = 30s } }
                 """).withFallback(ConfigFactory.load()));
         GatewayStats stats = new GatewayStats();
-        ActorRef<Peer.Command> peer = testKit.spawn(Peer.create(new InetSocketAddress("127.0.0.1", closedPort), settings, java.util.Optional.empty(),
+        ActorRef<Peer.Command> peer = testKit.spawn(Peer.create(new InetSocketAddress("127.0.0.1", closedPort), settings, PeerDialing.PLAINTEXT_ANY_SOURCE,
                 List.of(1, 0), stats, CrashPoints.NONE));
         TestProbe<Peer.TunnelReplies> reply = testKit.createTestProbe();
         InetAddress a = InetAddress.getByName("10.1.0.1");

@@ -167,7 +167,7 @@ class TwoProcessGatewayTest {
                         outputs[i].toString());
             }
             for (Side[] pair : pairs) {
-                String ping = net.exec(pair[0].namespace(), "ping", "-c", "3", "-i", "0.3", "-W", "10", pair[1].vip());
+                String ping = net.exec(pair[0].namespace(), "ping", "-c", "3", "-i", "0.3", "-W", "30", pair[1].vip());
                 assertTrue(ping.contains("3 received"), pair[0].vip() + " -> " + pair[1].vip() + ": " + ping
                         + "\n--- gateway A:\n" + outputs[0] + "\n--- gateway B:\n" + outputs[1]);
             }

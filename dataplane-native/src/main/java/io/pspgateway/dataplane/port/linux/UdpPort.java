@@ -8,6 +8,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.psp.Ip;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PacketBuffer;
 import io.pspgateway.psp.PspHeader;
 import java.io.IOException;
@@ -248,7 +249,7 @@ public final class UdpPort implements PacketPort {
 
     @Override
     public String name() {
-        return "udp " + new InetSocketAddress(address(), localPort);
+        return "udp " + IpText.of(new InetSocketAddress(address(), localPort));
     }
 
     private java.net.InetAddress address() {
