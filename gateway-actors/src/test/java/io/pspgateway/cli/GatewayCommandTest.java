@@ -30,10 +30,7 @@ class GatewayCommandTest {
     }
 
     private int run(String... args) {
-        CommandLine cli = PspGatewayCommand.commandLine();
-        cli.setErr(new PrintWriter(err, true));
-        cli.setOut(new PrintWriter(new StringWriter(), true));
-        return cli.execute(args);
+        return Cli.run(err, args);
     }
 
     @Test
