@@ -42,7 +42,8 @@ public final class DropLog {
         if (due != 0 && now - due < 0) {
             return;
         }
-        if (!nextLogAt.compareAndSet(r, due, now + intervalNanos | 1)) {
+        // 0 means "never logged": the next deadline is kept odd so that it is never 0
+        if (!nextLogAt.compareAndSet(r, due, (now + intervalNanos) | 1)) {
             return;
         }
         long count = sinceLastLine[r].sumThenReset();

@@ -182,7 +182,7 @@ public final class SoftDataplane implements DataplaneOps {
         FlowKey probe = ctx.probe.setFromPacket(b, l3, ipv6, 0);
         EgressEntry entry = encryptTable.get(probe);
         if (entry == null) {
-            DropReason unservable = Ip.version(b, l3) != settings.innerIpVersion() ? DropReason.MISS_OTHER_INNER_VERSION
+            DropReason unservable = (ipv6 ? 6 : 4) != settings.innerIpVersion() ? DropReason.MISS_OTHER_INNER_VERSION
                     : Destinations.untunnellable(b, l3, ipv6) ? DropReason.MISS_UNTUNNELLABLE_DESTINATION : null;
             if (unservable != null) {
                 unservableMisses.record(unservable, probe);
