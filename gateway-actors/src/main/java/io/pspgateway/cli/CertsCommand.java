@@ -54,8 +54,7 @@ final class CertsCommand implements Callable<Integer> {
             Path key = out.resolve("ca-key.pem");
             refuseExisting(spec, cert, key);
             Certificates.Issued ca = Certificates.newAuthority(name, Duration.ofDays(days));
-            Certificates.writeNew(key, Certificates.pem(ca.key()), true);
-            Certificates.writeNew(cert, Certificates.pem(ca.certificate()), false);
+            Certificates.write(ca, cert, key);
             spec.commandLine().getOut().printf("wrote %s and %s (keep the key offline: whoever holds it can make gateways)%n", cert, key);
             return 0;
         }
@@ -107,8 +106,7 @@ final class CertsCommand implements Callable<Integer> {
             Path key = out.resolve(name + "-key.pem");
             refuseExisting(spec, cert, key);
             Certificates.Issued issued = Certificates.issue(authority, name, addresses, Duration.ofDays(days));
-            Certificates.writeNew(key, Certificates.pem(issued.key()), true);
-            Certificates.writeNew(cert, Certificates.pem(issued.certificate()), false);
+            Certificates.write(issued, cert, key);
             spec.commandLine().getOut().printf("wrote %s and %s for %s at %s%n", cert, key, name, String.join(", ", ips));
             return 0;
         }

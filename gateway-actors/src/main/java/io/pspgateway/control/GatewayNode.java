@@ -1,8 +1,5 @@
 package io.pspgateway.control;
 
-import io.pspgateway.tls.GrpcTls;
-import org.apache.pekko.http.javadsl.ConnectionContext;
-import org.apache.pekko.http.javadsl.ServerBuilder;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.ClusterBootstrapper;
@@ -15,6 +12,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.MissPoller;
 import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
 import io.pspgateway.psp.IpText;
+import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -24,8 +22,10 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

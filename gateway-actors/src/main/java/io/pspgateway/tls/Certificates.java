@@ -125,6 +125,12 @@ public final class Certificates {
         }
     }
 
+    /** Writes {@code issued} as pspgw certs does: its key (PKCS#8, 0600) to {@code key}, its certificate to {@code cert}; both new files. */
+    public static void write(Issued issued, Path cert, Path key) throws IOException {
+        writeNew(key, pem(issued.key()), true);
+        writeNew(cert, pem(issued.certificate()), false);
+    }
+
     /**
      * Writes {@code text} to a new file; never overwrites one. Key files are created readable by
      * their owner alone (0600) before anything is written to them.

@@ -26,8 +26,7 @@ public class CertificatesTest {
         Certificates.Issued gw = Certificates.issue(ca, name, addresses, Duration.ofDays(1));
         Path caFile = dir.resolve(name + "-ca.pem");
         Certificates.writeNew(caFile, Certificates.pem(ca.certificate()), false);
-        Certificates.writeNew(dir.resolve(name + ".pem"), Certificates.pem(gw.certificate()), false);
-        Certificates.writeNew(dir.resolve(name + "-key.pem"), Certificates.pem(gw.key()), true);
+        Certificates.write(gw, dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"));
         return GrpcTls.load(caFile, dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"));
     }
 

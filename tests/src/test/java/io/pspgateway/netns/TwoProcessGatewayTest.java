@@ -208,8 +208,7 @@ class TwoProcessGatewayTest {
         if (!Files.exists(caFile)) {
             Certificates.writeNew(caFile, Certificates.pem(ca.certificate()), false);
         }
-        Certificates.writeNew(dir.resolve(name + ".pem"), Certificates.pem(own.certificate()), false);
-        Certificates.writeNew(dir.resolve(name + "-key.pem"), Certificates.pem(own.key()), true);
+        Certificates.write(own, dir.resolve(name + ".pem"), dir.resolve(name + "-key.pem"));
         return List.of("--tls-ca", caFile.toString(), "--tls-cert", dir.resolve(name + ".pem").toString(),
                 "--tls-key", dir.resolve(name + "-key.pem").toString());
     }
