@@ -22,11 +22,15 @@ import java.util.List;
  */
 public interface DataplaneOps extends AutoCloseable {
 
+    /** The most SPIs one {@link #mintSpiKeys} call may ask for. */
+    int MAX_MINT = 1 << 20;
+
     /**
      * Mints {@code count} fresh SPIs under the active master key and derives their keys for
      * {@code version}: what a peer needs to send to us. SPI bit 31 tells which master key.
      *
-     * @throws DataplaneException RESOURCE_EXHAUSTED when the active key has no SPIs left
+     * @throws DataplaneException INVALID_ARGUMENT when {@code count} is outside 1..{@link #MAX_MINT};
+     *                            RESOURCE_EXHAUSTED when the active key has not {@code count} SPIs left
      */
     List<SpiKey> mintSpiKeys(int count, PspVersion version);
 
@@ -34,10 +38,17 @@ public interface DataplaneOps extends AutoCloseable {
      * Programs key slot {@code cryptoId} (0 to {@link #keySlotCount()} - 1) with a key a peer
      * minted for us to send with. Replacing a live key is allowed (rekey); entries that used the
      * old key stop sending until they are re-added.
+     *
+     * @throws DataplaneException INVALID_ARGUMENT when the slot does not exist or the key is not of the version's length
      */
     void programKeySlot(int cryptoId, PspVersion version, byte[] key);
 
-    /** Wipes key slot {@code cryptoId}: the key is gone, and entries using it stop sending. */
+    /**
+     * Wipes key slot {@code cryptoId}: the key is gone, and entries using it stop sending. Wiping an
+     * empty slot does nothing.
+     *
+     * @throws DataplaneException INVALID_ARGUMENT when the slot does not exist
+     */
     void wipeKeySlot(int cryptoId);
 
     /** Number of key slots ({@code --max-tunnels}). */
@@ -56,7 +67,9 @@ public interface DataplaneOps extends AutoCloseable {
 
     /**
      * Allows decrypted packets under {@code spi} from {@code sourceVip} to {@code destinationVip}
-     * (DOCA's ingress ACL entry).
+     * (DOCA's ingress ACL entry). Adding an entry that exists does nothing.
+     *
+     * @throws DataplaneException INVALID_ARGUMENT when the VIPs are of different families
      */
     void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip);
 

@@ -1,5 +1,6 @@
 package io.pspgateway.cli;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.LocalCluster;
@@ -163,7 +164,7 @@ final class DemoCommand implements Callable<Integer> {
                     IpText.of(a.vip()), IpText.of(b.vip()));
             long t0 = System.nanoTime();
             for (int seq = 0; seq < 10; seq++) {
-                a.host().send(LocalCluster.packet(a.vip(), b.vip(), seq));
+                a.host().send(InnerPackets.udp(a.vip(), b.vip(), seq));
             }
             int inOrder = 0;
             long firstAt = 0;
@@ -175,7 +176,7 @@ final class DemoCommand implements Callable<Integer> {
                 if (seq == 0) {
                     firstAt = System.nanoTime();
                 }
-                inOrder += LocalCluster.sequence(p) == seq ? 1 : 0;
+                inOrder += InnerPackets.sequence(p) == seq ? 1 : 0;
             }
             out.printf("   tunnel up after %.1f ms; %d gRPC call(s); %d/10 packets delivered in order, none lost%n",
                     (firstAt - t0) / 1e6, a.node().stats().grpcCalls(), inOrder);
@@ -183,9 +184,9 @@ final class DemoCommand implements Callable<Integer> {
 
             out.printf("%n2. %s answers. %s handed %s its return parameters in the same request (reverse_params),%n"
                     + "   so this needs no request at all.%n", IpText.of(b.vip()), a.name(), b.name());
-            b.host().send(LocalCluster.packet(b.vip(), a.vip(), 99));
+            b.host().send(InnerPackets.udp(b.vip(), a.vip(), 99));
             byte[] back = a.host().take(10_000);
-            out.printf("   delivered: %s; gRPC calls made by %s: %d%n", back != null && LocalCluster.sequence(back) == 99,
+            out.printf("   delivered: %s; gRPC calls made by %s: %d%n", back != null && InnerPackets.sequence(back) == 99,
                     b.name(), b.node().stats().grpcCalls());
             ok &= back != null;
 
@@ -194,8 +195,8 @@ final class DemoCommand implements Callable<Integer> {
             long callsBefore = a.node().stats().grpcCalls();
             long burstStart = System.nanoTime();
             for (int h = 1; h <= burst; h++) {
-                a.host().send(LocalCluster.packet(a.vip(), b.vip(h), h));
-                a.host().send(LocalCluster.packet(a.vip(), gw2.vip(h), h));
+                a.host().send(InnerPackets.udp(a.vip(), b.vip(h), h));
+                a.host().send(InnerPackets.udp(a.vip(), gw2.vip(h), h));
             }
             int delivered = 0;
             long deadline = System.nanoTime() + 15_000_000_000L;

@@ -16,6 +16,14 @@ final class GatewayOptions {
 
     enum PerfPrint { key_gen, insertion, all }
 
+    /** The data plane backends: soft (pure Java, TUN + UDP) and doca (DOCA Flow on a BlueField or ConnectX). */
+    enum BackendKind { soft, doca }
+
+    @Option(names = "--backend", paramLabel = "soft|doca", defaultValue = "soft",
+            description = "The data plane: soft (TUN + UDP, any Linux host) or doca (DOCA Flow on a BlueField-3 / ConnectX-7; "
+                    + "not built yet). Default: ${DEFAULT-VALUE}")
+    BackendKind backend;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Print this help and exit.")
     boolean help;
 

@@ -1,38 +1,13 @@
 package io.pspgateway.cli;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.pspgateway.cluster.ClusterMembership;
-import io.pspgateway.cluster.VipPrefixes;
-import io.pspgateway.config.HostPort;
-import io.pspgateway.config.TunnelConfig;
-import io.pspgateway.control.ControlSettings;
 import io.pspgateway.control.GatewayNode;
 import io.pspgateway.control.GatewaySettings;
+import io.pspgateway.dataplane.Backend;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.HoldReason;
-import io.pspgateway.dataplane.port.linux.TunPort;
-import io.pspgateway.dataplane.port.linux.UdpPort;
-import io.pspgateway.dataplane.soft.SoftDataplane;
-import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.IpText;
-import io.pspgateway.psp.PspVersion;
-import io.pspgateway.tls.GrpcTls;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.Inet6Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
-import java.security.SecureRandom;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -43,9 +18,9 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 
 /**
- * Runs one gateway from the command line: validates the flags, reads the tunnel file and the
- * HOCON settings into one {@link GatewaySettings}, opens the TUN device and the UDP socket,
- * starts the soft data plane and the control plane, prints what {@code --stat-print} and
+ * Runs one gateway from the command line, the composition root: reads and validates everything
+ * into one {@link GatewayConfig}, has {@link Backends} open the data plane {@code --backend}
+ * names with its ports, starts the control plane on it, prints what {@code --stat-print} and
  * {@code --perf-print} ask for, and stops cleanly on SIGINT or SIGTERM.
  */
 final class GatewayRunner {
@@ -53,84 +28,36 @@ final class GatewayRunner {
     }
 
     static int run(GatewayOptions o, CommandLine cli) throws Exception {
-        validate(o, cli);
+        GatewayConfig config = GatewayConfig.from(o, cli);
         System.setProperty("PSPGW_LOG_LEVEL", logbackLevel(o.logLevel));
         System.setProperty("PSPGW_SDK_LOG_LEVEL", logbackLevel(o.sdkLogLevel));
         Logger log = LoggerFactory.getLogger(GatewayRunner.class);
         PrintWriter out = cli.getOut();
-        reportIgnored(o, log);
-
-        TunnelConfig tunnels;
+        if (o.debugKeys) {
+            log.warn("-k/--debug-keys: the soft backend never logs key material; SPIs are logged at debug level");
+        }
+        config.warnings().forEach(log::warn);
+        Backend backend;
         try {
-            tunnels = o.config == null ? TunnelConfig.empty() : TunnelConfig.parse(Files.readString(o.config), o.config.toString());
-        } catch (TunnelConfig.ConfigException e) {
-            throw new CommandLine.ParameterException(cli, "-c/--config: " + e.getMessage());
-        } catch (IOException e) {
-            throw new CommandLine.ParameterException(cli, "-c/--config: cannot read " + o.config + ": " + e.getMessage());
+            backend = Backends.open(config.backendKind(), config.dataplane());
+        } catch (Backends.UnavailableBackendException e) {
+            cli.getErr().println("pspgw: " + e.getMessage());
+            cli.getErr().flush();
+            return 2;
         }
-        InetAddress uplink = HostPort.ip(o.uplinkIp);
-        Set<InetAddress> localVips = new HashSet<>();
-        tunnels.peers().forEach(p -> p.pairs().forEach(pair -> {
-            if (pair.local() != null) {
-                localVips.add(pair.local());
-            }
-        }));
-        for (String v : o.localVips) {
-            localVips.add(ipFlag(cli, "--local-vip", v));
-        }
-        Long cookie = o.cookie ? new SecureRandom().nextLong() : null;
-        int offset = o.cryptOffset != null ? o.cryptOffset
-                : GatewaySettings.defaultCryptOffset(o.mode, o.innerIpType == GatewayOptions.IpType.ipv6, o.cookie);
-        ClusterMembership membership = null;
-        Config config = ConfigFactory.load();
-        if (o.clusterPort != null) {
-            List<String> prefixes = new java.util.ArrayList<>(o.vipPrefixes);
-            if (prefixes.isEmpty()) {
-                localVips.forEach(v -> prefixes.add(IpText.of(v) + (v.getAddress().length == 16 ? "/128" : "/32")));
-            }
-            VipPrefixes announced;
-            try {
-                announced = VipPrefixes.parse(prefixes);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cli, "--vip-prefix: " + e.getMessage());
-            }
-            membership = new ClusterMembership(o.gatewayId != null ? o.gatewayId : IpText.of(uplink), announced);
-            try {
-                config = ClusterMembership.config(clusterOverrides(o, uplink));
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(cli, "--cluster-seed/--cluster-bootstrap: " + e.getMessage());
-            }
-        }
-        // no local-grpc-address: every address of the uplink's family (an IPv6 uplink's peers dial IPv6)
-        InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
-                : new InetSocketAddress(HostPort.ip(uplink instanceof Inet6Address ? "::" : "0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
-        GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tlsMaterial(o, cli, log));
-        SoftDataplaneSettings dataplaneSettings = SoftDataplaneSettings.defaults().withKeySlots(o.maxTunnels)
-                .withSampleLog2(o.sampleRate).withIngressAcl(!o.disableIngressAcl)
-                .withInnerIpVersion(o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4);
-
-        TunPort tun = TunPort.open(o.vfName);
-        UdpPort udp;
-        try {
-            udp = UdpPort.bind(new InetSocketAddress(uplink, o.udpPort), dataplaneSettings.batchSize());
-        } catch (IOException e) {
-            tun.close();
-            throw e;
-        }
-        SoftDataplane dataplane = new SoftDataplane(dataplaneSettings, tun, udp);
-        dataplane.start();
+        GatewaySettings settings = config.gateway();
+        settings.tls().ifPresent(tls -> log.info("gRPC over mutual TLS as {}", tls.certificate().getSubjectX500Principal().getName()));
         GatewayNode node;
         try {
-            node = GatewayNode.start("pspgw", settings, dataplane, config);
+            node = GatewayNode.start("pspgw", settings, backend.ops(), config.pekko());
         } catch (Exception e) {
-            dataplane.close();
+            backend.close();
             throw e;
         }
-        out.printf("pspgw running: TUN %s, PSP on udp %s, gRPC on %s, %d peer(s) in the file%s, %s tunnels. Ctrl-C stops.%n",
-                o.vfName, IpText.of(new InetSocketAddress(uplink, o.udpPort)), IpText.of(node.grpcAddress()), tunnels.peers().size(),
-                membership == null ? "" : ", clustered as " + membership.gatewayId() + " on port " + o.clusterPort,
-                o.staticTunnels ? "static" : "on-demand");
+        out.printf("pspgw running: %s, gRPC on %s, %d peer(s) in the file%s, %s tunnels. Ctrl-C stops.%n",
+                backend.description(), IpText.of(node.grpcAddress()), settings.tunnels().peers().size(),
+                settings.cluster().map(m -> ", clustered as " + m.gatewayId() + " on port " + o.clusterPort).orElse(""),
+                settings.staticTunnels() ? "static" : "on-demand");
         out.flush();
 
         ScheduledExecutorService printer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
@@ -170,140 +97,8 @@ final class GatewayRunner {
         return EXIT_ACTORS_STOPPED;
     }
 
-    /**
-     * The cluster flags as Pekko settings: Artery's canonical address is the uplink, seed nodes are
-     * {@code pekko://pspgw@host:port} URIs (IPv6 hosts in brackets), and with {@code --cluster-bootstrap}
-     * the management endpoint and its contact points. Built as values, never as HOCON text: an IPv6
-     * literal's colons need no quoting rules.
-     */
-    static Config clusterOverrides(GatewayOptions o, InetAddress uplink) {
-        Map<String, Object> settings = new HashMap<>();
-        settings.put("pekko.remote.artery.canonical.hostname", IpText.of(uplink));
-        settings.put("pekko.remote.artery.canonical.port", o.clusterPort);
-        List<String> seeds = new ArrayList<>();
-        for (String seed : o.clusterSeeds) {
-            seeds.add("pekko://" + ClusterMembership.SYSTEM_NAME + "@" + IpText.of(HostPort.parse(seed, DEFAULT_CLUSTER_PORT)));
-        }
-        settings.put("pekko.cluster.seed-nodes", seeds);
-        if (!o.clusterBootstrap.isEmpty()) {
-            List<Map<String, Object>> contactPoints = new ArrayList<>();
-            for (String contact : o.clusterBootstrap) {
-                InetSocketAddress c = HostPort.parse(contact, DEFAULT_MANAGEMENT_PORT);
-                contactPoints.add(Map.of("host", IpText.of(c.getAddress()), "port", c.getPort()));
-            }
-            settings.put("pspgw.cluster.join", "bootstrap");
-            settings.put("pekko.management.http.hostname", IpText.of(uplink));
-            settings.put("pekko.management.http.port", o.managementPort);
-            settings.put("pekko.discovery.config.services.pspgw.endpoints", contactPoints);
-            settings.put("pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr",
-                    o.clusterBootstrap.size());
-        }
-        return ConfigFactory.parseMap(settings, "pspgw flags");
-    }
-
-    private static final int DEFAULT_CLUSTER_PORT = 25520;
-    private static final int DEFAULT_MANAGEMENT_PORT = 7626;
-
-    /**
-     * The gRPC channels' TLS material when {@code --tls-ca}, {@code --tls-cert} and {@code --tls-key}
-     * are given (all three or none); empty means plaintext channels, as the original runs them.
-     */
-    private static Optional<GrpcTls> tlsMaterial(GatewayOptions o, CommandLine cli, Logger log) {
-        int given = (o.tlsCa != null ? 1 : 0) + (o.tlsCert != null ? 1 : 0) + (o.tlsKey != null ? 1 : 0);
-        if (given == 0) {
-            log.warn("gRPC between gateways runs in plaintext, as the original's: tunnel keys cross the network in the clear. "
-                    + "Pass --tls-ca, --tls-cert and --tls-key (made with: pspgw certs) to authenticate and encrypt it");
-            return Optional.empty();
-        }
-        if (given != 3) {
-            throw new CommandLine.ParameterException(cli, "--tls-ca, --tls-cert and --tls-key go together: give all three");
-        }
-        try {
-            GrpcTls tls = GrpcTls.load(o.tlsCa, o.tlsCert, o.tlsKey);
-            if (GrpcTls.readableByOthers(o.tlsKey)) {
-                log.warn("--tls-key {} can be read by other users: chmod 600 it", o.tlsKey);
-            }
-            log.info("gRPC over mutual TLS as {}", tls.certificate().getSubjectX500Principal().getName());
-            return Optional.of(tls);
-        } catch (GrpcTls.TlsException e) {
-            throw new CommandLine.ParameterException(cli, e.getMessage());
-        }
-    }
-
     /** The exit status when the gateway's actors stopped without being asked to (downed by the cluster). */
     static final int EXIT_ACTORS_STOPPED = 3;
-
-    private static void validate(GatewayOptions o, CommandLine cli) {
-        if (o.uplinkIp == null) {
-            throw new CommandLine.ParameterException(cli, "--uplink-ip is required: the address peers send PSP to "
-                    + "(the DOCA gateway takes it from the PCI device; a software gateway must be told)");
-        }
-        InetAddress uplink = ipFlag(cli, "--uplink-ip", o.uplinkIp);
-        if ((uplink.getAddress().length == 16) != (o.outerIpType == GatewayOptions.IpType.ipv6)) {
-            throw new CommandLine.ParameterException(cli, "--outer-ip-type " + o.outerIpType + " does not match --uplink-ip "
-                    + o.uplinkIp + " (the default outer type is ipv6, as in the original)");
-        }
-        check(cli, o.sampleRate >= 0 && o.sampleRate <= 16, "--sample-rate must be 0-16, got " + o.sampleRate);
-        check(cli, o.maxTunnels >= 1 && o.maxTunnels <= 1 << 20, "-x/--max-tunnels must be 1-1048576, got " + o.maxTunnels);
-        check(cli, o.cryptOffset == null || (o.cryptOffset >= 0 && o.cryptOffset <= 63),
-                "-o/--crypt-offset must be 0-63 words, got " + o.cryptOffset);
-        check(cli, o.pspVersion == 0 || o.pspVersion == 1, "--psp-version must be 0 or 1, got " + o.pspVersion);
-        check(cli, o.udpPort >= 1 && o.udpPort <= 65535, "--udp-port must be 1-65535, got " + o.udpPort);
-        check(cli, o.logLevel >= 10 && o.logLevel <= 70 && o.logLevel % 10 == 0, "-l/--log-level must be 10, 20, ... 70, got " + o.logLevel);
-        check(cli, o.sdkLogLevel >= 10 && o.sdkLogLevel <= 70 && o.sdkLogLevel % 10 == 0,
-                "--sdk-log-level must be 10, 20, ... 70, got " + o.sdkLogLevel);
-        check(cli, !o.vfName.isEmpty() && o.vfName.length() < 16, "-d/--vf-name must be 1-15 characters");
-        check(cli, o.clusterPort == null || (o.clusterPort >= 1 && o.clusterPort <= 65535),
-                "--cluster-port must be 1-65535, got " + o.clusterPort);
-        check(cli, o.clusterPort != null || (o.clusterSeeds.isEmpty() && o.clusterBootstrap.isEmpty() && o.vipPrefixes.isEmpty()
-                        && o.gatewayId == null),
-                "--cluster-seed, --cluster-bootstrap, --vip-prefix and --gateway-id need --cluster-port");
-        check(cli, o.clusterSeeds.isEmpty() || o.clusterBootstrap.isEmpty(),
-                "--cluster-seed and --cluster-bootstrap exclude each other: a gateway joins by seeds or by bootstrap");
-        check(cli, o.managementPort >= 1 && o.managementPort <= 65535, "--management-port must be 1-65535, got " + o.managementPort);
-    }
-
-    private static void check(CommandLine cli, boolean ok, String message) {
-        if (!ok) {
-            throw new CommandLine.ParameterException(cli, message);
-        }
-    }
-
-    private static InetAddress ipFlag(CommandLine cli, String flag, String value) {
-        try {
-            return HostPort.ip(value);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(cli, flag + ": " + e.getMessage());
-        }
-    }
-
-    private static void reportIgnored(GatewayOptions o, Logger log) {
-        List<String> ignored = new java.util.ArrayList<>();
-        if (o.pciAddr != null) {
-            ignored.add("-p/--pci-addr");
-        }
-        if (o.repr != null) {
-            ignored.add("-r/--repr");
-        }
-        if (o.coreMask != null) {
-            ignored.add("-m/--core-mask");
-        }
-        if (o.decapDmac != null) {
-            ignored.add("--decap-dmac (the TUN device is L3)");
-        }
-        if (o.nexthopDmac != null) {
-            ignored.add("-n/--nexthop-dmac (the kernel routes the UDP socket's packets)");
-        }
-        if (o.maintainOrder) {
-            ignored.add("--maintain-order (the soft pipeline keeps order anyway)");
-        }
-        if (o.debugKeys) {
-            log.warn("-k/--debug-keys: the soft backend never logs key material; SPIs are logged at debug level");
-        }
-        if (!ignored.isEmpty()) {
-            log.warn("ignored by the soft backend (they configure DOCA hardware): {}", String.join(", ", ignored));
-        }
-    }
 
     /** The original's numeric levels in logback's names. */
     static String logbackLevel(int doca) {

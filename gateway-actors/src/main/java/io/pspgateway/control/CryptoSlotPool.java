@@ -56,12 +56,8 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     private final Map<ActorRef<?>, Integer> heldBy = new HashMap<>();
     private final ActorRef<DataplaneActor.Command> dataplane;
 
-    private final CrashPoints crashPoints;
-
-    private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane,
-                           CrashPoints crashPoints) {
+    private CryptoSlotPool(ActorContext<Command> context, int size, ActorRef<DataplaneActor.Command> dataplane) {
         super(context);
-        this.crashPoints = crashPoints;
         this.size = size;
         this.used = new BitSet(size);
         this.owners = new ActorRef<?>[size];
@@ -73,8 +69,9 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
      * granted but unknown, owners unwatched) and stopping would leave the gateway without slots. A
      * failure while handling one message leaves that request unanswered (its session times out).
      */
-    public static Behavior<Command> create(int size, ActorRef<DataplaneActor.Command> dataplane, CrashPoints crashPoints) {
-        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> new CryptoSlotPool(ctx, size, dataplane, crashPoints)))
+    public static Behavior<Command> create(int size, ActorRef<DataplaneActor.Command> dataplane, ActorDecorator decorator) {
+        return Behaviors.supervise(decorator.decorate(CryptoSlotPool.class,
+                        Behaviors.<Command>setup(ctx -> new CryptoSlotPool(ctx, size, dataplane))))
                 .onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.resume());
     }
 
@@ -104,7 +101,6 @@ public final class CryptoSlotPool extends AbstractBehavior<CryptoSlotPool.Comman
     }
 
     private Behavior<Command> onAllocate(Allocate m) {
-        crashPoints.reach(CrashPoints.Point.SLOT_POOL_ALLOCATE);
         List<Integer> granted = new ArrayList<>(m.count());
         for (int id = used.nextClearBit(0); id < size && granted.size() < m.count(); id = used.nextClearBit(id + 1)) {
             take(id, m.owner());

@@ -1,10 +1,12 @@
 package io.pspgateway.control;
 
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.cluster.ClusterRegistry;
 import io.pspgateway.cluster.GatewayInfo;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.psp.IpText;
 import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -30,43 +32,44 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
     public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
                        ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
-                       ActorRef<ClusterRegistry.Command> registry, ActorRef<IngressGrants.Command> grants,
+                       Optional<ActorRef<ClusterRegistry.Command>> registry, ActorRef<IngressGrants.Command> grants,
                        ActorRef<KeyRotator.Command> keys) {
     }
 
     private final Refs refs;
 
     private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
-                    PerfCounters perf, CrashPoints crashPoints) {
+                    PerfCounters perf, ActorDecorator decorator) {
         super(context);
         ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane",
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
-        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, crashPoints), "crypto-slots");
+        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, decorator), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
-                PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, crashPoints), "peers");
+                PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, decorator), "peers");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
-                MissHandler.create(new Session.Deps(directory, slots, dataplane, null, settings, stats, crashPoints, grants, null)),
+                MissHandler.create(directory, slots, dataplane, grants, settings, stats, decorator),
                 "miss-handler");
         directory.tell(new PeerDirectory.Listen(missHandler, grants));
-        ActorRef<ClusterRegistry.Command> registry = null;
-        if (settings.cluster() != null) {
+        Optional<ActorRef<ClusterRegistry.Command>> registry = Optional.empty();
+        if (settings.cluster().isPresent()) {
+            ClusterMembership membership = settings.cluster().get();
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
                     ? IpText.of(settings.uplink()) : IpText.of(settings.grpcBind().getAddress());
-            GatewayInfo own = new GatewayInfo(settings.cluster().gatewayId(), grpcHost, settings.grpcBind().getPort(),
-                    IpText.of(settings.uplink()), settings.cluster().vipPrefixes(), versions, 0, 0);
-            registry = context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
-                    "cluster-registry");
+            GatewayInfo own = new GatewayInfo(membership.gatewayId(), grpcHost, settings.grpcBind().getPort(),
+                    IpText.of(settings.uplink()), membership.vipPrefixes(), versions, 0, 0);
+            registry = Optional.of(context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
+                    "cluster-registry"));
         }
         ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, settings.control()), "key-rotator");
         this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants, keys);
     }
 
-    /** {@code crashPoints}: {@link CrashPoints#NONE} but in chaos tests. */
+    /** {@code decorator}: {@link ActorDecorator#NONE} but in tests that disturb the actors. */
     public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf,
-                                           CrashPoints crashPoints) {
-        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf, crashPoints));
+                                           ActorDecorator decorator) {
+        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf, decorator));
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.ConnectionContext;
@@ -66,11 +67,10 @@ public final class GatewayNode implements AutoCloseable {
      * workload moved here or away). Only for clustered gateways.
      */
     public void announce(VipPrefixes vipPrefixes) {
-        if (refs.registry() == null) {
-            throw new IllegalStateException("gateway " + name + " is not clustered: nothing to announce to");
-        }
+        ActorRef<ClusterRegistry.Command> registry = refs.registry().orElseThrow(
+                () -> new IllegalStateException("gateway " + name + " is not clustered: nothing to announce to"));
         served.announce(vipPrefixes);
-        refs.registry().tell(new ClusterRegistry.Announce(vipPrefixes));
+        registry.tell(new ClusterRegistry.Announce(vipPrefixes));
     }
 
     /**
@@ -80,26 +80,26 @@ public final class GatewayNode implements AutoCloseable {
      */
     public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config)
             throws Exception {
-        return start(name, settings, dataplane, config, java.util.function.UnaryOperator.identity(), CrashPoints.NONE);
+        return start(name, settings, dataplane, config, java.util.function.UnaryOperator.identity(), ActorDecorator.NONE);
     }
 
     /**
-     * As above, with the gRPC service wrapped by {@code service} and the actors crashing where
-     * {@code crashPoints} says (fault injection for chaos tests).
+     * As above, with the gRPC service wrapped by {@code service} and the actors by {@code actors}
+     * (seams for tests that disturb them).
      */
     public static GatewayNode start(String name, GatewaySettings settings, DataplaneOps dataplane, Config config,
                                     java.util.function.UnaryOperator<io.pspgateway.proto.doca.PSP_Gateway> service,
-                                    CrashPoints crashPoints) throws Exception {
+                                    ActorDecorator actors) throws Exception {
         GatewayStats stats = new GatewayStats();
         PerfCounters perf = new PerfCounters();
         // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
         Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on").withFallback(config);
         // every member of a gateway cluster must share one ActorSystem name; a lone gateway uses its own
-        String systemName = settings.cluster() != null ? ClusterMembership.SYSTEM_NAME : name;
-        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, crashPoints), systemName,
+        String systemName = settings.cluster().isPresent() ? ClusterMembership.SYSTEM_NAME : name;
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, actors), systemName,
                 withHttp2);
         try {
-            if (settings.cluster() != null) {
+            if (settings.cluster().isPresent()) {
                 ClusterBootstrapper.startIfConfigured(system);
             }
             Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
@@ -107,7 +107,7 @@ public final class GatewayNode implements AutoCloseable {
             MissPoller poller = MissPoller.start(dataplane.missQueue(), 1024,
                     batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
             ServedVips served = new ServedVips(settings.localVips(),
-                    settings.cluster() == null ? VipPrefixes.none() : settings.cluster().vipPrefixes());
+                    settings.cluster().map(ClusterMembership::vipPrefixes).orElse(VipPrefixes.none()));
             io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
                     new TunnelService(system, refs, settings, stats, served));
             ServerBuilder server = Http.get(system).newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort());
@@ -195,7 +195,7 @@ public final class GatewayNode implements AutoCloseable {
 
     /** Members of this gateway's cluster that are Up, as this gateway sees them (0 when not clustered). */
     public int clusterMembersUp() {
-        if (refs.registry() == null) {
+        if (refs.registry().isEmpty()) {
             return 0;
         }
         int up = 0;

@@ -8,6 +8,7 @@ import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -20,17 +21,17 @@ import java.util.Set;
  * @param localVips        VIPs served here; a tunnel request for another destination is refused
  * @param pspVersion       the version we ask peers for (--psp-version)
  * @param cryptOffsetWords crypt offset for what we send (--crypt-offset, or the original's default)
- * @param cookie           the virtualization cookie peers must send to us, or null (--cookie)
+ * @param cookie           the virtualization cookie peers must send to us, if any (--cookie)
  * @param mode             tunnel or transport (--mode)
  * @param staticTunnels    connect every configured pair at start-up (-z)
  * @param tunnels          the tunnel file (-c)
  * @param control          the control plane's own knobs (HOCON)
- * @param cluster          how this gateway joins a cluster of gateways, or null when it runs alone
+ * @param cluster          how this gateway joins a cluster of gateways; empty when it runs alone
  * @param tls              the gRPC channels' TLS material (--tls-ca, --tls-cert, --tls-key), or empty for plaintext
  */
 public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, String uplinkMac, Set<InetAddress> localVips,
-                              PspVersion pspVersion, int cryptOffsetWords, Long cookie, PspMode mode, boolean staticTunnels,
-                              TunnelConfig tunnels, ControlSettings control, ClusterMembership cluster,
+                              PspVersion pspVersion, int cryptOffsetWords, OptionalLong cookie, PspMode mode, boolean staticTunnels,
+                              TunnelConfig tunnels, ControlSettings control, Optional<ClusterMembership> cluster,
                               Optional<GrpcTls> tls) {
 
     public GatewaySettings {

@@ -2,6 +2,7 @@ package io.pspgateway.control;
 
 import io.pspgateway.cluster.ClusterRegistry;
 import java.time.Duration;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -58,14 +59,14 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final ActorRef<IngressGrants.Command> grants;
     /** Null when the gateway is not clustered. */
-    private final ActorRef<ClusterRegistry.Command> registry;
+    private final Optional<ActorRef<ClusterRegistry.Command>> registry;
     private final Duration minInterval;
     private long lastRotationNanos;
     private boolean rotatedBefore;
     private boolean rotating;
 
     private KeyRotator(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane,
-                       ActorRef<IngressGrants.Command> grants, ActorRef<ClusterRegistry.Command> registry, Duration minInterval) {
+                       ActorRef<IngressGrants.Command> grants, Optional<ActorRef<ClusterRegistry.Command>> registry, Duration minInterval) {
         super(context);
         this.dataplane = dataplane;
         this.grants = grants;
@@ -73,9 +74,9 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
         this.minInterval = minInterval;
     }
 
-    /** {@code registry} is null for a gateway outside a cluster. */
+    /** {@code registry}: empty for a gateway outside a cluster. */
     static Behavior<Command> create(ActorRef<DataplaneActor.Command> dataplane, ActorRef<IngressGrants.Command> grants,
-                                    ActorRef<ClusterRegistry.Command> registry, ControlSettings settings) {
+                                    Optional<ActorRef<ClusterRegistry.Command>> registry, ControlSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers((TimerScheduler<Command> timers) -> {
             if (!settings.rotationInterval().isZero()) {
                 timers.startTimerWithFixedDelay(new Scheduled(), settings.rotationInterval());
@@ -127,9 +128,7 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
         // the new active key overwrote the one before the previous: that index is the retired one
         int retired = (int) (generation & 1);
         grants.tell(new IngressGrants.KeyRetired(retired));
-        if (registry != null) {
-            registry.tell(new ClusterRegistry.KeysRotated(generation));
-        }
+        registry.ifPresent(r -> r.tell(new ClusterRegistry.KeysRotated(generation)));
         getContext().getLog().info("master keys rotated ({}): generation {}; SPIs with bit 31 = {} retired, peers told to re-key",
                 m.request().reason(), generation, retired);
         m.request().replyTo().tell(new Rotated(generation, null));

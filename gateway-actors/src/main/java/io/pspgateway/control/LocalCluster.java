@@ -2,22 +2,21 @@ package io.pspgateway.control;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import io.pspgateway.chaos.FaultPlan;
-import io.pspgateway.chaos.FaultyDataplane;
-import io.pspgateway.chaos.FaultyTunnelService;
-import io.pspgateway.chaos.StallingPort;
 import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.cluster.VipPrefixes;
 import io.pspgateway.config.TunnelConfig;
+import io.pspgateway.dataplane.DataplaneInspection;
+import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.memory.RecordingDataplane;
 import io.pspgateway.dataplane.port.MemoryNetwork;
 import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
-import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
+import io.pspgateway.proto.doca.PSP_Gateway;
 import io.pspgateway.tls.GrpcTls;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -53,9 +52,35 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * What wraps the parts of gateway {@code i} as it starts (again, at every restart): its two
+     * packet ports, its data plane as the control plane sees it, its gRPC service and its actors.
+     * {@link #NONE} wraps nothing; tests that inject faults pass their own.
+     */
+    public interface Decorator {
+        default PacketPort port(int gateway, PacketPort port) {
+            return port;
+        }
+
+        default DataplaneOps dataplane(int gateway, DataplaneOps ops) {
+            return ops;
+        }
+
+        default PSP_Gateway service(int gateway, PSP_Gateway service) {
+            return service;
+        }
+
+        default ActorDecorator actors(int gateway) {
+            return ActorDecorator.NONE;
+        }
+
+        Decorator NONE = new Decorator() {
+        };
+    }
+
     /** One gateway with the host behind it ({@code host}: send inner packets, take delivered ones; null when the kernel is the host). */
-    public record Member(int index, String name, InetAddress physical, InetAddress vip, MemoryPort host, SoftDataplane dataplane,
-                         GatewayNode node) {
+    public record Member(int index, String name, InetAddress physical, InetAddress vip, MemoryPort host, DataplaneOps dataplane,
+                         DataplaneInspection inspection, GatewayNode node) {
         /** VIP number {@code host} (from 1) of this gateway: 10.(i+1).(host / 256).(host % 256). */
         public InetAddress vip(int host) {
             return vipOf(index(), host);
@@ -113,23 +138,20 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the ports {@code ports} opens. */
     public static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                      Config overrides, PortFactory ports) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, Join.FILES, null);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, Join.FILES, Decorator.NONE);
     }
 
-    /**
-     * {@code n} gateways (in-memory, tunnel files) whose data planes and gRPC services inject the
-     * faults of {@code dice}: the chaos scenarios' setting.
-     */
-    public static LocalCluster startWithFaults(int n, int vipsPerGateway, FaultPlan.Dice dice,
-                                               IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.FILES, dice);
+    /** {@code n} gateways (in-memory, tunnel files) whose parts {@code decorator} wraps. */
+    public static LocalCluster startDecorated(int n, int vipsPerGateway, Decorator decorator,
+                                              IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides) throws Exception {
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.FILES, decorator);
     }
 
-    /** As {@link #startWithFaults}, but the gateways find each other through a cluster, as {@link #startClustered} starts them. */
-    public static LocalCluster startClusteredWithFaults(int n, int vipsPerGateway, FaultPlan.Dice dice,
-                                                        IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides)
+    /** As {@link #startDecorated}, but the gateways find each other through a cluster, as {@link #startClustered} starts them. */
+    public static LocalCluster startClusteredDecorated(int n, int vipsPerGateway, Decorator decorator,
+                                                       IntFunction<SoftDataplaneSettings> dataplaneSettings, Config overrides)
             throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, dice);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, decorator);
     }
 
     /**
@@ -143,7 +165,7 @@ public final class LocalCluster implements AutoCloseable {
     /** As above, with the data plane settings {@code dataplaneSettings} gives for gateway i. */
     public static LocalCluster startClustered(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
                                               Config overrides) throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, null);
+        return start(n, vipsPerGateway, dataplaneSettings, overrides, PortFactory.inMemory(), Join.SEEDS, Decorator.NONE);
     }
 
     /**
@@ -151,7 +173,7 @@ public final class LocalCluster implements AutoCloseable {
      * other through Pekko Cluster Bootstrap, every one naming all management endpoints as contact points.
      */
     public static LocalCluster startBootstrapped(int n, int vipsPerGateway, Config overrides) throws Exception {
-        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides, PortFactory.inMemory(), Join.BOOTSTRAP, null);
+        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), overrides, PortFactory.inMemory(), Join.BOOTSTRAP, Decorator.NONE);
     }
 
     /** How the gateways learn of each other: tunnel files naming every peer, or a cluster joined by seeds or bootstrap. */
@@ -189,20 +211,20 @@ public final class LocalCluster implements AutoCloseable {
 
     /** As above, gateway i's gRPC channels authenticated with the TLS material {@code tls} gives it. */
     public static LocalCluster startOverIpv6(int n, int vipsPerGateway, IntFunction<Optional<GrpcTls>> tls) throws Exception {
-        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.FILES, null, Underlay.IPV6, tls);
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV6, tls);
     }
 
     /** As {@link #startClustered(int, int, Config)} on the IPv6 underlay: Artery, seed nodes and gRPC on {@code [::1]}. */
     public static LocalCluster startClusteredOverIpv6(int n, int vipsPerGateway) throws Exception {
-        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.SEEDS, null, Underlay.IPV6, i -> Optional.empty());
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.SEEDS, Decorator.NONE, Underlay.IPV6, i -> Optional.empty());
     }
 
     /** As {@link #startBootstrapped} on the IPv6 underlay: management endpoints and contact points on {@code [::1]}. */
     public static LocalCluster startBootstrappedOverIpv6(int n, int vipsPerGateway) throws Exception {
-        return start(n, vipsPerGateway, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty(), PortFactory.inMemory(),
-                Join.BOOTSTRAP, null, Underlay.IPV6, i -> Optional.empty());
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.BOOTSTRAP, Decorator.NONE, Underlay.IPV6, i -> Optional.empty());
     }
 
     /**
@@ -211,18 +233,36 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster startWithStaticTunnels(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings)
             throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, ConfigFactory.empty(), PortFactory.inMemory(), Join.FILES_STATIC, null);
+        return start(n, vipsPerGateway, dataplaneSettings, ConfigFactory.empty(), PortFactory.inMemory(), Join.FILES_STATIC, Decorator.NONE);
     }
 
     private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
-                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults)
+                                      Config overrides, PortFactory ports, Join join, Decorator decorator)
             throws Exception {
-        return start(n, vipsPerGateway, dataplaneSettings, overrides, ports, join, faults, Underlay.IPV4, i -> Optional.empty());
+        return start(n, vipsPerGateway, new Plane.Soft(ports, dataplaneSettings), overrides, join, decorator, Underlay.IPV4,
+                i -> Optional.empty());
     }
 
-    private static LocalCluster start(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
-                                      Config overrides, PortFactory ports, Join join, FaultPlan.Dice faults, Underlay underlay,
-                                      IntFunction<Optional<GrpcTls>> tls)
+    /** What each gateway's data plane is: the soft one on the ports a factory opens, or one with no packet path at all. */
+    private sealed interface Plane {
+        record Soft(PortFactory ports, IntFunction<SoftDataplaneSettings> settings) implements Plane {
+        }
+
+        record Recording() implements Plane {
+        }
+    }
+
+    /**
+     * {@code n} gateways (tunnel files) on {@link RecordingDataplane}s: a control plane and its gRPC
+     * service with nothing underneath to move packets, for tests that need none. Members have no host.
+     */
+    public static LocalCluster startWithoutPackets(int n, int vipsPerGateway) throws Exception {
+        return start(n, vipsPerGateway, new Plane.Recording(), ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4,
+                i -> Optional.empty());
+    }
+
+    private static LocalCluster start(int n, int vipsPerGateway, Plane plane, Config overrides, Join join, Decorator decorator,
+                                      Underlay underlay, IntFunction<Optional<GrpcTls>> tls)
             throws Exception {
         LocalCluster c = new LocalCluster();
         try {
@@ -256,7 +296,7 @@ public final class LocalCluster implements AutoCloseable {
                     vips.add(vipOf(i, h));
                 }
                 Config nodeConfig = config;
-                ClusterMembership membership = null;
+                Optional<ClusterMembership> membership = Optional.empty();
                 if (clustered) {
                     String joining = join == Join.SEEDS
                             ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@"
@@ -268,22 +308,24 @@ public final class LocalCluster implements AutoCloseable {
                     nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
                             "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\npekko.remote.artery.canonical.hostname = \""
                                     + IpText.of(underlay.loopback(i)) + "\"\n" + joining).withFallback(overrides));
-                    membership = new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway))));
+                    membership = Optional.of(new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway)))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
-                        GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), null, PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
+                        GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), java.util.OptionalLong.empty(), PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
                         ControlSettings.from(nodeConfig), membership, tls.apply(i));
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {
-                    PacketPort[] opened = ports.open(index, phys, c);
-                    PacketPort plainSide = faults == null ? opened[0] : new StallingPort(opened[0], faults);
-                    PacketPort secureSide = faults == null ? opened[1] : new StallingPort(opened[1], faults);
-                    SoftDataplane dp = new SoftDataplane(dataplaneSettings.apply(index), plainSide, secureSide);
-                    dp.start();
-                    GatewayNode node = faults == null ? GatewayNode.start("gw" + index, settings, dp, finalConfig)
-                            : GatewayNode.start("gw" + index, settings, new FaultyDataplane(dp, faults), finalConfig,
-                                    service -> new FaultyTunnelService(service, faults, index, LocalCluster::gatewayOfVip), faults);
-                    return new Member(index, "gw" + index, phys, vip, (MemoryPort) opened[2], dp, node);
+                    if (plane instanceof Plane.Soft soft) {
+                        PacketPort[] opened = soft.ports().open(index, phys, c);
+                        SoftDataplane dp = new SoftDataplane(soft.settings().apply(index), decorator.port(index, opened[0]),
+                                decorator.port(index, opened[1]));
+                        dp.start();
+                        return new Member(index, "gw" + index, phys, vip, (MemoryPort) opened[2], dp, dp,
+                                startNode(index, settings, decorator.dataplane(index, dp), finalConfig, decorator));
+                    }
+                    RecordingDataplane dp = new RecordingDataplane(SoftDataplaneSettings.defaults().keySlots());
+                    return new Member(index, "gw" + index, phys, vip, null, dp, dp,
+                            startNode(index, settings, decorator.dataplane(index, dp), finalConfig, decorator));
                 };
                 c.launchers.add(launcher);
                 c.members.add(launcher.launch());
@@ -293,6 +335,12 @@ public final class LocalCluster implements AutoCloseable {
             c.close();
             throw e;
         }
+    }
+
+    private static GatewayNode startNode(int index, GatewaySettings settings, DataplaneOps dataplane, Config config,
+                                         Decorator decorator) throws Exception {
+        return GatewayNode.start("gw" + index, settings, dataplane, config, service -> decorator.service(index, service),
+                decorator.actors(index));
     }
 
     private static int[] freePorts(int n) throws IOException {
@@ -353,30 +401,6 @@ public final class LocalCluster implements AutoCloseable {
 
     public InetSocketAddress grpc(int i) {
         return members.get(i).node().grpcAddress();
-    }
-
-    /** A UDP packet between two VIPs whose payload starts with the sequence number. */
-    public static byte[] packet(InetAddress src, InetAddress dst, int seq) {
-        byte[] p = new byte[20 + 8 + 64];
-        p[0] = 0x45;
-        Ip.putU16(p, 2, p.length);
-        p[8] = 64;
-        p[9] = Ip.PROTO_UDP;
-        System.arraycopy(src.getAddress(), 0, p, 12, 4);
-        System.arraycopy(dst.getAddress(), 0, p, 16, 4);
-        Ip.fixIpv4Checksum(p, 0, 20);
-        Ip.putU16(p, 20, 1234);
-        Ip.putU16(p, 22, 5678);
-        Ip.putU16(p, 24, p.length - 20);
-        p[28] = (byte) (seq >>> 24);
-        p[29] = (byte) (seq >>> 16);
-        p[30] = (byte) (seq >>> 8);
-        p[31] = (byte) seq;
-        return p;
-    }
-
-    public static int sequence(byte[] p) {
-        return ((p[28] & 0xFF) << 24) | ((p[29] & 0xFF) << 16) | ((p[30] & 0xFF) << 8) | (p[31] & 0xFF);
     }
 
     @Override

@@ -179,14 +179,15 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         this.staticRetryDelay = settings.retryFailedAfter();
     }
 
-    /** {@code deps.outcomes()} is ignored: sessions report to this actor. */
-    static Behavior<Command> create(Session.Deps deps) {
-        return Behaviors.<Command>supervise(Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+    /** The sessions it starts report to it and hand it their tunnels. */
+    static Behavior<Command> create(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
+                                    ActorRef<DataplaneActor.Command> dataplane, ActorRef<IngressGrants.Command> grants,
+                                    GatewaySettings settings, GatewayStats stats, ActorDecorator decorator) {
+        return Behaviors.<Command>supervise(decorator.decorate(MissHandler.class, Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             ActorRef<Session.Outcomes> outcomes = ctx.messageAdapter(Session.Outcomes.class, SessionOutcomes::new);
-            Session.Deps own = new Session.Deps(deps.directory(), deps.slots(), deps.dataplane(), outcomes, deps.settings(),
-                    deps.stats(), deps.crashPoints(), deps.grants(), ctx.getSelf());
+            Session.Deps own = new Session.Deps(directory, slots, dataplane, outcomes, settings, stats, decorator, grants, ctx.getSelf());
             return new MissHandler(ctx, timers, own);
-        }))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
+        })))).onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
 
     @Override
@@ -278,7 +279,6 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
         Fresh fresh = new Fresh();
         batchTaken = 0;
         try {
-            deps.crashPoints().reach(CrashPoints.Point.MISS_HANDLER_MISSED);
             hold(m.packets(), now, fresh);
         } catch (RuntimeException e) {
             // a bug while holding the batch: what was not held yet, and what was about to be re-injected,
@@ -370,7 +370,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
 
     /** Spawns the session that sets up {@code fresh} and starts their hold time. */
     private void startSession(Fresh fresh, Behavior<Session.Command> setup) {
-        ActorRef<Session.Command> session = getContext().spawnAnonymous(setup);
+        ActorRef<Session.Command> session = getContext().spawnAnonymous(deps.decorator().decorate(Session.class, setup));
         getContext().watchWith(session, new SessionStopped(session, fresh.flows()));
         fresh.states().forEach(state -> state.session = session);
         timers.startSingleTimer(session, new HoldExpired(session, fresh.flows()), settings.holdTimeout());

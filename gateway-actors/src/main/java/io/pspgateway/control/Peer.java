@@ -121,15 +121,13 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final String name;
     private final TimerScheduler<Command> timers;
     private final GatewayStats stats;
-    private final CrashPoints crashPoints;
     private final CircuitBreaker breaker;
     private List<Item> pending = new ArrayList<>();
 
     private Peer(ActorContext<Command> context, TimerScheduler<Command> timers, InetSocketAddress address,
-                 ControlSettings settings, PeerDialing dialing, List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+                 ControlSettings settings, PeerDialing dialing, List<Integer> versionsAccepted, GatewayStats stats) {
         super(context);
         this.timers = timers;
-        this.crashPoints = crashPoints;
         this.address = address;
         this.name = IpText.of(address);
         this.settings = settings;
@@ -171,9 +169,9 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, PeerDialing dialing,
-                                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+                                           List<Integer> versionsAccepted, GatewayStats stats) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
-                new Peer(ctx, timers, address, settings, dialing, versionsAccepted, stats, crashPoints)));
+                new Peer(ctx, timers, address, settings, dialing, versionsAccepted, stats)));
     }
 
     @Override
@@ -262,7 +260,6 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     }
 
     private Behavior<Command> onAnswered(Answered a) {
-        crashPoints.reach(CrashPoints.Point.PEER_ANSWERED);
         if (a.error() == null) {
             getContext().getLog().debug("{} answered {} tunnels in {} ms", name, a.batch().size(),
                     (System.nanoTime() - a.sentAtNanos()) / 1_000_000);

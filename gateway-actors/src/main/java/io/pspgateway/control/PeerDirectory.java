@@ -68,15 +68,15 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
     private final GatewayStats stats;
-    private final CrashPoints crashPoints;
+    private final ActorDecorator decorator;
     private final PeerDialing dialing;
 
     private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
-                          List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
+                          List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator) {
         super(context);
         this.dialing = dialing;
         this.settings = settings;
-        this.crashPoints = crashPoints;
+        this.decorator = decorator;
         this.versionsAccepted = versionsAccepted;
         this.stats = stats;
         for (TunnelConfig.Peer p : tunnels.peers()) {
@@ -92,8 +92,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
     /** {@code dialing}: how every peer channel is dialled (TLS material, source address). */
     public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
-                                           List<Integer> versionsAccepted, GatewayStats stats, CrashPoints crashPoints) {
-        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, dialing, versionsAccepted, stats, crashPoints));
+                                           List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator) {
+        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, dialing, versionsAccepted, stats, decorator));
     }
 
     @Override
@@ -211,7 +211,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
             return new Resolved(vip, null, null);
         }
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
-            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(Peer.create(a, settings, dialing, versionsAccepted, stats, crashPoints));
+            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(decorator.decorate(Peer.class, Peer.create(a, settings, dialing, versionsAccepted, stats)));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });

@@ -98,7 +98,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
      */
     record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
                 ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcomes> outcomes, GatewaySettings settings,
-                GatewayStats stats, CrashPoints crashPoints, ActorRef<IngressGrants.Command> grants, ActorRef<?> owner) {
+                GatewayStats stats, ActorDecorator decorator, ActorRef<IngressGrants.Command> grants, ActorRef<?> owner) {
     }
 
     /** One direction in set-up; {@code done} once it is handed over or failed (and released). */
@@ -331,7 +331,6 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     private Behavior<Command> onSlots(SlotsGranted m) {
-        deps.crashPoints().reach(CrashPoints.Point.SESSION_SLOT_GRANTED);
         List<Direction> members = m.group().members();
         List<Integer> ids = m.failure() == null ? m.granted().cryptoIds() : List.of();
         List<Direction> installing = new ArrayList<>(ids.size());

@@ -29,7 +29,7 @@ final class WireParams {
                 .setPspVersion(minted.version().wire())
                 .setSpi(minted.spi())
                 .setEncryptionKey(ByteString.copyFrom(minted.key()))
-                .setVirtCookie(settings.cookie() == null ? 0 : settings.cookie())
+                .setVirtCookie(settings.cookie().orElse(0))
                 .setEncapType(settings.uplink().getAddress().length == 16 ? 6 : 4)
                 .build();
     }
@@ -64,7 +64,7 @@ final class WireParams {
             throw new BadParams("ip_addr " + p.getIpAddr() + " is not of our uplink's IP family");
         }
         return new EncryptEntry(localVip, remoteVip, cryptoId, p.getSpi(), version, settings.mode(),
-                settings.cryptOffsetWords(), settings.cookie() == null ? null : p.getVirtCookie(), settings.uplink(),
+                settings.cryptOffsetWords(), settings.cookie().isPresent() ? p.getVirtCookie() : null, settings.uplink(),
                 peerOuter, null);
     }
 }

@@ -49,7 +49,7 @@ class GatewayCommandTest {
     void clusterFlagsOverIpv6BecomeBracketedSeedUrisAndBareHostnames() throws Exception {
         GatewayOptions o = options("--uplink-ip", "2001:db8::1", "--cluster-port", "25520",
                 "--cluster-seed", "[2001:db8:0:0:0:0:0:1]:25520", "--cluster-seed", "2001:db8::2", "--cluster-seed", "198.51.100.3:25521");
-        com.typesafe.config.Config c = GatewayRunner.clusterOverrides(o, java.net.InetAddress.ofLiteral("2001:db8::1"));
+        com.typesafe.config.Config c = GatewayConfig.clusterOverrides(o, java.net.InetAddress.ofLiteral("2001:db8::1"));
         assertEquals(java.util.List.of("pekko://pspgw@[2001:db8::1]:25520", "pekko://pspgw@[2001:db8::2]:25520",
                 "pekko://pspgw@198.51.100.3:25521"), c.getStringList("pekko.cluster.seed-nodes"));
         assertEquals("2001:db8::1", c.getString("pekko.remote.artery.canonical.hostname"));
@@ -59,7 +59,7 @@ class GatewayCommandTest {
 
         GatewayOptions boot = options("--uplink-ip", "2001:db8::1", "--cluster-port", "25520",
                 "--cluster-bootstrap", "[2001:db8::2]:7626", "--cluster-bootstrap", "2001:db8::3");
-        c = GatewayRunner.clusterOverrides(boot, java.net.InetAddress.ofLiteral("2001:db8::1"));
+        c = GatewayConfig.clusterOverrides(boot, java.net.InetAddress.ofLiteral("2001:db8::1"));
         assertEquals("bootstrap", c.getString("pspgw.cluster.join"));
         assertEquals("2001:db8::1", c.getString("pekko.management.http.hostname"));
         var endpoints = c.getConfigList("pekko.discovery.config.services.pspgw.endpoints");
@@ -144,5 +144,20 @@ class GatewayCommandTest {
         Path t = Files.writeString(dir.resolve("t.json"), "{ \"peers\": [ { \"remote-grpc-address\": \"1.2.3.4\", \"x\": 1 } ] }");
         assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "-c", t.toString()));
         assertTrue(err.toString().contains("-c/--config: " + t + ": unknown key 'peers[0].x'"), err.toString());
+    }
+
+    @Test
+    void theBackendIsChosenByFlagAndTheDocaOneIsRefusedInOneLineUntilItLands() throws Exception {
+        assertEquals(GatewayOptions.BackendKind.soft, options().backend);
+        assertEquals(GatewayOptions.BackendKind.doca, options("--backend", "doca").backend);
+        StringWriter help = new StringWriter();
+        PspGatewayCommand.commandLine().usage(new PrintWriter(help, true));
+        assertTrue(help.toString().contains("--backend=soft|doca"), help.toString());
+
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--backend", "doca"));
+        assertEquals(java.util.List.of("pspgw: --backend doca: the DOCA Flow backend is not part of this build yet; "
+                + "run --backend soft (the default)"), err.toString().lines().filter(l -> !l.isBlank()).toList());
+        assertEquals(2, run("--backend", "fpga"));
+        assertTrue(err.toString().contains("--backend"), err.toString());
     }
 }

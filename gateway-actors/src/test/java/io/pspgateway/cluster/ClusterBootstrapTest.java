@@ -1,10 +1,11 @@
 package io.pspgateway.cluster;
 
 import static io.pspgateway.cluster.ClusterDiscoveryTest.eventually;
-import static io.pspgateway.control.LocalCluster.packet;
-import static io.pspgateway.control.LocalCluster.sequence;
+import static io.pspgateway.psp.InnerPackets.udp;
+import static io.pspgateway.psp.InnerPackets.sequence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.LocalCluster;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class ClusterBootstrapTest {
             }
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(2);
-            a.host().send(packet(a.vip(), b.vip(), 7));
+            a.host().send(udp(a.vip(), b.vip(), 7));
             byte[] got = b.host().take(10_000);
             assertEquals(7, got == null ? -1 : sequence(got), "a tunnel on demand between bootstrapped gateways");
         }

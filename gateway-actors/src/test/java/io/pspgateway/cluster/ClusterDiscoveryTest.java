@@ -1,10 +1,11 @@
 package io.pspgateway.cluster;
 
-import static io.pspgateway.control.LocalCluster.packet;
-import static io.pspgateway.control.LocalCluster.sequence;
+import static io.pspgateway.psp.InnerPackets.udp;
+import static io.pspgateway.psp.InnerPackets.sequence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.LocalCluster;
 import java.util.concurrent.Callable;
@@ -34,7 +35,7 @@ class ClusterDiscoveryTest {
             for (int[] p : pairs) {
                 LocalCluster.Member from = c.get(p[0]);
                 LocalCluster.Member to = c.get(p[1]);
-                from.host().send(packet(from.vip(), to.vip(), p[0] * 10 + p[1]));
+                from.host().send(udp(from.vip(), to.vip(), p[0] * 10 + p[1]));
                 byte[] got = to.host().take(10_000);
                 assertEquals(p[0] * 10 + p[1], got == null ? -1 : sequence(got), from.name() + " -> " + to.name());
             }
@@ -46,9 +47,9 @@ class ClusterDiscoveryTest {
             c.get(4).node().close();
             eventually(() -> a.node().clusterGateways().size() == 3, 30_000, "gw0 sees gw4 gone");
             eventually(() -> a.node().slotsInUse() == 1, 10_000, "gw0 released its slot towards gw4");
-            assertEquals(1, a.dataplane().keySlotsInUse(), "its key is wiped; the tunnel to gw2 stays");
+            assertEquals(1, a.inspection().keySlotsInUse(), "its key is wiped; the tunnel to gw2 stays");
             // traffic to the gone gateway's VIP now misses and finds nobody: a counted drop, no request
-            a.host().send(packet(a.vip(), c.get(4).vip(), 99));
+            a.host().send(udp(a.vip(), c.get(4).vip(), 99));
             eventually(() -> a.node().stats().dropped(io.pspgateway.control.GatewayStats.HoldDrop.NO_PEER) == 1, 10_000,
                     "a counted drop for the gone VIP");
         }
@@ -71,8 +72,8 @@ class ClusterDiscoveryTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             LocalCluster.Member victim = c.get(2);
-            a.host().send(packet(a.vip(), victim.vip(), 1));
-            b.host().send(packet(b.vip(), victim.vip(), 2));
+            a.host().send(udp(a.vip(), victim.vip(), 1));
+            b.host().send(udp(b.vip(), victim.vip(), 2));
             int received = 0;
             while (received < 2 && victim.host().take(10_000) != null) {
                 received++;
@@ -81,10 +82,10 @@ class ClusterDiscoveryTest {
             assertEquals(1, a.node().slotsInUse());
             assertEquals(1, b.node().slotsInUse());
             // the victim asks a for a tunnel of its own: a grants it an SPI and opens its ACL
-            victim.host().send(packet(victim.vip(), a.vip(2), 9));
+            victim.host().send(udp(victim.vip(), a.vip(2), 9));
             byte[] atA = a.host().take(10_000);
             assertEquals(9, atA == null ? -1 : sequence(atA), "the victim reached a");
-            eventually(() -> a.node().ingressGrants() == 2 && a.dataplane().ingressAclCount() == 2, 5_000,
+            eventually(() -> a.node().ingressGrants() == 2 && a.inspection().ingressAclCount() == 2, 5_000,
                     "a holds two grants to the victim: the reverse SPI it handed it, and the SPI of its request");
 
             c.network().detach(victim.physical());
@@ -92,12 +93,12 @@ class ClusterDiscoveryTest {
             for (LocalCluster.Member m : new LocalCluster.Member[] {a, b}) {
                 eventually(() -> m.node().clusterGateways().size() == 1, 30_000, m.name() + " has the victim downed and removed");
                 eventually(() -> m.node().slotsInUse() == 0, 10_000, m.name() + " released its slot towards the victim");
-                assertEquals(0, m.dataplane().keySlotsInUse(), m.name() + " holds no key for the victim");
-                eventually(() -> m.node().ingressGrants() == 0 && m.dataplane().ingressAclCount() == 0, 5_000,
+                assertEquals(0, m.inspection().keySlotsInUse(), m.name() + " holds no key for the victim");
+                eventually(() -> m.node().ingressGrants() == 0 && m.inspection().ingressAclCount() == 0, 5_000,
                         m.name() + " closed every ingress ACL for the victim's SPIs (granted, and minted as reverse_params)");
             }
             // the survivors still reach each other
-            a.host().send(packet(a.vip(), b.vip(), 3));
+            a.host().send(udp(a.vip(), b.vip(), 3));
             byte[] got = b.host().take(10_000);
             assertEquals(3, got == null ? -1 : sequence(got));
 
@@ -106,7 +107,7 @@ class ClusterDiscoveryTest {
             byte[] resumed = null;
             long deadline = System.nanoTime() + 30_000_000_000L;
             for (int seq = 4; resumed == null && System.nanoTime() < deadline; seq++) {
-                a.host().send(packet(a.vip(), victim.vip(), seq));
+                a.host().send(udp(a.vip(), victim.vip(), seq));
                 resumed = b.host().take(200);
             }
             assertTrue(resumed != null, "traffic to the crashed gateway's VIP resumed through its new owner");
@@ -122,7 +123,7 @@ class ClusterDiscoveryTest {
                 eventually(() -> m.node().clusterGateways().size() == 2, 30_000, m.name() + " sees the 2 others");
             }
             LocalCluster.Member a = c.get(0);
-            a.host().send(packet(a.vip(), c.get(2).vip(), 1));
+            a.host().send(udp(a.vip(), c.get(2).vip(), 1));
             byte[] first = c.get(2).host().take(10_000);
             assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first incarnation");
 
@@ -134,7 +135,7 @@ class ClusterDiscoveryTest {
             byte[] arrived = null;
             long deadline = System.nanoTime() + 30_000_000_000L;
             for (int seq = 2; arrived == null && System.nanoTime() < deadline; seq++) {
-                a.host().send(packet(a.vip(), again.vip(), seq));
+                a.host().send(udp(a.vip(), again.vip(), seq));
                 arrived = again.host().take(200);
             }
             assertTrue(arrived != null, "traffic reached the new incarnation");
@@ -153,7 +154,7 @@ class ClusterDiscoveryTest {
             LocalCluster.Member oldOwner = c.get(1);
             LocalCluster.Member newOwner = c.get(2);
             java.net.InetAddress moving = oldOwner.vip();
-            a.host().send(packet(a.vip(), moving, 1));
+            a.host().send(udp(a.vip(), moving, 1));
             byte[] first = oldOwner.host().take(10_000);
             assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first owner");
 
@@ -166,7 +167,7 @@ class ClusterDiscoveryTest {
             int sent = 1;
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (atNewOwner == null && System.nanoTime() < deadline) {
-                a.host().send(packet(a.vip(), moving, ++sent));
+                a.host().send(udp(a.vip(), moving, ++sent));
                 atNewOwner = newOwner.host().take(100);
             }
             assertTrue(atNewOwner != null, "traffic to the moved VIP reached its new owner");

@@ -1,12 +1,13 @@
 package io.pspgateway.cluster;
 
 import static io.pspgateway.cluster.ClusterDiscoveryTest.eventually;
-import static io.pspgateway.control.LocalCluster.packet;
-import static io.pspgateway.control.LocalCluster.sequence;
+import static io.pspgateway.psp.InnerPackets.udp;
+import static io.pspgateway.psp.InnerPackets.sequence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.KeyRotator;
 import io.pspgateway.control.LocalCluster;
@@ -52,7 +53,7 @@ class KeyRotationTest {
             // b's grants: the first SPI's (retired, closed), the previous key's (kept until the next
             // rotation: a may still be switching) and the active key's
             eventually(() -> b.node().ingressGrants() == 2, 5_000, "the grant of the retired key is closed");
-            assertEquals(2, b.dataplane().ingressAclCount(), "b lets in only a's SPIs of its two live keys");
+            assertEquals(2, b.inspection().ingressAclCount(), "b lets in only a's SPIs of its two live keys");
             seq = deliver(a, b, seq);
 
             // now a rotates twice: b's return tunnel runs on the reverse SPI a minted, under a's first key
@@ -62,7 +63,7 @@ class KeyRotationTest {
             assertTrue(a.node().rotateMasterKey().done());
             eventually(() -> b.node().stats().tunnelsRekeyed() == 2, 10_000, "b re-keyed again");
             // a's ACLs: b's two re-keyed SPIs; the reverse SPI a handed b, of a's retired key, is closed
-            eventually(() -> a.node().ingressGrants() == 2 && a.dataplane().ingressAclCount() == 2, 5_000,
+            eventually(() -> a.node().ingressGrants() == 2 && a.inspection().ingressAclCount() == 2, 5_000,
                     "a closed the retired reverse SPI's ACL");
             seq = deliver(b, a, seq);
             deliver(a, b, seq);
@@ -79,7 +80,7 @@ class KeyRotationTest {
     /** Sends 20 packets from {@code from} to {@code to} and expects every one to arrive, in order. */
     private static int deliver(LocalCluster.Member from, LocalCluster.Member to, int seq) throws Exception {
         for (int i = 0; i < 20; i++) {
-            from.host().send(packet(from.vip(), to.vip(), seq + i));
+            from.host().send(udp(from.vip(), to.vip(), seq + i));
         }
         for (int i = 0; i < 20; i++) {
             byte[] got = to.host().take(10_000);

@@ -27,7 +27,7 @@ class CryptoSlotPoolTest {
         final TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
 
         Pool(int size) {
-            pool = testKit.spawn(CryptoSlotPool.create(size, dataplane.getRef(), CrashPoints.NONE));
+            pool = testKit.spawn(CryptoSlotPool.create(size, dataplane.getRef(), ActorDecorator.NONE));
         }
 
         List<Integer> allocate(ActorRef<?> owner, int count) {

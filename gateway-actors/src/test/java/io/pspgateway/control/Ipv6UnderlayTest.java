@@ -4,6 +4,7 @@ import static io.pspgateway.control.OnDemandTunnelTest.assertEveryPairDelivers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.Certificates;
 import io.pspgateway.tls.CertificatesTest;
@@ -50,12 +51,12 @@ class Ipv6UnderlayTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             LocalCluster.Member impostor = c.get(2);
-            a.host().send(LocalCluster.packet(a.vip(), b.vip(), 1));
-            assertEquals(1, LocalCluster.sequence(b.host().take(10_000)), "a tunnel over TLS, the server's IPv6 SAN verified");
-            a.host().send(LocalCluster.packet(a.vip(), impostor.vip(), 2));
+            a.host().send(InnerPackets.udp(a.vip(), b.vip(), 1));
+            assertEquals(1, InnerPackets.sequence(b.host().take(10_000)), "a tunnel over TLS, the server's IPv6 SAN verified");
+            a.host().send(InnerPackets.udp(a.vip(), impostor.vip(), 2));
             OnDemandTunnelTest.eventually(() -> a.node().stats().droppedTotal() == 1, "the tunnel to gw2 failed");
             assertEquals(null, impostor.host().take(500), "nothing reached the server whose certificate names another address");
-            assertEquals(0, impostor.dataplane().ingressAclCount(), "it granted nothing: the request never reached it");
+            assertEquals(0, impostor.inspection().ingressAclCount(), "it granted nothing: the request never reached it");
             assertEquals(1, a.node().stats().tunnelsUp());
         }
     }

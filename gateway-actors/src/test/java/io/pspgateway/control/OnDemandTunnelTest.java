@@ -1,12 +1,13 @@
 package io.pspgateway.control;
 
-import static io.pspgateway.control.LocalCluster.packet;
-import static io.pspgateway.control.LocalCluster.sequence;
+import static io.pspgateway.psp.InnerPackets.udp;
+import static io.pspgateway.psp.InnerPackets.sequence;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.GatewayStats.HoldDrop;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
@@ -34,7 +35,7 @@ class OnDemandTunnelTest {
     /** One packet from {@code from}'s VIP to each of {@code to}'s first {@code vips} VIPs, numbered by the VIP. */
     static void sendOneToEachVip(LocalCluster.Member from, LocalCluster.Member to, int vips) {
         for (int host = 1; host <= vips; host++) {
-            from.host().send(packet(from.vip(), to.vip(host), host));
+            from.host().send(udp(from.vip(), to.vip(host), host));
         }
     }
 
@@ -53,12 +54,12 @@ class OnDemandTunnelTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             for (int seq = 0; seq < 50; seq++) {
-                a.host().send(packet(a.vip(), b.vip(), seq));
+                a.host().send(udp(a.vip(), b.vip(), seq));
             }
             for (int seq = 0; seq < 50; seq++) {
                 byte[] got = b.host().take(10_000);
                 assertEquals(seq, sequence(got), "in order, once");
-                assertArrayEquals(packet(a.vip(), b.vip(), seq), got);
+                assertArrayEquals(udp(a.vip(), b.vip(), seq), got);
             }
             assertNull(b.host().take(200), "nothing delivered twice");
             eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == a.node().stats().held(), "held accounted");
@@ -68,7 +69,7 @@ class OnDemandTunnelTest {
             assertEquals(1, a.node().slotsInUse());
 
             // B got our reverse parameters with the request: its answer needs no request of its own
-            b.host().send(packet(b.vip(), a.vip(), 7));
+            b.host().send(udp(b.vip(), a.vip(), 7));
             assertEquals(7, sequence(a.host().take(10_000)));
             assertEquals(0, b.node().stats().grpcCalls());
             assertEquals(0, b.node().stats().held());
@@ -85,9 +86,9 @@ class OnDemandTunnelTest {
         try (LocalCluster c = twoGateways(3, "pspgw.send-reverse-params = off")) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
-            a.host().send(packet(a.vip(), b.vip(), 1));
+            a.host().send(udp(a.vip(), b.vip(), 1));
             assertEquals(1, sequence(b.host().take(10_000)));
-            b.host().send(packet(b.vip(), a.vip(), 2));
+            b.host().send(udp(b.vip(), a.vip(), 2));
             assertEquals(2, sequence(a.host().take(10_000)));
             assertEquals(1, b.node().stats().grpcCalls());
             assertEquals(1, b.node().stats().held());
@@ -107,7 +108,7 @@ class OnDemandTunnelTest {
         for (int from = 0; from < n; from++) {
             for (int to = 0; to < n; to++) {
                 if (from != to) {
-                    c.get(from).host().send(packet(c.get(from).vip(), c.get(to).vip(), from * 10 + to));
+                    c.get(from).host().send(udp(c.get(from).vip(), c.get(to).vip(), from * 10 + to));
                 }
             }
         }
@@ -127,11 +128,11 @@ class OnDemandTunnelTest {
             LocalCluster.Member a = c.get(0);
             // one burst, so that the pairs share sessions: 20 pairs to each peer, 3 to VIPs nobody serves
             for (int host = 1; host <= 20; host++) {
-                a.host().send(packet(a.vip(), c.get(1).vip(host), 100 + host));
-                a.host().send(packet(a.vip(), c.get(2).vip(host), 200 + host));
+                a.host().send(udp(a.vip(), c.get(1).vip(host), 100 + host));
+                a.host().send(udp(a.vip(), c.get(2).vip(host), 200 + host));
             }
             for (int i = 1; i <= 3; i++) {
-                a.host().send(packet(a.vip(), LocalCluster.address("10.99.0." + i), 300 + i));
+                a.host().send(udp(a.vip(), LocalCluster.address("10.99.0." + i), 300 + i));
             }
             for (int peer = 1; peer <= 2; peer++) {
                 java.util.Set<Integer> got = receiveOnce(c.get(peer).host(), 20);
@@ -172,14 +173,14 @@ class OnDemandTunnelTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             sendOneToEachVip(a, b, 10);
-            a.host().send(packet(a.vip(), LocalCluster.address("10.2.0.200"), 200));
+            a.host().send(udp(a.vip(), LocalCluster.address("10.2.0.200"), 200));
             assertEquals(java.util.stream.IntStream.rangeClosed(1, 10).boxed().collect(java.util.stream.Collectors.toSet()),
                     receiveOnce(b.host(), 10));
             eventually(() -> a.node().stats().delivered() + a.node().stats().droppedTotal() == 11, "held accounted");
             assertEquals(1, a.node().stats().dropped(HoldDrop.TUNNEL_FAILED), "the refused pair alone");
             assertEquals(10, a.node().stats().tunnelsUp());
             // the refusals did not open the circuit: a new pair still gets its tunnel at once
-            a.host().send(packet(a.vip(), b.vip(11), 11));
+            a.host().send(udp(a.vip(), b.vip(11), 11));
             assertEquals(11, sequence(b.host().take(10_000)));
         }
     }
@@ -201,7 +202,7 @@ class OnDemandTunnelTest {
             assertTrue(a.node().stats().tunnelsFailed() >= 2, "the network and broadcast addresses were refused");
             // as with the original's -z loop, failed static tunnels are tried again (at growing intervals)
             eventually(() -> a.node().stats().tunnelsFailed() >= 4, "the refused pairs tried again");
-            a.host().send(packet(a.vip(), b.vip(77), 77));
+            a.host().send(udp(a.vip(), b.vip(77), 77));
             assertEquals(77, sequence(b.host().take(10_000)));
             assertEquals(0, a.node().stats().held(), "the tunnel was there before the packet: no miss");
         }
@@ -212,7 +213,7 @@ class OnDemandTunnelTest {
         try (LocalCluster c = LocalCluster.start(2)) {
             LocalCluster.Member a = c.get(0);
             for (int i = 0; i < 5; i++) {
-                a.host().send(packet(a.vip(), LocalCluster.address("10.99.0.1"), i));
+                a.host().send(udp(a.vip(), LocalCluster.address("10.99.0.1"), i));
             }
             eventually(() -> a.node().stats().droppedTotal() == 5, "5 drops");
             assertEquals(5, a.node().stats().dropped(HoldDrop.NO_PEER) + a.node().stats().dropped(HoldDrop.RECENTLY_FAILED));
@@ -229,7 +230,7 @@ class OnDemandTunnelTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             for (int host = 1; host <= 3; host++) {
-                a.host().send(packet(a.vip(), b.vip(host), host));
+                a.host().send(udp(a.vip(), b.vip(host), host));
             }
             eventually(() -> a.node().stats().tunnelsUp() + a.node().stats().tunnelsFailed() == 3, "3 outcomes");
             // the session counts its failure before the miss handler has dropped its held packet
@@ -237,7 +238,7 @@ class OnDemandTunnelTest {
             assertEquals(2, a.node().stats().tunnelsUp());
             assertEquals(1, a.node().stats().dropped(HoldDrop.NO_CRYPTO_SLOT));
             assertEquals(2, a.node().slotsInUse());
-            assertEquals(2, a.dataplane().keySlotsInUse());
+            assertEquals(2, a.inspection().keySlotsInUse());
         }
     }
 }

@@ -39,7 +39,7 @@ class PeerTest {
                 """).withFallback(ConfigFactory.load()));
         GatewayStats stats = new GatewayStats();
         ActorRef<Peer.Command> peer = testKit.spawn(Peer.create(new InetSocketAddress("127.0.0.1", closedPort), settings, PeerDialing.PLAINTEXT_ANY_SOURCE,
-                List.of(1, 0), stats, CrashPoints.NONE));
+                List.of(1, 0), stats));
         TestProbe<Peer.TunnelReplies> reply = testKit.createTestProbe();
         InetAddress a = InetAddress.getByName("10.1.0.1");
         InetAddress b = InetAddress.getByName("10.2.0.1");

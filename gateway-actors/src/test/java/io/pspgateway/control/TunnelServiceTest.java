@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
-import io.pspgateway.dataplane.soft.SoftDataplane;
+import io.pspgateway.dataplane.DataplaneInspection;
+import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.proto.doca.KeyRotationRequest;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Hostile or broken requests to TunnelService get the right status and install nothing. */
+/** Hostile or broken requests to TunnelService get the right status and install nothing (on a data plane with no packet path). */
 class TunnelServiceTest {
     static LocalCluster cluster;
     static ActorSystem<Void> clientSystem;
@@ -30,7 +31,7 @@ class TunnelServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = LocalCluster.start(1);
+        cluster = LocalCluster.startWithoutPackets(1, 3);
         clientSystem = ActorSystem.create(Behaviors.empty(), "hostile-client");
         client = PSP_GatewayClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", cluster.grpc(0).getPort(),
                 clientSystem).withTls(false), clientSystem);
@@ -61,13 +62,17 @@ class TunnelServiceTest {
         return Peer.statusOf(e.getCause()).getCode();
     }
 
-    private static SoftDataplane dataplane() {
+    private static DataplaneOps dataplane() {
         return cluster.get(0).dataplane();
+    }
+
+    private static DataplaneInspection inspection() {
+        return cluster.get(0).inspection();
     }
 
     @Test
     void aGoodRequestGetsOneParameterSetPerTunnelInOrder() throws Exception {
-        int aclsBefore = dataplane().ingressAclCount();
+        int aclsBefore = inspection().ingressAclCount();
         MultiTunnelResponse r = call(MultiTunnelRequest.newBuilder().setRequestId(42).addPspVersionsAccepted(1)
                 .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.2", "10.1.0.2")).build());
         assertEquals(42, r.getRequestId());
@@ -78,7 +83,7 @@ class TunnelServiceTest {
         assertEquals("198.51.100.1", p.getIpAddr());
         assertEquals(4, p.getEncapType());
         assertTrue(p.getSpi() != r.getTunnelsParams(1).getSpi());
-        assertEquals(aclsBefore + 2, dataplane().ingressAclCount());
+        assertEquals(aclsBefore + 2, inspection().ingressAclCount());
     }
 
     @Test
@@ -104,8 +109,8 @@ class TunnelServiceTest {
 
     @Test
     void badRequestsGetTheirStatusAndInstallNothing() {
-        int acls = dataplane().ingressAclCount();
-        int slots = dataplane().keySlotsInUse();
+        int acls = inspection().ingressAclCount();
+        int slots = inspection().keySlotsInUse();
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()), "no tunnels");
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("not-an-ip", "10.1.0.1"))));
@@ -131,7 +136,7 @@ class TunnelServiceTest {
             huge.addTunnels(tunnel("10.9." + (i >> 8 & 0xFF) + "." + (i & 0xFF), "10.1.0.1"));
         }
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(huge));
-        assertEquals(acls, dataplane().ingressAclCount(), "no ACL opened by a refused request");
-        assertEquals(slots, dataplane().keySlotsInUse(), "no slot programmed by a refused request");
+        assertEquals(acls, inspection().ingressAclCount(), "no ACL opened by a refused request");
+        assertEquals(slots, inspection().keySlotsInUse(), "no slot programmed by a refused request");
     }
 }

@@ -1,5 +1,6 @@
 package io.pspgateway.bench;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.LocalCluster;
@@ -67,7 +68,7 @@ public final class ClusterBenchmark {
         // one tunnel towards the victim from every survivor, so that failover has sessions to tear down
         LocalCluster.Member victim = c.get(n - 1);
         for (int i = 0; i < n - 1; i++) {
-            c.get(i).host().send(LocalCluster.packet(c.get(i).vip(), victim.vip(), i));
+            c.get(i).host().send(InnerPackets.udp(c.get(i).vip(), victim.vip(), i));
         }
         for (int i = 0; i < n - 1; i++) {
             victim.host().take(30_000);

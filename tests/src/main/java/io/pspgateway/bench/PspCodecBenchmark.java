@@ -1,5 +1,6 @@
 package io.pspgateway.bench;
 
+import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.IvSequence;
 import io.pspgateway.psp.MasterKeyPair;
 import io.pspgateway.psp.OpenStatus;
@@ -67,7 +68,8 @@ public class PspCodecBenchmark {
         opener = new PspOpener();
         info = new RxInfo();
         rxKeys = (spi, v) -> key;
-        inner = ipv4Udp(size);
+        // a 'size'-byte IPv4 packet: 20 + 8 header bytes and the rest payload
+        inner = InnerPackets.udp(InetAddress.getByName("10.0.0.1"), InetAddress.getByName("10.0.0.2"), 0, size - 28);
         pkt = new PacketBuffer(PacketBuffer.DEFAULT_HEADROOM + size + 64);
         pkt.load(inner, 0, inner.length, PacketBuffer.DEFAULT_HEADROOM);
         if (sealer.seal(pkt, sa) != SealStatus.SEALED) {
@@ -82,18 +84,6 @@ public class PspCodecBenchmark {
         byte[] b = new byte[n];
         java.util.Arrays.fill(b, value);
         return b;
-    }
-
-    /** An IPv4/UDP packet of {@code total} bytes. */
-    private static byte[] ipv4Udp(int total) {
-        byte[] p = new byte[total];
-        p[0] = 0x45;
-        p[2] = (byte) (total >> 8);
-        p[3] = (byte) total;
-        p[9] = 17;
-        p[20] = 0x10;
-        p[22] = 0x20;
-        return p;
     }
 
     @Benchmark

@@ -5,7 +5,7 @@ import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.dataplane.soft.PacketContext;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
-import io.pspgateway.psp.Ip;
+import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.PacketBuffer;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
@@ -59,12 +59,7 @@ public class SoftPipelineBenchmark {
                 new LocalTunnel.End(receiver, InetAddress.getByName("192.0.2.2"), vipB), 0, PspMode.TUNNEL, PspVersion.V0);
         senderContext = sender.newPacketContext();
         receiverContext = receiver.newPacketContext();
-        inner = new byte[size];
-        inner[0] = 0x45;
-        Ip.putU16(inner, 2, size);
-        inner[9] = Ip.PROTO_UDP;
-        System.arraycopy(vipA.getAddress(), 0, inner, 12, 4);
-        System.arraycopy(vipB.getAddress(), 0, inner, 16, 4);
+        inner = InnerPackets.udp(vipA, vipB, 0, size - 28);
         pkt = new PacketBuffer(SoftDataplaneSettings.defaults().bufferSize());
         pkt.load(inner, 0, size, PacketBuffer.DEFAULT_HEADROOM);
         if (!sender.egress(senderContext, pkt)) {

@@ -1,5 +1,6 @@
 package io.pspgateway.bench;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.LocalCluster;
@@ -59,7 +60,7 @@ public final class TunnelSetupBenchmark {
                 InetAddress src = a.vip(WARM_UP_SOURCES + 1 + i / DESTINATIONS);
                 InetAddress dst = b.vip(1 + i % DESTINATIONS);
                 sentAt[i] = System.nanoTime();
-                if (!a.host().send(LocalCluster.packet(src, dst, i))) {
+                if (!a.host().send(InnerPackets.udp(src, dst, i))) {
                     throw new IllegalStateException("host queue full at packet " + i);
                 }
             }
@@ -76,7 +77,7 @@ public final class TunnelSetupBenchmark {
                     }
                     continue;
                 }
-                int seq = LocalCluster.sequence(p);
+                int seq = InnerPackets.sequence(p);
                 latency[received++] = System.nanoTime() - sentAt[seq];
             }
             long totalNanos = System.nanoTime() - t0;
@@ -125,7 +126,7 @@ public final class TunnelSetupBenchmark {
     private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n, int round) throws InterruptedException {
         for (int i = 0; i < n; i++) {
             int source = 1 + round * (WARM_UP_SOURCES / WARM_UP_ROUNDS) + i / DESTINATIONS;
-            a.host().send(LocalCluster.packet(a.vip(source), b.vip(1 + i % DESTINATIONS), i));
+            a.host().send(InnerPackets.udp(a.vip(source), b.vip(1 + i % DESTINATIONS), i));
         }
         long deadline = System.nanoTime() + 120_000_000_000L;
         GatewayStats s = a.node().stats();

@@ -3,10 +3,10 @@ package io.pspgateway.chaos;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
-import io.pspgateway.control.CrashPoints;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.IngressGrants;
 import io.pspgateway.control.KeyRotator;
@@ -60,7 +60,7 @@ class ChaosScenarioTest {
         for (io.pspgateway.dataplane.FlowKey pair : sender.node().egressSessions()) {
             int to = LocalCluster.gatewayOfVip(io.pspgateway.psp.IpText.of(pair.destination()));
             if (to >= 0 && towards.test(to)) {
-                sender.host().send(LocalCluster.packet(pair.source(), pair.destination(), seq));
+                sender.host().send(InnerPackets.udp(pair.source(), pair.destination(), seq));
                 expected.put(seq++, to);
             }
         }
@@ -68,7 +68,7 @@ class ChaosScenarioTest {
         for (int to : new java.util.TreeSet<>(expected.values())) {
             byte[] p;
             while ((p = c.get(to).host().take(2_000)) != null) {
-                int got = LocalCluster.sequence(p);
+                int got = InnerPackets.sequence(p);
                 if (expected.containsKey(got)) {
                     assertTrue(seen.add(got), "packet " + got + " delivered twice");
                     arrived.add(got);
@@ -125,9 +125,9 @@ class ChaosScenarioTest {
             java.util.function.IntFunction<SoftDataplaneSettings> dataplane =
                     i -> SoftDataplaneSettings.defaults().withKeySlots(keySlots).withMissQueueCapacity(missQueue);
             if (!clustered) {
-                return LocalCluster.startWithFaults(3, destinations, dice, dataplane, config.withFallback(FaultPlan.QUICK_RETRIES));
+                return LocalCluster.startDecorated(3, destinations, dice, dataplane, config.withFallback(FaultPlan.QUICK_RETRIES));
             }
-            LocalCluster c = LocalCluster.startClusteredWithFaults(3, destinations, dice, dataplane,
+            LocalCluster c = LocalCluster.startClusteredDecorated(3, destinations, dice, dataplane,
                     config.withFallback(FaultPlan.QUICK_RETRIES));
             try {
                 c.awaitClusterViews(30_000);
@@ -152,8 +152,8 @@ class ChaosScenarioTest {
         int k = 0;
         for (int p = 0; p < s.packetsEach(); p++) {
             for (int h = 1; h <= s.destinations(); h++) {
-                a.host().send(LocalCluster.packet(a.vip(), c.get(1).vip(h), round << 20 | k++));
-                a.host().send(LocalCluster.packet(a.vip(), c.get(2).vip(h), round << 20 | k++));
+                a.host().send(InnerPackets.udp(a.vip(), c.get(1).vip(h), round << 20 | k++));
+                a.host().send(InnerPackets.udp(a.vip(), c.get(2).vip(h), round << 20 | k++));
             }
         }
         return 2L * s.destinations() * s.packetsEach();
@@ -168,7 +168,7 @@ class ChaosScenarioTest {
         for (int i = 1; i <= 2; i++) {
             byte[] p;
             while ((p = c.get(i).host().take(quietMillis)) != null) {
-                int seq = LocalCluster.sequence(p);
+                int seq = InnerPackets.sequence(p);
                 assertTrue(seen.add(seq), "packet " + seq + " delivered twice");
                 got++;
             }
@@ -206,6 +206,9 @@ class ChaosScenarioTest {
             assertEquals(List.of(), InvariantChecker.await(c, 20_000), "invariants under faults, seed " + plan.seed());
             assertEquals(sent, delivered + dropped(c), "every packet of the burst delivered once or counted as dropped, seed "
                     + plan.seed() + ": " + c.get(0).node().stats() + ", data plane " + c.get(0).dataplane().counters());
+            if (plan.actorCrash() > 0) {
+                assertTrue(dice.crashes() > 0, "the actors crashed at " + plan.crashAt() + " (else this proves nothing), seed " + plan.seed());
+            }
 
             dice.stop();
             if (s.live()) {
@@ -333,23 +336,23 @@ class ChaosScenarioTest {
 
     @Test
     void sessionsCrashRightAfterTheirSlotIsGranted() throws Exception {
-        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoints.Point.SESSION_SLOT_GRANTED), Setting.standard());
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoint.SESSION_SLOT_GRANTED), Setting.standard());
     }
 
     @Test
     void sessionsCrashAfterTheirReverseParametersWentOutAndThePeerStillReachesUs() throws Exception {
         // regression (found by the soak): the peer adopts our reverse_params, our session then dies;
         // the ACL of that reverse SPI must stay open for the peer, which keeps sending with it
-        FaultPlan plan = FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoints.Point.SESSION_SLOT_GRANTED);
+        FaultPlan plan = FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoint.SESSION_SLOT_GRANTED);
         int n = Setting.standard().destinations();
         System.out.println("scenario: " + plan + ", then the peer sends back on every pair");
         FaultPlan.Dice dice = plan.dice();
-        try (LocalCluster c = LocalCluster.startWithFaults(2, n, dice, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
+        try (LocalCluster c = LocalCluster.startDecorated(2, n, dice, i -> SoftDataplaneSettings.defaults().withKeySlots(1024),
                 FaultPlan.QUICK_RETRIES)) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             for (int h = 1; h <= n; h++) {
-                a.host().send(LocalCluster.packet(a.vip(h), b.vip(h), h));
+                a.host().send(InnerPackets.udp(a.vip(h), b.vip(h), h));
             }
             while (b.host().take(3_000) != null) {
                 // what reached b; the point is the way back
@@ -359,7 +362,7 @@ class ChaosScenarioTest {
             long deadline = System.nanoTime() + LIVENESS_BOUND.toNanos();
             while (reached < n && System.nanoTime() < deadline) {
                 for (int h = 1; h <= n; h++) {
-                    b.host().send(LocalCluster.packet(b.vip(h), a.vip(h), h));
+                    b.host().send(InnerPackets.udp(b.vip(h), a.vip(h), h));
                 }
                 reached = 0;
                 while (a.host().take(2_000) != null) {
@@ -374,17 +377,17 @@ class ChaosScenarioTest {
 
     @Test
     void peersCrashWhenTheirAnswerArrives() throws Exception {
-        run(FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoints.Point.PEER_ANSWERED), Setting.standard());
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.30, CrashPoint.PEER_ANSWERED), Setting.standard());
     }
 
     @Test
     void theMissHandlerCrashesWhileHoldingABatch() throws Exception {
-        run(FaultPlan.seeded(seed()).withActorCrashes(0.50, CrashPoints.Point.MISS_HANDLER_MISSED), Setting.standard());
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.50, CrashPoint.MISS_HANDLER_MISSED), Setting.standard());
     }
 
     @Test
     void theSlotPoolCrashesWhileGranting() throws Exception {
-        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoints.Point.SLOT_POOL_ALLOCATE), Setting.standard());
+        run(FaultPlan.seeded(seed()).withActorCrashes(0.20, CrashPoint.SLOT_POOL_ALLOCATE), Setting.standard());
     }
 
     // --- limits under the burst ---
@@ -416,7 +419,7 @@ class ChaosScenarioTest {
         // a third of all removals (entries, ACLs, slot wipes) refused at first, while failing inserts
         // and crashing sessions make the gateways remove a lot: nothing may stay behind
         run(FaultPlan.seeded(seed()).withRemovalFailures(0.3).withInstallFailures(0.2)
-                .withActorCrashes(0.2, CrashPoints.Point.SESSION_SLOT_GRANTED), Setting.standard());
+                .withActorCrashes(0.2, CrashPoint.SESSION_SLOT_GRANTED), Setting.standard());
     }
 
     @Test
@@ -517,15 +520,15 @@ class ChaosScenarioTest {
         FaultPlan plan = FaultPlan.seeded(seed()).withGrpcFailure(0.05, Status.Code.UNAVAILABLE);
         int n = Setting.standard().destinations();
         System.out.println("scenario: both directions at once, " + plan);
-        try (LocalCluster c = LocalCluster.startWithFaults(2, n, plan.dice(),
+        try (LocalCluster c = LocalCluster.startDecorated(2, n, plan.dice(),
                 i -> SoftDataplaneSettings.defaults().withKeySlots(1024), ConfigFactory.empty())) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             // every pair asked for from both ends at once: each side's request carries reverse_params
             // for a direction the other side is setting up itself
             for (int h = 1; h <= n; h++) {
-                a.host().send(LocalCluster.packet(a.vip(h), b.vip(h), h));
-                b.host().send(LocalCluster.packet(b.vip(h), a.vip(h), h));
+                a.host().send(InnerPackets.udp(a.vip(h), b.vip(h), h));
+                b.host().send(InnerPackets.udp(b.vip(h), a.vip(h), h));
             }
             int atA = 0;
             int atB = 0;

@@ -2,6 +2,7 @@ package io.pspgateway.dataplane.soft;
 
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.DataplaneInspection;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.Destinations;
 import io.pspgateway.dataplane.DropLog;
@@ -28,6 +29,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,9 +60,8 @@ import org.slf4j.LoggerFactory;
  *       under a lock that no packet thread ever takes.</li>
  * </ul>
  */
-public final class SoftDataplane implements DataplaneOps {
+public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
     private static final Logger log = LoggerFactory.getLogger(SoftDataplane.class);
-    private static final int MAX_MINT = 1 << 20;
     /** The most entries a table is sized for up front (beyond it, tables grow as needed). */
     private static final int MAX_PRESIZE = 1 << 20;
 
@@ -335,7 +336,7 @@ public final class SoftDataplane implements DataplaneOps {
         return slots.length();
     }
 
-    /** Slots holding a key now (for invariant checks: slots in use = live sessions). */
+    @Override
     public int keySlotsInUse() {
         int n = 0;
         for (int i = 0; i < slots.length(); i++) {
@@ -372,15 +373,20 @@ public final class SoftDataplane implements DataplaneOps {
         return encryptTable.remove(flow) != null;
     }
 
-    /** Encrypt entries installed now. */
+    @Override
     public int encryptEntryCount() {
         return encryptTable.size();
     }
 
-    /** The SPI the encrypt entry of {@code flow} sends with, or null when there is none (for invariant checks). */
-    public Integer encryptEntrySpi(FlowKey flow) {
+    @Override
+    public OptionalInt encryptEntrySpi(FlowKey flow) {
         EgressEntry e = encryptTable.get(flow);
-        return e == null ? null : e.sa.spi();
+        return e == null ? OptionalInt.empty() : OptionalInt.of(e.sa.spi());
+    }
+
+    @Override
+    public long masterKeyGeneration() {
+        return ring.current().number();
     }
 
     @Override
@@ -393,7 +399,7 @@ public final class SoftDataplane implements DataplaneOps {
         return aclTable.remove(aclKey(spi, sourceVip, destinationVip)) != null;
     }
 
-    /** Ingress ACL entries installed now. */
+    @Override
     public int ingressAclCount() {
         return aclTable.size();
     }

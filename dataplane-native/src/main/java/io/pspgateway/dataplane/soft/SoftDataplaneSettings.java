@@ -60,6 +60,11 @@ public record SoftDataplaneSettings(int keySlots, int sampleLog2, boolean ingres
         return new SoftDataplaneSettings(keySlots, sampleLog2, ingressAcl, n, udpPort, sourcePorts, workers, batchSize, bufferSize, innerIpVersion);
     }
 
+    public SoftDataplaneSettings withQueues(int workerThreads, int packetsPerCall, int missQueue) {
+        return new SoftDataplaneSettings(keySlots, sampleLog2, ingressAcl, missQueue, udpPort, sourcePorts, workerThreads, packetsPerCall,
+                bufferSize, innerIpVersion);
+    }
+
     public SoftDataplaneSettings withInnerIpVersion(int version) {
         return new SoftDataplaneSettings(keySlots, sampleLog2, ingressAcl, missQueueCapacity, udpPort, sourcePorts, workers, batchSize,
                 bufferSize, version);

@@ -1,5 +1,6 @@
 package io.pspgateway.chaos;
 
+import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.control.LocalCluster;
@@ -49,7 +50,7 @@ public final class Soak {
         int reported = 0;
         long start = System.nanoTime();
         long end = start + (long) (minutes * 60e9);
-        try (LocalCluster c = LocalCluster.startClusteredWithFaults(GATEWAYS, VIPS, dice,
+        try (LocalCluster c = LocalCluster.startClusteredDecorated(GATEWAYS, VIPS, dice,
                 i -> SoftDataplaneSettings.defaults().withKeySlots(4096),
                 ConfigFactory.parseString("pspgw.keys.min-rotation-interval = " + MIN_ROTATION_INTERVAL)
                         .withFallback(FaultPlan.QUICK_RETRIES))) {
@@ -118,7 +119,7 @@ public final class Soak {
             int from = random.nextInt(GATEWAYS);
             int to = (from + 1 + random.nextInt(GATEWAYS - 1)) % GATEWAYS;
             LocalCluster.Member src = c.get(from);
-            src.host().send(LocalCluster.packet(src.vip(1 + random.nextInt(VIPS)), c.get(to).vip(1 + random.nextInt(VIPS)), k));
+            src.host().send(InnerPackets.udp(src.vip(1 + random.nextInt(VIPS)), c.get(to).vip(1 + random.nextInt(VIPS)), k));
         }
         return n;
     }

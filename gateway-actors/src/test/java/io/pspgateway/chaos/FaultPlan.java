@@ -3,13 +3,25 @@ package io.pspgateway.chaos;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
-import io.pspgateway.control.CrashPoints;
+import io.pspgateway.control.ActorDecorator;
+import io.pspgateway.control.LocalCluster;
+import io.pspgateway.control.MissHandler;
+import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.HeldPacket;
+import io.pspgateway.dataplane.port.PacketPort;
+import io.pspgateway.proto.doca.PSP_Gateway;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Which faults to inject and how often, from one seed. Every fault point draws from the same
@@ -32,6 +44,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param backendCrash    share of backend calls (mint, ACL, program, insert) that throw an unexpected
  *                        exception — a driver bug — which the Dataplane actor's supervision must survive
  * @param actorCrash      share of the times an actor reaches one of {@code crashAt} that it throws there
+ *                        (the first time at each point it always throws, so that every scenario with
+ *                        crashes has at least one)
  * @param crashAt         the crash points in play
  * @param removalFailure  share of removals (encrypt entries, ACLs, key-slot wipes) the backend refuses (INTERNAL)
  * @param workerStall     share of the packet batches after which a packet worker stalls (a slow
@@ -40,7 +54,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCode, double grpcDelay, Duration delay,
                         double grpcLostAnswer, double grpcDuplicate, double installFailure, double programFailure,
-                        Duration writeDelay, double backendCrash, double actorCrash, Set<CrashPoints.Point> crashAt,
+                        Duration writeDelay, double backendCrash, double actorCrash, Set<CrashPoint> crashAt,
                         double removalFailure, double workerStall, Duration stall) {
 
     /** Control-plane settings under which retries, failures and their pauses happen within a chaos run's time. */
@@ -92,7 +106,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
     }
 
     /** Actors throw at {@code points}, each time one is reached with probability {@code share}. */
-    public FaultPlan withActorCrashes(double share, CrashPoints.Point... points) {
+    public FaultPlan withActorCrashes(double share, CrashPoint... points) {
         return edit(p -> {
             p.actorCrash = share;
             p.crashAt = Set.of(points);
@@ -132,7 +146,7 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         Duration writeDelay;
         double backendCrash;
         double actorCrash;
-        Set<CrashPoints.Point> crashAt;
+        Set<CrashPoint> crashAt;
         double removalFailure;
         double workerStall;
         Duration stall;
@@ -162,12 +176,18 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
         }
     }
 
-    /** The generator, the on/off switch and the gRPC partitions of a running plan. */
-    public static final class Dice implements CrashPoints {
+    /**
+     * The generator, the on/off switch and the gRPC partitions of a running plan; as the decorator
+     * of a {@link LocalCluster}, it puts the plan's faults into gateway {@code i}'s ports, data
+     * plane, gRPC service and actors.
+     */
+    public static final class Dice implements LocalCluster.Decorator, ActorDecorator {
         private final FaultPlan plan;
         private final Random random;
         private final Set<Long> partitioned = ConcurrentHashMap.newKeySet();
         private volatile boolean active = true;
+        private final AtomicInteger crashes = new AtomicInteger();
+        private final Set<CrashPoint> reached = ConcurrentHashMap.newKeySet();
 
         Dice(FaultPlan plan) {
             this.plan = plan;
@@ -192,11 +212,93 @@ public record FaultPlan(long seed, double grpcFailure, Status.Code grpcFailureCo
             return active;
         }
 
+        /** How many actor crashes the plan injected so far. */
+        public int crashes() {
+            return crashes.get();
+        }
+
         @Override
-        public void reach(Point point) {
-            if (plan.crashAt().contains(point) && roll(plan.actorCrash())) {
-                throw new IllegalStateException("injected crash at " + point);
+        public PacketPort port(int gateway, PacketPort port) {
+            return new StallingPort(port, this);
+        }
+
+        @Override
+        public DataplaneOps dataplane(int gateway, DataplaneOps ops) {
+            return new FaultyDataplane(ops, this);
+        }
+
+        @Override
+        public PSP_Gateway service(int gateway, PSP_Gateway service) {
+            return new FaultyTunnelService(service, this, gateway, LocalCluster::gatewayOfVip);
+        }
+
+        @Override
+        public ActorDecorator actors(int gateway) {
+            return this;
+        }
+
+        @Override
+        public <T> Behavior<T> decorate(Class<?> actor, Behavior<T> behavior) {
+            List<CrashPoint> here = plan.crashAt().stream().filter(p -> p.actor == actor).toList();
+            return here.isEmpty() ? behavior : Behaviors.intercept(() -> new Crashing<>(here), behavior);
+        }
+
+        /** Throws, at the plan's rate, when the actor receives the message of one of {@code points}. */
+        private final class Crashing<T> extends BehaviorInterceptor<T, T> {
+            private final List<CrashPoint> points;
+
+            @SuppressWarnings("unchecked")
+            Crashing(List<CrashPoint> points) {
+                super((Class<T>) Object.class);
+                this.points = points;
             }
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
+                for (CrashPoint point : points) {
+                    if (point.message.isInstance(msg) && active && (reached.add(point) || roll(plan.actorCrash()))) {
+                        if (point == CrashPoint.MISS_HANDLER_MISSED) {
+                            List<HeldPacket> batch = ((MissHandler.Missed) msg).packets();
+                            if (!batch.isEmpty()) {
+                                return target.apply(ctx, (T) new MissHandler.Missed(failingAt(batch, pick(batch.size()))));
+                            }
+                        } else {
+                            crashes.incrementAndGet();
+                            throw new IllegalStateException("injected crash at " + point);
+                        }
+                    }
+                }
+                return target.apply(ctx, msg);
+            }
+        }
+
+        private int pick(int bound) {
+            synchronized (random) {
+                return random.nextInt(bound);
+            }
+        }
+
+        /** {@code list}, but reading element {@code index} throws the first time. */
+        private <E> List<E> failingAt(List<E> list, int index) {
+            return new AbstractList<>() {
+                private boolean thrown;
+
+                @Override
+                public E get(int i) {
+                    if (i == index && !thrown) {
+                        thrown = true;
+                        crashes.incrementAndGet();
+                        throw new IllegalStateException("injected crash at element " + i + " of " + list.size());
+                    }
+                    return list.get(i);
+                }
+
+                @Override
+                public int size() {
+                    return list.size();
+                }
+            };
         }
 
         /** Stops every fault from now on (partitions included). */

@@ -34,14 +34,14 @@ public final class InvariantChecker {
                 out.add(m.name() + ": held " + s.held() + " != re-injected " + s.delivered() + " + dropped " + s.droppedTotal());
             }
             int poolSlots = m.node().slotsInUse();
-            int keys = m.dataplane().keySlotsInUse();
-            int entries = m.dataplane().encryptEntryCount();
+            int keys = m.inspection().keySlotsInUse();
+            int entries = m.inspection().encryptEntryCount();
             int sessions = m.node().sessionsUp();
             if (poolSlots != keys || keys != entries || entries != sessions) {
                 out.add(m.name() + ": slots held " + poolSlots + ", keys in slots " + keys + ", encrypt entries " + entries
                         + ", sessions up " + sessions + " (must all be equal)");
             }
-            int acls = m.dataplane().ingressAclCount();
+            int acls = m.inspection().ingressAclCount();
             int owned = m.node().ingressGrants();
             if (acls != owned) {
                 out.add(m.name() + ": " + acls + " ingress ACLs in the data plane, " + owned + " owned (live grants)");
@@ -61,11 +61,11 @@ public final class InvariantChecker {
         for (LocalCluster.Member m : members) {
             for (IngressGrants.Grant g : m.node().grants()) {
                 LocalCluster.Member sender = members.get(LocalCluster.gatewayOfVip(IpText.of(g.source())));
-                Integer sending = sender.dataplane().encryptEntrySpi(FlowKey.of(g.source(), g.destination()));
-                if (sending == null || sending != g.spi()) {
+                java.util.OptionalInt sending = sender.inspection().encryptEntrySpi(FlowKey.of(g.source(), g.destination()));
+                if (sending.isEmpty() || sending.getAsInt() != g.spi()) {
                     out.add(m.name() + ": ACL for SPI " + Integer.toHexString(g.spi()) + " from " + IpText.of(g.source())
                             + " to " + IpText.of(g.destination()) + ", but " + sender.name() + " sends "
-                            + (sending == null ? "nothing" : "with SPI " + Integer.toHexString(sending)));
+                            + (sending.isEmpty() ? "nothing" : "with SPI " + Integer.toHexString(sending.getAsInt())));
                 }
             }
         }

@@ -1,0 +1,80 @@
+package io.pspgateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The composition root's reading of flags, tunnel file and HOCON: what each ends up as, and what is refused. */
+class GatewayConfigTest {
+    private static final String[] IPV4_UPLINK = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4"};
+
+    private static GatewayConfig config(String... args) {
+        CommandLine cli = PspGatewayCommand.commandLine();
+        cli.parseArgs(args);
+        return GatewayConfig.from(((PspGatewayCommand) cli.getCommand()).options, cli);
+    }
+
+    private static String[] with(String... more) {
+        String[] out = java.util.Arrays.copyOf(IPV4_UPLINK, IPV4_UPLINK.length + more.length);
+        System.arraycopy(more, 0, out, IPV4_UPLINK.length, more.length);
+        return out;
+    }
+
+    @Test
+    void theDefaultsNameEveryAbsenceAndWarnOfPlaintext() {
+        GatewayConfig c = config(IPV4_UPLINK);
+        assertEquals(GatewayOptions.BackendKind.soft, c.backendKind());
+        DataplaneConfig d = c.dataplane();
+        assertEquals(256, d.keySlots());
+        assertEquals(4, d.innerIpVersion());
+        assertTrue(d.ingressAcl());
+        assertEquals("psp0", d.unsecuredPort());
+        assertEquals(new InetSocketAddress("192.0.2.1", 1000), d.psp());
+        assertEquals(new DataplaneConfig.Queues(1, 32, 4096), d.queues());
+        assertEquals(new DataplaneConfig.DocaFlags(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.empty(), false), d.doca());
+        assertTrue(c.gateway().cluster().isEmpty());
+        assertTrue(c.gateway().cookie().isEmpty());
+        assertTrue(c.gateway().tls().isEmpty());
+        assertEquals(new InetSocketAddress("0.0.0.0", 3000), c.gateway().grpcBind());
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("plaintext")), c.warnings().toString());
+    }
+
+    @Test
+    void flagsReachTheirPlaces() {
+        GatewayConfig c = config(with("--cookie", "-x", "1024", "--sample-rate", "3", "-a", "--inner-ip-type", "ipv6",
+                "-p", "03:00.0", "--maintain-order", "--cluster-port", "25520", "--gateway-id", "gw-a"));
+        assertTrue(c.gateway().cookie().isPresent());
+        assertEquals(12, c.gateway().cryptOffsetWords(), "IPv6 inner header plus the cookie");
+        assertEquals(1024, c.dataplane().keySlots());
+        assertEquals(3, c.dataplane().sampleLog2());
+        assertEquals(false, c.dataplane().ingressAcl());
+        assertEquals(6, c.dataplane().innerIpVersion());
+        assertEquals(Optional.of("03:00.0"), c.dataplane().doca().pciAddress());
+        assertTrue(c.dataplane().doca().maintainOrder());
+        assertEquals("gw-a", c.gateway().cluster().orElseThrow().gatewayId());
+        assertEquals(25520, c.pekko().getInt("pekko.remote.artery.canonical.port"));
+    }
+
+    @Test
+    void queuesComeFromHoconAndAreChecked() {
+        System.setProperty("pspgw.dataplane.workers", "4");
+        ConfigFactory.invalidateCaches();
+        try {
+            assertEquals(4, config(IPV4_UPLINK).dataplane().queues().workers());
+            System.setProperty("pspgw.dataplane.workers", "0");
+            ConfigFactory.invalidateCaches();
+            CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> config(IPV4_UPLINK));
+            assertEquals("pspgw.dataplane.workers must be 1-64, got 0", e.getMessage());
+        } finally {
+            System.clearProperty("pspgw.dataplane.workers");
+            ConfigFactory.invalidateCaches();
+        }
+    }
+}
