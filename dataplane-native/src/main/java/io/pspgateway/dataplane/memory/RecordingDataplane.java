@@ -1,5 +1,6 @@
 package io.pspgateway.dataplane.memory;
 
+import io.pspgateway.dataplane.ControlChecks;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DataplaneInspection;
@@ -19,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -54,10 +56,7 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
 
     @Override
     public synchronized List<SpiKey> mintSpiKeys(int count, PspVersion version) {
-        if (count < 1 || count > MAX_MINT) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "can mint 1.." + MAX_MINT + " SPIs at a time, asked for " + count);
-        }
+        ControlChecks.mintCount(count);
         if (SPI_INDEX_MASK - spisMinted < count) {
             throw new DataplaneException(DataplaneException.Kind.RESOURCE_EXHAUSTED, "the active master key has "
                     + (SPI_INDEX_MASK - spisMinted) + " SPIs left, asked for " + count + "; rotate the keys");
@@ -100,10 +99,7 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
     }
 
     private void checkSlot(int cryptoId) {
-        if (cryptoId < 0 || cryptoId >= slots.length) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "crypto_id " + cryptoId + " outside 0.." + (slots.length - 1));
-        }
+        ControlChecks.slot(cryptoId, slots.length);
     }
 
     @Override
@@ -119,14 +115,7 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
     @Override
     public synchronized void addEncryptEntry(EncryptEntry entry) {
         checkSlot(entry.cryptoId());
-        if (slots[entry.cryptoId()] == null) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "key slot " + entry.cryptoId() + " is empty: program it before adding an entry that uses it");
-        }
-        if (slotVersions[entry.cryptoId()] != entry.version()) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, "key slot " + entry.cryptoId()
-                    + " holds a PSP " + slotVersions[entry.cryptoId()] + " key, the entry wants " + entry.version());
-        }
+        ControlChecks.slotServes(entry.cryptoId(), Optional.ofNullable(slotVersions[entry.cryptoId()]), entry.version());
         entries.put(entry.flow(), entry);
     }
 
@@ -148,25 +137,17 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
 
     @Override
     public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        acls.putIfAbsent(aclKey(spi, sourceVip, destinationVip), Boolean.TRUE);
+        acls.putIfAbsent(ControlChecks.aclKey(spi, sourceVip, destinationVip), Boolean.TRUE);
     }
 
     @Override
     public boolean removeIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        return acls.remove(aclKey(spi, sourceVip, destinationVip)) != null;
+        return acls.remove(ControlChecks.aclKey(spi, sourceVip, destinationVip)) != null;
     }
 
     @Override
     public int ingressAclCount() {
         return acls.size();
-    }
-
-    private static FlowKey aclKey(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        try {
-            return FlowKey.ofSpi(spi, sourceVip, destinationVip);
-        } catch (IllegalArgumentException e) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, e.getMessage());
-        }
     }
 
     @Override
@@ -193,7 +174,7 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
 
     @Override
     public EntryCounters ingressAclCounters(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        return acls.containsKey(aclKey(spi, sourceVip, destinationVip)) ? new EntryCounters(0, 0) : null;
+        return acls.containsKey(ControlChecks.aclKey(spi, sourceVip, destinationVip)) ? new EntryCounters(0, 0) : null;
     }
 
     /** Records the packet: {@link #reinjected()} lists them in order. */

@@ -1,5 +1,6 @@
 package io.pspgateway.dataplane.soft;
 
+import io.pspgateway.dataplane.ControlChecks;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DataplaneInspection;
@@ -29,6 +30,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -276,10 +278,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public List<SpiKey> mintSpiKeys(int count, PspVersion version) {
-        if (count < 1 || count > MAX_MINT) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "can mint 1.." + MAX_MINT + " SPIs at a time, asked for " + count);
-        }
+        ControlChecks.mintCount(count);
         if (ring.spisLeft() < count) {
             throw new DataplaneException(DataplaneException.Kind.RESOURCE_EXHAUSTED,
                     "the active master key has " + ring.spisLeft() + " SPIs left, asked for " + count + "; rotate the keys");
@@ -325,10 +324,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
     }
 
     private void checkSlot(int cryptoId) {
-        if (cryptoId < 0 || cryptoId >= slots.length()) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "crypto_id " + cryptoId + " outside 0.." + (slots.length() - 1));
-        }
+        ControlChecks.slot(cryptoId, slots.length());
     }
 
     @Override
@@ -351,14 +347,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
     public void addEncryptEntry(EncryptEntry entry) {
         checkSlot(entry.cryptoId());
         SlotKey slotKey = slots.get(entry.cryptoId());
-        if (slotKey == null) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
-                    "key slot " + entry.cryptoId() + " is empty: program it before adding an entry that uses it");
-        }
-        if (slotKey.version() != entry.version()) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, "key slot " + entry.cryptoId()
-                    + " holds a PSP " + slotKey.version() + " key, the entry wants " + entry.version());
-        }
+        ControlChecks.slotServes(entry.cryptoId(), Optional.ofNullable(slotKey).map(SlotKey::version), entry.version());
         // one outer header per peer, shared by all its entries: it is the bulk of an entry otherwise
         OuterIp outer = outerHeaders.computeIfAbsent(FlowKey.of(entry.localOuter(), entry.peerOuter()),
                 k -> OuterIp.between(entry.localOuter(), entry.peerOuter()));
@@ -391,25 +380,17 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        aclTable.putIfAbsent(aclKey(spi, sourceVip, destinationVip), new FlowCounter());
+        aclTable.putIfAbsent(ControlChecks.aclKey(spi, sourceVip, destinationVip), new FlowCounter());
     }
 
     @Override
     public boolean removeIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        return aclTable.remove(aclKey(spi, sourceVip, destinationVip)) != null;
+        return aclTable.remove(ControlChecks.aclKey(spi, sourceVip, destinationVip)) != null;
     }
 
     @Override
     public int ingressAclCount() {
         return aclTable.size();
-    }
-
-    private static FlowKey aclKey(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        try {
-            return FlowKey.ofSpi(spi, sourceVip, destinationVip);
-        } catch (IllegalArgumentException e) {
-            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, e.getMessage());
-        }
     }
 
     @Override
@@ -452,7 +433,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public EntryCounters ingressAclCounters(int spi, InetAddress sourceVip, InetAddress destinationVip) {
-        FlowCounter c = aclTable.get(aclKey(spi, sourceVip, destinationVip));
+        FlowCounter c = aclTable.get(ControlChecks.aclKey(spi, sourceVip, destinationVip));
         return c == null ? null : c.counters();
     }
 
