@@ -64,6 +64,14 @@ final class DemoCommand implements Callable<Integer> {
         return inMemory(out);
     }
 
+    /** gRPC between the demo's gateways runs over mutual TLS, as in production: says with which certificates. */
+    private static void describeTrust(PrintWriter out, LocalCluster c) throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pspgw-demo-certs-");
+        c.writeCertificates(dir);
+        out.printf("  gRPC between the gateways: mutual TLS, with a CA and a certificate per gateway made for this run in %s%n"
+                + "  (what pspgw certs ca / pspgw certs issue make for a real deployment)%n", dir);
+    }
+
     private int inNamespaces(PrintWriter out) throws Exception {
         out.println("Starting 3 gateways: each data plane in a network namespace of its own (TUN psp0, PSP on UDP/1000");
         out.println("over a bridge), the control planes in this process (gRPC on loopback)...");
@@ -76,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
                          UdpPort udp = ns.call(() -> UdpPort.bind(new InetSocketAddress(physical, 1000), 32));
                          return new PacketPort[] {tun, udp, null};
                      })) {
+            describeTrust(out, c);
             for (int i = 0; i < c.size(); i++) {
                 String ns = net.namespace(i);
                 String vip = IpText.of(c.get(i).vip());
@@ -150,6 +159,7 @@ final class DemoCommand implements Callable<Integer> {
                 out.printf("  discovery: every gateway knows the other two and their VIP prefixes after %.1f s%n",
                         (System.nanoTime() - t0) / 1e9);
             }
+            describeTrust(out, c);
             for (int i = 0; i < c.size(); i++) {
                 LocalCluster.Member m = c.get(i);
                 out.printf("  %s: physical %s, VIPs %s-%s, gRPC %s%n", m.name(), IpText.of(m.physical()),

@@ -90,8 +90,12 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
         // no local-grpc-address: every address of the uplink's family (an IPv6 uplink's peers dial IPv6)
         InetSocketAddress grpc = tunnels.localGrpc() != null ? tunnels.localGrpc()
                 : new InetSocketAddress(HostPort.ip(uplink instanceof Inet6Address ? "::" : "0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
+        Optional<GrpcTls> tls = tlsMaterial(o, cli, warnings);
+        if (membership.isPresent() && tls.isPresent()) {
+            requireGatewayIdInCertificate(membership.get().gatewayId(), tls.get(), cli);
+        }
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tlsMaterial(o, cli, warnings));
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls);
         DataplaneConfig dataplane = new DataplaneConfig(o.maxTunnels, o.sampleRate, !o.disableIngressAcl,
                 o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.vfName, new InetSocketAddress(uplink, o.udpPort),
                 queues(config, cli), new DataplaneConfig.DocaFlags(Optional.ofNullable(o.pciAddr), Optional.ofNullable(o.repr),
@@ -152,10 +156,19 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
      */
     private static Optional<GrpcTls> tlsMaterial(GatewayOptions o, CommandLine cli, List<String> warnings) {
         int given = (o.tlsCa != null ? 1 : 0) + (o.tlsCert != null ? 1 : 0) + (o.tlsKey != null ? 1 : 0);
-        if (given == 0) {
-            warnings.add("gRPC between gateways runs in plaintext, as the original's: tunnel keys cross the network in the clear. "
-                    + "Pass --tls-ca, --tls-cert and --tls-key (made with: pspgw certs) to authenticate and encrypt it");
+        if (o.insecurePlaintext) {
+            if (given > 0) {
+                throw new CommandLine.ParameterException(cli, "--insecure-plaintext and --tls-ca/--tls-cert/--tls-key exclude each other");
+            }
+            warnings.add("--insecure-plaintext: gRPC between gateways runs in plaintext, as the original's: tunnel keys cross the "
+                    + "network in the clear and a caller is trusted by its source address alone. Use it only to interoperate with "
+                    + "an original DOCA gateway");
             return Optional.empty();
+        }
+        if (given == 0) {
+            throw new CommandLine.ParameterException(cli, "gRPC between gateways runs over mutual TLS: pass --tls-ca FILE --tls-cert FILE "
+                    + "--tls-key FILE (make them with: pspgw certs ca --out DIR; pspgw certs issue --ca DIR --name ID --ip ADDRESS "
+                    + "--out DIR), or --insecure-plaintext to talk to an original DOCA gateway");
         }
         if (given != 3) {
             throw new CommandLine.ParameterException(cli, "--tls-ca, --tls-cert and --tls-key go together: give all three");
@@ -168,6 +181,19 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
             return Optional.of(tls);
         } catch (GrpcTls.TlsException e) {
             throw new CommandLine.ParameterException(cli, e.getMessage());
+        }
+    }
+
+    /**
+     * Over TLS, cluster members know each other by gateway id: it must be a DNS name of this
+     * gateway's certificate (pspgw certs issue --name), or peers could not tell who is calling.
+     */
+    private static void requireGatewayIdInCertificate(String gatewayId, GrpcTls tls, CommandLine cli) {
+        List<String> names = GrpcTls.dnsNames(tls.certificate());
+        if (!names.contains(gatewayId)) {
+            throw new CommandLine.ParameterException(cli, "--gateway-id " + gatewayId + " is not a DNS name of --tls-cert (its DNS "
+                    + "names: " + names + "): over TLS members know each other by it; pass --gateway-id NAME with the --name "
+                    + "the certificate was issued for");
         }
     }
 

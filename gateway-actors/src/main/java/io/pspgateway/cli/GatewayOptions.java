@@ -128,8 +128,8 @@ final class GatewayOptions {
     List<String> localVips = new ArrayList<>();
 
     @Option(names = "--tls-ca", paramLabel = "FILE",
-            description = "PEM file of the CA whose certificates peers must present (gRPC over mutual TLS; with --tls-cert "
-                    + "and --tls-key; without all three, gRPC runs in plaintext as in the original).")
+            description = "PEM file of the CA whose certificates peers must present (gRPC over mutual TLS, with --tls-cert "
+                    + "and --tls-key: required unless --insecure-plaintext). Make them with: pspgw certs.")
     java.nio.file.Path tlsCa;
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
@@ -138,6 +138,11 @@ final class GatewayOptions {
 
     @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM file of this gateway's unencrypted PKCS#8 key (keep it 0600).")
     java.nio.file.Path tlsKey;
+
+    @Option(names = "--insecure-plaintext",
+            description = "Run gRPC in plaintext, as the original DOCA gateway does (to interoperate with one): tunnel keys cross "
+                    + "the network in the clear, and a caller is trusted by its source address alone.")
+    boolean insecurePlaintext;
 
     @Option(names = "--cluster-port", paramLabel = "PORT",
             description = "Join a cluster of gateways: the Pekko Artery port on --uplink-ip. Peers and VIPs are then discovered.")

@@ -11,9 +11,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -100,8 +102,18 @@ public record TunnelConfig(InetSocketAddress localGrpc, List<Peer> peers) {
             if (peerNodes.size() > MAX_PEERS) {
                 throw new ConfigException(source + ": " + peerNodes.size() + " peers, more than the " + MAX_PEERS + " allowed");
             }
+            Map<InetAddress, Integer> byAddress = new HashMap<>();
             for (int i = 0; i < peerNodes.size(); i++) {
-                peers.add(peer(peerNodes.get(i), source, "peers[" + i + "]", seen));
+                Peer peer = peer(peerNodes.get(i), source, "peers[" + i + "]", seen);
+                // a caller is told apart by its address (its certificate's IP SANs, or its source address
+                // in plaintext): two peers at one IP could each claim the other's VIPs
+                Integer before = byAddress.putIfAbsent(peer.grpc().getAddress(), i);
+                if (before != null) {
+                    throw new ConfigException(source + ": peers[" + before + "] and peers[" + i + "] are both at "
+                            + IpText.of(peer.grpc().getAddress())
+                            + ": callers are told apart by address, so each peer needs an IP of its own");
+                }
+                peers.add(peer);
             }
         }
         return new TunnelConfig(local, List.copyOf(peers));

@@ -7,6 +7,7 @@ import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.psp.IpText;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -39,14 +40,14 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     private final Refs refs;
 
     private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
-                    PerfCounters perf, ActorDecorator decorator) {
+                    PerfCounters perf, ActorDecorator decorator, Consumer<Authorizer> authorizers) {
         super(context);
         ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane",
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
         ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, decorator), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
-                PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, decorator), "peers");
+                PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, decorator, authorizers), "peers");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
         ActorRef<MissHandler.Command> missHandler = context.spawn(
                 MissHandler.create(directory, slots, dataplane, grants, settings, stats, decorator),
@@ -66,10 +67,13 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants, keys);
     }
 
-    /** {@code decorator}: {@link ActorDecorator#NONE} but in tests that disturb the actors. */
+    /**
+     * {@code decorator}: {@link ActorDecorator#NONE} but in tests that disturb the actors;
+     * {@code authorizers}: receives each new snapshot of who may call this gateway.
+     */
     public static Behavior<Command> create(GatewaySettings settings, DataplaneOps ops, GatewayStats stats, PerfCounters perf,
-                                           ActorDecorator decorator) {
-        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf, decorator));
+                                           ActorDecorator decorator, Consumer<Authorizer> authorizers) {
+        return Behaviors.setup(ctx -> new Gateway(ctx, settings, ops, stats, perf, decorator, authorizers));
     }
 
     @Override

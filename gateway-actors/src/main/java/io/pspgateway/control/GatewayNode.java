@@ -10,7 +10,6 @@ import io.pspgateway.config.TunnelConfig;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.MissPoller;
-import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
@@ -20,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -91,12 +91,15 @@ public final class GatewayNode implements AutoCloseable {
                                     java.util.function.UnaryOperator<io.pspgateway.proto.doca.PSP_Gateway> service,
                                     ActorDecorator actors) throws Exception {
         GatewayStats stats = new GatewayStats();
+        AtomicReference<Authorizer> authorizer = new AtomicReference<>(Authorizer.NOBODY);
         PerfCounters perf = new PerfCounters();
         // gRPC needs HTTP/2 on the server, whatever order the bundled reference.conf files were merged in
-        Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on").withFallback(config);
+        Config withHttp2 = ConfigFactory.parseString("pekko.http.server.enable-http2 = on\n"
+                // CallerGate reads who calls from these request attributes
+                + "pekko.http.server.remote-address-attribute = on\npekko.http.server.parsing.ssl-session-attribute = on").withFallback(config);
         // every member of a gateway cluster must share one ActorSystem name; a lone gateway uses its own
         String systemName = settings.cluster().isPresent() ? ClusterMembership.SYSTEM_NAME : name;
-        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, actors), systemName,
+        ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, actors, authorizer::set), systemName,
                 withHttp2);
         try {
             if (settings.cluster().isPresent()) {
@@ -108,8 +111,11 @@ public final class GatewayNode implements AutoCloseable {
                     batch -> refs.missHandler().tell(new MissHandler.Missed(batch)));
             ServedVips served = new ServedVips(settings.localVips(),
                     settings.cluster().map(ClusterMembership::vipPrefixes).orElse(VipPrefixes.none()));
-            io.pspgateway.proto.doca.PSP_Gateway tunnelService = service.apply(
-                    new TunnelService(system, refs, settings, stats, served));
+            Denials denials = new Denials(stats);
+            // with TLS a caller is who its certificate says; in plaintext interop, where it calls from
+            CallerGate gate = new CallerGate(settings.tls().isEmpty(), authorizer::get, denials, system,
+                    principal -> service.apply(new TunnelService(system, refs, settings, stats, served, principal, authorizer::get,
+                            denials)));
             ServerBuilder server = Http.get(system).newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort());
             if (settings.tls().isPresent()) {
                 // every caller must present a certificate from our CA (TLS 1.3, HTTP/2 by ALPN)
@@ -117,7 +123,7 @@ public final class GatewayNode implements AutoCloseable {
                 server = server.enableHttps(ConnectionContext.httpsServer(tls::newServerEngine));
             }
             ServerBinding binding = server
-                    .bind(PSP_GatewayHandlerFactory.create(tunnelService, system))
+                    .bind(gate)
                     .toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
             GatewayNode node = new GatewayNode(name, system, refs, poller, binding, dataplane, stats, perf, served);
             log.info("gateway {} up: gRPC on {}, uplink {}, {} peer(s) configured", name, IpText.of(binding.localAddress()),

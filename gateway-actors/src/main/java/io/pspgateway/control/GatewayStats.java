@@ -38,11 +38,28 @@ public final class GatewayStats {
     private final LongAdder tunnelsServed = new LongAdder();
     private final LongAdder tunnelsRekeyed = new LongAdder();
     private final LongAdder rekeysFailed = new LongAdder();
+    private final Map<Authorizer.Denial, LongAdder> denied = new EnumMap<>(Authorizer.Denial.class);
 
     public GatewayStats() {
         for (HoldDrop d : HoldDrop.values()) {
             dropped.put(d, new LongAdder());
         }
+        for (Authorizer.Denial d : Authorizer.Denial.values()) {
+            denied.put(d, new LongAdder());
+        }
+    }
+
+    void deny(Authorizer.Denial why) {
+        denied.get(why).increment();
+    }
+
+    /** gRPC requests refused because of who sent them or what they claimed. */
+    public long denied(Authorizer.Denial why) {
+        return denied.get(why).sum();
+    }
+
+    public long deniedTotal() {
+        return denied.values().stream().mapToLong(LongAdder::sum).sum();
     }
 
     void held(int n) {

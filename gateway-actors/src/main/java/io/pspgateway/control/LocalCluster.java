@@ -17,11 +17,13 @@ import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import io.pspgateway.proto.doca.PSP_Gateway;
+import io.pspgateway.tls.Certificates;
 import io.pspgateway.tls.GrpcTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -94,6 +96,9 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     private final MemoryNetwork network = new MemoryNetwork();
+    private final Certificates.Issued authority = Certificates.newAuthority("pspgw LocalCluster CA", Duration.ofDays(1));
+    private final List<Optional<GrpcTls>> tls = new ArrayList<>();
+    private final java.util.Map<String, Certificates.Issued> generated = new java.util.LinkedHashMap<>();
     private final List<Member> members = new ArrayList<>();
     private final List<Launcher> launchers = new ArrayList<>();
 
@@ -206,25 +211,41 @@ public final class LocalCluster implements AutoCloseable {
      * type: uplinks 2001:db8::(i+1), gRPC on {@code [::1]}, the files' addresses in brackets.
      */
     public static LocalCluster startOverIpv6(int n, int vipsPerGateway) throws Exception {
-        return startOverIpv6(n, vipsPerGateway, i -> Optional.empty());
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV6, new Security.Generated());
     }
 
-    /** As above, gateway i's gRPC channels authenticated with the TLS material {@code tls} gives it. */
-    public static LocalCluster startOverIpv6(int n, int vipsPerGateway, IntFunction<Optional<GrpcTls>> tls) throws Exception {
+    /** As above, gateway i's gRPC channels authenticated with the TLS material {@code tls} gives it instead. */
+    public static LocalCluster startOverIpv6(int n, int vipsPerGateway, IntFunction<GrpcTls> tls) throws Exception {
         return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
-                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV6, tls);
+                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV6, new Security.Given(tls));
+    }
+
+    /** {@code n} gateways (in-memory, tunnel files), gateway i authenticated with the TLS material {@code tls} gives it. */
+    public static LocalCluster startWithTls(int n, int vipsPerGateway, IntFunction<GrpcTls> tls) throws Exception {
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4, new Security.Given(tls));
+    }
+
+    /**
+     * {@code n} gateways (in-memory, tunnel files) whose gRPC runs in plaintext, as with
+     * {@code --insecure-plaintext}: each caller is authorised by the address it calls from.
+     */
+    public static LocalCluster startInsecure(int n, int vipsPerGateway) throws Exception {
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4, new Security.Plaintext());
     }
 
     /** As {@link #startClustered(int, int, Config)} on the IPv6 underlay: Artery, seed nodes and gRPC on {@code [::1]}. */
     public static LocalCluster startClusteredOverIpv6(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
-                ConfigFactory.empty(), Join.SEEDS, Decorator.NONE, Underlay.IPV6, i -> Optional.empty());
+                ConfigFactory.empty(), Join.SEEDS, Decorator.NONE, Underlay.IPV6, new Security.Generated());
     }
 
     /** As {@link #startBootstrapped} on the IPv6 underlay: management endpoints and contact points on {@code [::1]}. */
     public static LocalCluster startBootstrappedOverIpv6(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
-                ConfigFactory.empty(), Join.BOOTSTRAP, Decorator.NONE, Underlay.IPV6, i -> Optional.empty());
+                ConfigFactory.empty(), Join.BOOTSTRAP, Decorator.NONE, Underlay.IPV6, new Security.Generated());
     }
 
     /**
@@ -240,7 +261,23 @@ public final class LocalCluster implements AutoCloseable {
                                       Config overrides, PortFactory ports, Join join, Decorator decorator)
             throws Exception {
         return start(n, vipsPerGateway, new Plane.Soft(ports, dataplaneSettings), overrides, join, decorator, Underlay.IPV4,
-                i -> Optional.empty());
+                new Security.Generated());
+    }
+
+    /**
+     * How the gateways' gRPC is secured: mutual TLS with a CA and certificates made for the run
+     * (gateway i's: DNS SAN gw<i>, IP SAN its loopback address), mutual TLS with given material, or
+     * plaintext (callers authorised by their source address).
+     */
+    private sealed interface Security {
+        record Generated() implements Security {
+        }
+
+        record Given(IntFunction<GrpcTls> tls) implements Security {
+        }
+
+        record Plaintext() implements Security {
+        }
     }
 
     /** What each gateway's data plane is: the soft one on the ports a factory opens, or one with no packet path at all. */
@@ -258,11 +295,11 @@ public final class LocalCluster implements AutoCloseable {
      */
     public static LocalCluster startWithoutPackets(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, new Plane.Recording(), ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4,
-                i -> Optional.empty());
+                new Security.Generated());
     }
 
     private static LocalCluster start(int n, int vipsPerGateway, Plane plane, Config overrides, Join join, Decorator decorator,
-                                      Underlay underlay, IntFunction<Optional<GrpcTls>> tls)
+                                      Underlay underlay, Security security)
             throws Exception {
         LocalCluster c = new LocalCluster();
         try {
@@ -312,7 +349,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), java.util.OptionalLong.empty(), PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
-                        ControlSettings.from(nodeConfig), membership, tls.apply(i));
+                        ControlSettings.from(nodeConfig), membership, c.tlsFor(i, underlay.loopback(i), security));
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {
                     if (plane instanceof Plane.Soft soft) {
@@ -356,6 +393,52 @@ public final class LocalCluster implements AutoCloseable {
     /** {@code n} gateways with 3 VIPs each and default settings. */
     public static LocalCluster start(int n) throws Exception {
         return start(n, 3, i -> SoftDataplaneSettings.defaults(), ConfigFactory.empty());
+    }
+
+    private Optional<GrpcTls> tlsFor(int i, InetAddress loopback, Security security) throws Exception {
+        Optional<GrpcTls> material = switch (security) {
+            case Security.Generated g -> {
+                Certificates.Issued own = issue("gw" + i, List.of(loopback), Duration.ofDays(1));
+                generated.put("gw" + i, own);
+                yield Optional.of(material(own));
+            }
+            case Security.Given g -> Optional.of(g.tls().apply(i));
+            case Security.Plaintext p -> Optional.empty();
+        };
+        tls.add(material);
+        return material;
+    }
+
+    /** The CA every generated certificate of this cluster chains to (tests issue their own with it). */
+    public Certificates.Issued authority() {
+        return authority;
+    }
+
+    /** A certificate from this cluster's CA for gateway id (DNS SAN) {@code name} and {@code addresses}. */
+    public Certificates.Issued issue(String name, List<InetAddress> addresses, Duration validity) {
+        return Certificates.issue(authority, name, addresses, validity);
+    }
+
+    /** TLS material presenting {@code issued} and trusting this cluster's CA. */
+    public GrpcTls material(Certificates.Issued issued) throws java.security.GeneralSecurityException {
+        return GrpcTls.of(List.of(authority.certificate()), List.of(issued.certificate()), issued.key());
+    }
+
+    /**
+     * Writes the CA certificate ({@code ca.pem}) and each generated gateway certificate and key
+     * ({@code gwN.pem}, {@code gwN-key.pem}, 0600) into {@code dir}, as {@code pspgw certs} would.
+     */
+    public void writeCertificates(java.nio.file.Path dir) throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        Certificates.writeNew(dir.resolve("ca.pem"), Certificates.pem(authority.certificate()), false);
+        for (java.util.Map.Entry<String, Certificates.Issued> e : generated.entrySet()) {
+            Certificates.write(e.getValue(), dir.resolve(e.getKey() + ".pem"), dir.resolve(e.getKey() + "-key.pem"));
+        }
+    }
+
+    /** Gateway i's TLS material; empty when its gRPC runs in plaintext. */
+    public Optional<GrpcTls> tls(int i) {
+        return tls.get(i);
     }
 
     public Member get(int i) {

@@ -2,7 +2,6 @@ package io.pspgateway.control;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
@@ -11,11 +10,9 @@ import io.pspgateway.proto.doca.TunnelParameters;
 import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -133,21 +130,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         this.settings = settings;
         this.versionsAccepted = versionsAccepted;
         this.stats = stats;
-        GrpcClientSettings grpc = GrpcClientSettings
-                .connectToServiceAt(IpText.of(address.getAddress()), address.getPort(), context.getSystem())
-                // pekko-grpc makes the HTTP/2 :authority of the bare service name, which for an IPv6
-                // literal has no brackets and no port: servers refuse it (RFC 9113 8.3.1, RFC 3986 3.2.2)
-                .withOverrideAuthority(name)
-                .withTls(dialing.tls().isPresent())
-                .withDeadline(settings.requestTimeout())
-                // advertise no compression: answers are mostly keys, which do not compress, and the
-                // peer's gzip of a few thousand tunnels per answer cost it ~5 % of a set-up's CPU
-                .withChannelBuilderOverrides(builder -> fromSource(dialing.source(), builder.decompressorRegistry(
-                        io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false))));
-        if (dialing.tls().isPresent()) {
-            // the server's certificate must name the address we dial (its IP SAN): the authority above
-            grpc = grpc.withSslContext(dialing.tls().get().clientContext());
-        }
+        GrpcClientSettings grpc = dialing.clientSettings(address, settings.requestTimeout(), context.getSystem());
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
         this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),
@@ -155,17 +138,6 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         breaker.addOnOpenListener(() -> LOG.warn("circuit to {} opens for {} after {} failed requests", name,
                 settings.breakerReset(), settings.breakerFailures()));
         breaker.addOnCloseListener(() -> LOG.info("circuit to {} closed again", name));
-    }
-
-    /** {@code dialing}: TLS (our certificate, the server's checked against {@code address}) or plaintext, and the source address. */
-    /** Calls leave from {@code source} when there is one (port chosen by the kernel). */
-    private static NettyChannelBuilder fromSource(Optional<InetAddress> source, NettyChannelBuilder builder) {
-        return source.map(s -> builder.localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
-            @Override
-            public SocketAddress createSocketAddress(SocketAddress remote, io.grpc.Attributes attributes) {
-                return new InetSocketAddress(s, 0);
-            }
-        })).orElse(builder);
     }
 
     public static Behavior<Command> create(InetSocketAddress address, ControlSettings settings, PeerDialing dialing,

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -69,11 +70,17 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     private final List<Integer> versionsAccepted;
     private final GatewayStats stats;
     private final ActorDecorator decorator;
+    private final TunnelConfig tunnels;
+    private final Consumer<Authorizer> authorizers;
     private final PeerDialing dialing;
 
     private PeerDirectory(ActorContext<Command> context, TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
-                          List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator) {
+                          List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator,
+                          Consumer<Authorizer> authorizers) {
         super(context);
+        this.tunnels = tunnels;
+        this.authorizers = authorizers;
+        authorizers.accept(Authorizer.of(tunnels, List.of()));
         this.dialing = dialing;
         this.settings = settings;
         this.decorator = decorator;
@@ -90,10 +97,15 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
     }
 
-    /** {@code dialing}: how every peer channel is dialled (TLS material, source address). */
+    /**
+     * {@code dialing}: how every peer channel is dialled (TLS material, source address);
+     * {@code authorizers}: told who may call this gateway, at start and whenever the cluster view changes.
+     */
     public static Behavior<Command> create(TunnelConfig tunnels, ControlSettings settings, PeerDialing dialing,
-                                           List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator) {
-        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, dialing, versionsAccepted, stats, decorator));
+                                           List<Integer> versionsAccepted, GatewayStats stats, ActorDecorator decorator,
+                                           Consumer<Authorizer> authorizers) {
+        return Behaviors.setup(ctx -> new PeerDirectory(ctx, tunnels, settings, dialing, versionsAccepted, stats, decorator,
+                authorizers));
     }
 
     @Override
@@ -172,6 +184,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         }
         clusterTable = next;
         clusterView = List.copyOf(m.gateways());
+        authorizers.accept(Authorizer.of(tunnels, clusterView));
         if (missHandler != null) {
             // tell the sessions each gateway's key generation when first seen and whenever it rotates
             for (GatewayInfo g : m.gateways()) {

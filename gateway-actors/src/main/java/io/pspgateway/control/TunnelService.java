@@ -19,16 +19,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.grpc.GrpcServiceException;
 
 /**
- * The server side of the wire contract ({@code psp_gateway.PSP_Gateway}): a peer asks for the
- * parameters to send to our VIPs. Every request is validated in full before anything is minted
- * or installed, so a bad request changes nothing; failures are only ever a gRPC status, with the
- * original's codes: INVALID_ARGUMENT (unparsable or foreign VIPs, no common version, bad encap),
+ * The server side of the wire contract ({@code psp_gateway.PSP_Gateway}) for one peer, the
+ * principal {@link CallerGate} identified the caller as: it asks for the parameters to send to our
+ * VIPs from its own. Every request is validated in full before anything is minted or installed,
+ * so a bad request changes nothing; failures are only ever a gRPC status, with the original's
+ * codes: PERMISSION_DENIED (a source VIP that is not the peer's, or a peer that has left),
+ * INVALID_ARGUMENT (unparsable or foreign VIPs, no common version, bad encap),
  * RESOURCE_EXHAUSTED (no SPIs, or more tunnels than one request may carry), INTERNAL (the data
  * plane refused an entry). A key rotation asked for too soon after the last one is refused with
  * FAILED_PRECONDITION ({@link KeyRotator}), where the original always rotates.
@@ -44,9 +47,16 @@ public final class TunnelService implements PSP_Gateway {
     private final GatewaySettings settings;
     private final GatewayStats stats;
     private final ServedVips served;
+    private final String principal;
+    private final Supplier<Authorizer> authorizer;
+    private final Denials denials;
 
-    TunnelService(ActorSystem<?> system, Gateway.Refs refs, GatewaySettings settings, GatewayStats stats, ServedVips served) {
+    TunnelService(ActorSystem<?> system, Gateway.Refs refs, GatewaySettings settings, GatewayStats stats, ServedVips served,
+                  String principal, Supplier<Authorizer> authorizer, Denials denials) {
         this.system = system;
+        this.principal = principal;
+        this.authorizer = authorizer;
+        this.denials = denials;
         this.dataplane = refs.dataplane();
         this.missHandler = refs.missHandler();
         this.grants = refs.grants();
@@ -65,8 +75,9 @@ public final class TunnelService implements PSP_Gateway {
         PspVersion version;
         List<Wanted> wanted;
         try {
+            Authorizer.Principal caller = caller();
             version = chooseVersion(in.getPspVersionsAcceptedList());
-            wanted = validate(in);
+            wanted = validate(in, caller);
         } catch (GrpcServiceException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -110,7 +121,15 @@ public final class TunnelService implements PSP_Gateway {
                 .map(Integer::toUnsignedString).toList() + " is supported here (0, 1)");
     }
 
-    private List<Wanted> validate(MultiTunnelRequest in) {
+    /** The peer this service serves, as the current snapshot knows it; refused when it has left. */
+    private Authorizer.Principal caller() {
+        return authorizer.get().named(principal).orElseThrow(() -> {
+            denials.record(Authorizer.Denial.UNKNOWN_CALLER, principal + ", no longer a peer");
+            return status(Status.PERMISSION_DENIED, "not a peer of this gateway (any more)");
+        });
+    }
+
+    private List<Wanted> validate(MultiTunnelRequest in, Authorizer.Principal caller) {
         int n = in.getTunnelsCount();
         if (n == 0) {
             throw status(Status.INVALID_ARGUMENT, "the request asks for no tunnels");
@@ -131,6 +150,12 @@ public final class TunnelService implements PSP_Gateway {
             if (t.getInnerType() != family) {
                 throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "].inner_type " + Integer.toUnsignedString(t.getInnerType())
                         + " does not match IPv" + family + " VIPs");
+            }
+            if (!caller.mayClaim(src)) {
+                // the caller would send (and, through reverse_params, receive) as a VIP that is not its own
+                denials.record(Authorizer.Denial.VIP_NOT_OWNED, caller + " claimed " + IpText.of(src));
+                throw status(Status.PERMISSION_DENIED, "tunnels[" + i + "].virt_src_ip " + IpText.of(src)
+                        + " is not a VIP of " + caller);
             }
             if (!served.serves(dst)) {
                 throw status(Status.INVALID_ARGUMENT, "tunnels[" + i + "]: " + IpText.of(dst) + " is not a VIP of this gateway");
@@ -170,6 +195,11 @@ public final class TunnelService implements PSP_Gateway {
 
     @Override
     public CompletionStage<KeyRotationResponse> requestKeyRotation(KeyRotationRequest in) {
+        try {
+            caller();
+        } catch (GrpcServiceException e) {
+            return CompletableFuture.failedFuture(e);
+        }
         if (in.getIssueNewKeys()) {
             return CompletableFuture.failedFuture(status(Status.UNIMPLEMENTED,
                     "issue_new_keys is not implemented (nor is it in the original gateway)"));

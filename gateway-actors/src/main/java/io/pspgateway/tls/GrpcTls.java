@@ -3,6 +3,7 @@ package io.pspgateway.tls;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -11,16 +12,20 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
@@ -37,10 +42,12 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 public final class GrpcTls {
     private final SSLContext context;
     private final X509Certificate certificate;
+    private final LongAdder handshakesRefused;
 
-    private GrpcTls(SSLContext context, X509Certificate certificate) {
+    private GrpcTls(SSLContext context, X509Certificate certificate, LongAdder handshakesRefused) {
         this.context = context;
         this.certificate = certificate;
+        this.handshakesRefused = handshakesRefused;
     }
 
     /** Why the material cannot be used: a missing or unreadable file, no PEM of the right kind, a key that does not fit. */
@@ -66,10 +73,19 @@ public final class GrpcTls {
                     + " (peers would refuse it; issue it with: pspgw certs issue --ca DIR ...)");
         }
         try {
+            return of(authorities, chain, privateKey);
+        } catch (GeneralSecurityException e) {
+            throw new TlsException("--tls-key " + key + " does not fit --tls-cert " + cert + ": " + e.getMessage());
+        }
+    }
+
+    /** The material of a gateway whose certificate (and chain) is {@code chain}, its key {@code key}, trusting {@code authorities}. */
+    public static GrpcTls of(List<X509Certificate> authorities, List<X509Certificate> chain, PrivateKey key) throws GeneralSecurityException {
+        try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
             char[] none = new char[0];
-            keys.setKeyEntry("gateway", privateKey, none, chain.toArray(X509Certificate[]::new));
+            keys.setKeyEntry("gateway", key, none, chain.toArray(X509Certificate[]::new));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(keys, none);
             KeyStore trust = KeyStore.getInstance("PKCS12");
@@ -79,12 +95,19 @@ public final class GrpcTls {
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
+            LongAdder refused = new LongAdder();
+            X509ExtendedTrustManager counting = new CountingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0], refused);
             SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(kmf.getKeyManagers(), tmf.getTrustManagers(), new SecureRandom());
-            return new GrpcTls(context, own);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new TlsException("--tls-key " + key + " does not fit --tls-cert " + cert + ": " + e.getMessage());
+            context.init(kmf.getKeyManagers(), new TrustManager[] {counting}, new SecureRandom());
+            return new GrpcTls(context, chain.getFirst(), refused);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e.getMessage(), e);
         }
+    }
+
+    /** Handshakes refused because the peer's certificate did not verify (another CA, expired, malformed). */
+    public long handshakesRefused() {
+        return handshakesRefused.sum();
     }
 
     /** The CA of {@code pspgw certs ca} (its certificate and key), to issue gateway certificates with. */
@@ -101,18 +124,117 @@ public final class GrpcTls {
         return context;
     }
 
-    /** A server-side engine that requires a client certificate from the CA. */
+    /**
+     * A server-side engine that asks for a client certificate from the CA. A certificate that does
+     * not verify fails the handshake (and is counted); a caller that sends none gets a session with
+     * no identity, which the gRPC service refuses, and counts, request by request
+     * ({@code CallerGate}): JSSE refuses an empty chain before any trust manager could count it.
+     */
     public SSLEngine newServerEngine() {
         SSLEngine engine = context.createSSLEngine();
         engine.setUseClientMode(false);
-        engine.setNeedClientAuth(true);
+        engine.setWantClientAuth(true);
         return engine;
+    }
+
+    /** The JDK's trust manager, counting what it refuses. */
+    private static final class CountingTrustManager extends X509ExtendedTrustManager {
+        private final X509ExtendedTrustManager delegate;
+        private final LongAdder refused;
+
+        CountingTrustManager(X509ExtendedTrustManager delegate, LongAdder refused) {
+            this.delegate = delegate;
+            this.refused = refused;
+        }
+
+        private interface Check {
+            void run() throws CertificateException;
+        }
+
+        private void counted(Check check) throws CertificateException {
+            try {
+                check.run();
+            } catch (CertificateException e) {
+                refused.increment();
+                throw e;
+            }
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            counted(() -> delegate.checkClientTrusted(chain, authType, socket));
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            counted(() -> delegate.checkClientTrusted(chain, authType, engine));
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            counted(() -> delegate.checkClientTrusted(chain, authType));
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+            counted(() -> delegate.checkServerTrusted(chain, authType, socket));
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
+            counted(() -> delegate.checkServerTrusted(chain, authType, engine));
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            counted(() -> delegate.checkServerTrusted(chain, authType));
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return delegate.getAcceptedIssuers();
+        }
     }
 
     /** This gateway's own certificate (what peers see). */
     public X509Certificate certificate() {
         return certificate;
     }
+
+    /** The DNS names among {@code certificate}'s subject alternative names (a gateway's id). */
+    public static List<String> dnsNames(X509Certificate certificate) {
+        List<String> names = new ArrayList<>();
+        try {
+            java.util.Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+            for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
+                if ((Integer) san.get(0) == SAN_DNS) {
+                    names.add((String) san.get(1));
+                }
+            }
+        } catch (CertificateParsingException e) {
+            return List.of();
+        }
+        return names;
+    }
+
+    /** The IP addresses among {@code certificate}'s subject alternative names. */
+    public static List<java.net.InetAddress> ipAddresses(X509Certificate certificate) {
+        List<java.net.InetAddress> addresses = new ArrayList<>();
+        try {
+            java.util.Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+            for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
+                if ((Integer) san.get(0) == SAN_IP) {
+                    addresses.add(java.net.InetAddress.ofLiteral((String) san.get(1)));
+                }
+            }
+        } catch (CertificateParsingException | IllegalArgumentException e) {
+            return List.of();
+        }
+        return addresses;
+    }
+
+    private static final int SAN_DNS = 2;
+    private static final int SAN_IP = 7;
 
     /** True when {@code key} can be read by users other than its owner: the gateway warns. */
     public static boolean readableByOthers(Path key) {

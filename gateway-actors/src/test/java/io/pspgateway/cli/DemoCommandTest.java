@@ -20,6 +20,13 @@ class DemoCommandTest {
         assertTrue(text.contains("gRPC calls made by gw1: 0"), "reverse_params spared the way back a request:\n" + text);
         assertTrue(text.contains("40/40 delivered"), text);
         assertTrue(text.contains("Demo finished: every packet arrived."), text);
+        java.util.regex.Matcher where = java.util.regex.Pattern.compile("mutual TLS, with a CA and a certificate per gateway made for "
+                + "this run in (\\S+)").matcher(text);
+        assertTrue(where.find(), text);
+        java.nio.file.Path dir = java.nio.file.Path.of(where.group(1));
+        for (String file : new String[] {"ca.pem", "gw0.pem", "gw0-key.pem", "gw2.pem"}) {
+            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve(file)), "the demo wrote " + file + " where it says");
+        }
     }
 
     @Test

@@ -154,10 +154,21 @@ class GatewayCommandTest {
         PspGatewayCommand.commandLine().usage(new PrintWriter(help, true));
         assertTrue(help.toString().contains("--backend=soft|doca"), help.toString());
 
-        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--backend", "doca"));
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext", "--backend", "doca"));
         assertEquals(java.util.List.of("pspgw: --backend doca: the DOCA Flow backend is not part of this build yet; "
                 + "run --backend soft (the default)"), err.toString().lines().filter(l -> !l.isBlank()).toList());
         assertEquals(2, run("--backend", "fpga"));
         assertTrue(err.toString().contains("--backend"), err.toString());
+    }
+
+    @Test
+    void withoutTlsMaterialTheGatewayRefusesToStartUnlessToldToRunInPlaintext() {
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4"));
+        assertTrue(err.toString().contains("gRPC between gateways runs over mutual TLS: pass --tls-ca FILE --tls-cert FILE --tls-key FILE"),
+                err.toString());
+        assertTrue(err.toString().contains("or --insecure-plaintext to talk to an original DOCA gateway"), err.toString());
+        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext", "--tls-ca", "ca.pem",
+                "--tls-cert", "c.pem", "--tls-key", "k.pem"));
+        assertTrue(err.toString().contains("--insecure-plaintext and --tls-ca/--tls-cert/--tls-key exclude each other"), err.toString());
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine;
 
 /** The composition root's reading of flags, tunnel file and HOCON: what each ends up as, and what is refused. */
 class GatewayConfigTest {
-    private static final String[] IPV4_UPLINK = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4"};
+    private static final String[] IPV4_UPLINK = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext"};
 
     private static GatewayConfig config(String... args) {
         CommandLine cli = PspGatewayCommand.commandLine();
@@ -27,7 +27,7 @@ class GatewayConfigTest {
     }
 
     @Test
-    void theDefaultsNameEveryAbsenceAndWarnOfPlaintext() {
+    void theDefaultsNameEveryAbsenceAndPlaintextIsWarnedOf() {
         GatewayConfig c = config(IPV4_UPLINK);
         assertEquals(GatewayOptions.BackendKind.soft, c.backendKind());
         DataplaneConfig d = c.dataplane();

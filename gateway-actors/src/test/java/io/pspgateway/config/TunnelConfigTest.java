@@ -64,4 +64,15 @@ class TunnelConfigTest {
         assertEquals("'10.0.0.1:0': port must be 1-65535",
                 assertThrows(IllegalArgumentException.class, () -> HostPort.parse("10.0.0.1:0", 1)).getMessage());
     }
+
+    @Test
+    void twoPeersAtOneAddressAreRefused() {
+        assertEquals("t.json: peers[0] and peers[1] are both at 192.0.2.2: callers are told apart by address, so each peer "
+                + "needs an IP of its own", error("""
+                { "peers": [
+                    { "remote-grpc-address": "192.0.2.2:3000", "sessions": [ { "local-vip": "10.1.0.1", "remote-vips": [ "10.2.0.1" ] } ] },
+                    { "remote-grpc-address": "192.0.2.2:3001", "sessions": [ { "local-vip": "10.1.0.1", "remote-vips": [ "10.3.0.1" ] } ] }
+                ] }
+                """));
+    }
 }

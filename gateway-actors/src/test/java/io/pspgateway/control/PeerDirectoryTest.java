@@ -38,7 +38,7 @@ class PeerDirectoryTest {
                                "sessions": [ { "local-vip": "10.0.0.1", "remote-vips": [ "10.9.0.0/24" ] } ] } ] }
                 """, "t.json");
         ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(file,
-                ControlSettings.from(ConfigFactory.load()), PeerDialing.PLAINTEXT_ANY_SOURCE, List.of(1, 0), new GatewayStats(), ActorDecorator.NONE));
+                ControlSettings.from(ConfigFactory.load()), PeerDialing.PLAINTEXT_ANY_SOURCE, List.of(1, 0), new GatewayStats(), ActorDecorator.NONE, authorizer -> { }));
         directory.tell(new PeerDirectory.ClusterView(List.of(
                 gateway("g1", 5001, "10.9.0.0/24"),
                 gateway("g2", 5002, "10.8.0.0/24"),
@@ -79,7 +79,7 @@ class PeerDirectoryTest {
 
     private Listening listening() {
         ActorRef<PeerDirectory.Command> directory = testKit.spawn(PeerDirectory.create(TunnelConfig.empty(),
-                ControlSettings.from(ConfigFactory.load()), PeerDialing.PLAINTEXT_ANY_SOURCE, List.of(1, 0), new GatewayStats(), ActorDecorator.NONE));
+                ControlSettings.from(ConfigFactory.load()), PeerDialing.PLAINTEXT_ANY_SOURCE, List.of(1, 0), new GatewayStats(), ActorDecorator.NONE, authorizer -> { }));
         Listening l = new Listening(directory, testKit.createTestProbe(), testKit.createTestProbe());
         directory.tell(new PeerDirectory.Listen(l.missHandler().getRef(), l.grants().getRef()));
         return l;

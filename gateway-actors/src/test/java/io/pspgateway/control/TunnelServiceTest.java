@@ -14,16 +14,17 @@ import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
 import io.pspgateway.proto.doca.SingleTunnelRequest;
 import io.pspgateway.proto.doca.TunnelParameters;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.grpc.GrpcClientSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Hostile or broken requests to TunnelService get the right status and install nothing (on a data plane with no packet path). */
+/** Broken requests of a peer get the right status and install nothing (on a data plane with no packet path). */
 class TunnelServiceTest {
     static LocalCluster cluster;
     static ActorSystem<Void> clientSystem;
@@ -31,10 +32,11 @@ class TunnelServiceTest {
 
     @BeforeAll
     static void start() throws Exception {
-        cluster = LocalCluster.startWithoutPackets(1, 3);
-        clientSystem = ActorSystem.create(Behaviors.empty(), "hostile-client");
-        client = PSP_GatewayClient.create(GrpcClientSettings.connectToServiceAt("127.0.0.1", cluster.grpc(0).getPort(),
-                clientSystem).withTls(false), clientSystem);
+        // the client is gateway 1, a peer of gateway 0, by its certificate: what it asks for is checked, not who asks
+        cluster = LocalCluster.startWithoutPackets(2, 3);
+        clientSystem = ActorSystem.create(Behaviors.empty(), "broken-client");
+        client = PSP_GatewayClient.create(new PeerDialing(cluster.tls(1), Optional.empty())
+                .clientSettings(cluster.grpc(0), Duration.ofSeconds(10), clientSystem), clientSystem);
     }
 
     @AfterAll
@@ -74,7 +76,7 @@ class TunnelServiceTest {
     void aGoodRequestGetsOneParameterSetPerTunnelInOrder() throws Exception {
         int aclsBefore = inspection().ingressAclCount();
         MultiTunnelResponse r = call(MultiTunnelRequest.newBuilder().setRequestId(42).addPspVersionsAccepted(1)
-                .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.2", "10.1.0.2")).build());
+                .addTunnels(tunnel("10.2.0.1", "10.1.0.1")).addTunnels(tunnel("10.2.0.2", "10.1.0.2")).build());
         assertEquals(42, r.getRequestId());
         assertEquals(2, r.getTunnelsParamsCount());
         TunnelParameters p = r.getTunnelsParams(0);
@@ -115,25 +117,25 @@ class TunnelServiceTest {
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
                 .addTunnels(tunnel("not-an-ip", "10.1.0.1"))));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
-                .addTunnels(tunnel("10.9.0.1", "10.1.0.1")).addTunnels(tunnel("10.9.0.1", "999.1.0.1"))));
+                .addTunnels(tunnel("10.2.0.1", "10.1.0.1")).addTunnels(tunnel("10.2.0.1", "999.1.0.1"))));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addPspVersionsAccepted(2)
-                .addPspVersionsAccepted(3).addTunnels(tunnel("10.9.0.1", "10.1.0.1"))));
+                .addPspVersionsAccepted(3).addTunnels(tunnel("10.2.0.1", "10.1.0.1"))));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
-                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setInnerType(6))));
+                .addTunnels(tunnel("10.2.0.1", "10.1.0.1").setInnerType(6))));
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
-                .addTunnels(tunnel("10.9.0.1", "10.55.0.1"))), "a VIP this gateway does not serve");
+                .addTunnels(tunnel("10.2.0.1", "10.55.0.1"))), "a VIP this gateway does not serve");
         TunnelParameters badEncap = TunnelParameters.newBuilder().setIpAddr("192.0.2.9").setPspVersion(1).setSpi(7)
                 .setEncryptionKey(ByteString.copyFrom(new byte[32])).setEncapType(5).build();
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
-                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(badEncap))));
+                .addTunnels(tunnel("10.2.0.1", "10.1.0.1").setReverseParams(badEncap))));
         TunnelParameters shortKey = badEncap.toBuilder().setEncapType(4).setEncryptionKey(ByteString.copyFrom(new byte[5])).build();
         assertEquals(Status.Code.INVALID_ARGUMENT, refused(request()
-                .addTunnels(tunnel("10.9.0.1", "10.1.0.1").setReverseParams(shortKey))));
-        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addTunnels(tunnel("10.9.0.1", "10.1.0.1"))),
+                .addTunnels(tunnel("10.2.0.1", "10.1.0.1").setReverseParams(shortKey))));
+        assertEquals(Status.Code.INVALID_ARGUMENT, refused(MultiTunnelRequest.newBuilder().addTunnels(tunnel("10.2.0.1", "10.1.0.1"))),
                 "no PSP version accepted: none in common");
         MultiTunnelRequest.Builder huge = request();
         for (int i = 0; i < 100_000; i++) {
-            huge.addTunnels(tunnel("10.9." + (i >> 8 & 0xFF) + "." + (i & 0xFF), "10.1.0.1"));
+            huge.addTunnels(tunnel("10.2.0." + (i & 0xFF), "10.1.0.1"));
         }
         assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused(huge));
         assertEquals(acls, inspection().ingressAclCount(), "no ACL opened by a refused request");

@@ -110,7 +110,7 @@ class TwoProcessGatewayTest {
     }
 
     @ParameterizedTest(name = "{0} mode, inner IPv{1}, outer IPv{2}, gRPC over TLS {3}")
-    @CsvSource({"TUNNEL, 4, 6, false", "TUNNEL, 4, 4, false", "TUNNEL, 6, 4, false", "TUNNEL, 6, 6, true", "TRANSPORT, 4, 4, true",
+    @CsvSource({"TUNNEL, 4, 6, true", "TUNNEL, 4, 4, false", "TUNNEL, 6, 4, true", "TUNNEL, 6, 6, true", "TRANSPORT, 4, 4, true",
             "TRANSPORT, 6, 6, false"})
     void twoProcessesTunnelOnDemandThroughTheKernelAndStopCleanly(PspMode mode, int inner, int outer, boolean tls) throws Exception {
         Certificates.Issued ca = Certificates.newAuthority("test CA", Duration.ofDays(1));
@@ -138,9 +138,8 @@ class TwoProcessGatewayTest {
                 if (inner == 6) {
                     command.addAll(List.of("--inner-ip-type", "ipv6"));
                 }
-                if (tls) {
-                    command.addAll(tlsFlags(ca, "gw" + i, local.physical()));
-                }
+                // mutual TLS is the default; plaintext only when asked for, as to interoperate with an original gateway
+                command.addAll(tls ? tlsFlags(ca, "gw" + i, local.physical()) : List.of("--insecure-plaintext"));
                 if (transport) {
                     command.addAll(List.of("--mode", "transport"));
                     // the packets the TUN device delivers come from the peer's address, which the veth also routes to
