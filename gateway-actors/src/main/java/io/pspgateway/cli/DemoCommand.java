@@ -1,6 +1,5 @@
 package io.pspgateway.cli;
 
-import io.pspgateway.psp.InnerPackets;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.LocalCluster;
@@ -13,14 +12,18 @@ import io.pspgateway.dataplane.port.linux.TunPort;
 import io.pspgateway.dataplane.port.linux.UdpPort;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.netns.NamespaceNetwork;
+import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.IpText;
-import java.net.InetSocketAddress;
-import java.util.function.IntFunction;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
+import java.util.function.IntFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code pspgw demo}: three gateways in this process, talking the DOCA gRPC protocol over
@@ -65,8 +68,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** gRPC between the demo's gateways runs over mutual TLS, as in production: says with which certificates. */
-    private static void describeTrust(PrintWriter out, LocalCluster c) throws java.io.IOException {
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("pspgw-demo-certs-");
+    private static void describeTrust(PrintWriter out, LocalCluster c) throws IOException {
+        Path dir = Files.createTempDirectory("pspgw-demo-certs-");
         c.writeCertificates(dir);
         out.printf("  gRPC between the gateways: mutual TLS, with a CA and a certificate per gateway made for this run in %s%n"
                 + "  (what pspgw certs ca / pspgw certs issue make for a real deployment)%n", dir);
@@ -108,7 +111,7 @@ final class DemoCommand implements Callable<Integer> {
                 String result;
                 try {
                     result = net.exec(pings[k][0], "ping", "-c", "3", "-i", "0.3", "-W", "10", IpText.of(to.vip()));
-                } catch (java.io.IOException e) {
+                } catch (IOException e) {
                     result = e.getMessage();
                     ok = false;
                 }

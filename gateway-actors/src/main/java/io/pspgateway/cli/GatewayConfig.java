@@ -70,7 +70,7 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
         Optional<ClusterMembership> membership = Optional.empty();
         Config config = ConfigFactory.load();
         if (o.clusterPort != null) {
-            List<String> prefixes = new java.util.ArrayList<>(o.vipPrefixes);
+            List<String> prefixes = new ArrayList<>(o.vipPrefixes);
             if (prefixes.isEmpty()) {
                 localVips.forEach(v -> prefixes.add(IpText.of(v) + (v.getAddress().length == 16 ? "/128" : "/32")));
             }
@@ -95,7 +95,7 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
             requireGatewayIdInCertificate(membership.get().gatewayId(), tls.get(), cli);
         }
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
-                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls);
+                cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls, o.debugKeys);
         DataplaneConfig dataplane = new DataplaneConfig(o.maxTunnels, o.sampleRate, !o.disableIngressAcl,
                 o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.vfName, new InetSocketAddress(uplink, o.udpPort),
                 queues(config, cli), new DataplaneConfig.DocaFlags(Optional.ofNullable(o.pciAddr), Optional.ofNullable(o.repr),

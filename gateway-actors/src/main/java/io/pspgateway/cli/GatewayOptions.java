@@ -74,7 +74,8 @@ final class GatewayOptions {
     @Option(names = {"-z", "--static-tunnels"}, description = "Set up every tunnel of the config file at start-up instead of on demand.")
     boolean staticTunnels;
 
-    @Option(names = {"-k", "--debug-keys"}, description = "Log SPIs and keys as tunnels come up (never in production).")
+    @Option(names = {"-k", "--debug-keys"}, description = "Print SPIs and keys at debug level as they are minted and programmed "
+            + "(-l 60; never in production: whoever reads the log can decrypt the traffic).")
     boolean debugKeys;
 
     @Option(names = "--stat-print", description = "Print counters every second when they change.")

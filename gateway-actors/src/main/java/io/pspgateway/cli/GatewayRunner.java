@@ -34,7 +34,8 @@ final class GatewayRunner {
         Logger log = LoggerFactory.getLogger(GatewayRunner.class);
         PrintWriter out = cli.getOut();
         if (o.debugKeys) {
-            log.warn("-k/--debug-keys: the soft backend never logs key material; SPIs are logged at debug level");
+            log.warn("-k/--debug-keys: TUNNEL KEYS WILL BE PRINTED at debug level (logger io.pspgateway.keys): anyone who reads "
+                    + "this log can decrypt the traffic. Use it only to debug interoperability, never in production");
         }
         config.warnings().forEach(log::warn);
         Backend backend;

@@ -7,9 +7,15 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspVersion;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -39,7 +45,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     }
 
     /** One (source VIP, destination VIP) pair to open the ingress ACL for. */
-    public record AclPair(java.net.InetAddress source, java.net.InetAddress destination) {
+    public record AclPair(InetAddress source, InetAddress destination) {
     }
 
     /**
@@ -102,22 +108,31 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record GetCounters(ActorRef<DataplaneCounters> replyTo) implements Command {
     }
 
-    private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** How long a refused removal is retried before the device is taken for broken. */
     static final Duration REMOVAL_PATIENCE = Duration.ofSeconds(2);
 
+    /**
+     * Where {@code -k/--debug-keys} prints key material, at debug level: every key the backend is
+     * given passes through this actor, so this is the one place keys can be logged, and only here.
+     */
+    private static final org.slf4j.Logger KEYS = org.slf4j.LoggerFactory.getLogger("io.pspgateway.keys");
+
     private final DataplaneOps ops;
     private final PerfCounters perf;
+    private final boolean debugKeys;
 
-    private DataplaneActor(ActorContext<Command> context, DataplaneOps ops, PerfCounters perf) {
+    private DataplaneActor(ActorContext<Command> context, DataplaneOps ops, PerfCounters perf, boolean debugKeys) {
         super(context);
         this.ops = ops;
         this.perf = perf;
+        this.debugKeys = debugKeys;
     }
 
-    public static Behavior<Command> create(DataplaneOps ops, PerfCounters perf) {
-        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> new DataplaneActor(ctx, ops, perf)))
+    /** {@code debugKeys}: {@code -k/--debug-keys}, keys printed at debug level; otherwise they are never printed. */
+    public static Behavior<Command> create(DataplaneOps ops, PerfCounters perf, boolean debugKeys) {
+        return Behaviors.supervise(Behaviors.<Command>setup(ctx -> new DataplaneActor(ctx, ops, perf, debugKeys)))
                 .onFailure(RuntimeException.class, org.apache.pekko.actor.typed.SupervisorStrategy.restart());
     }
 
@@ -192,6 +207,13 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
             granted.add(new IngressGrants.Grant(keys.get(i).spi(), m.pairs().get(i).source(), m.pairs().get(i).destination()));
         }
         m.owner().tell(new IngressGrants.Granted(granted));
+        if (debugKeys && KEYS.isDebugEnabled()) {
+            for (int i = 0; i < keys.size(); i++) {
+                KEYS.debug("minted SPI {} for {} -> {}: key {}", String.format("%08x", keys.get(i).spi()),
+                        IpText.of(m.pairs().get(i).source()), IpText.of(m.pairs().get(i).destination()),
+                        HexFormat.of().formatHex(keys.get(i).key()));
+            }
+        }
         m.replyTo().tell(new Minted(keys, null));
         return this;
     }
@@ -219,7 +241,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
             perf.entriesAdded(added, System.nanoTime() - t0, THREADS.getCurrentThreadCpuTime() - cpu0);
         } finally {
             // a bug halfway leaves no key behind in the message
-            m.entries().forEach(s -> java.util.Arrays.fill(s.key(), (byte) 0));
+            m.entries().forEach(s -> Arrays.fill(s.key(), (byte) 0));
         }
         m.replyTo().tell(new Installed(results));
         return this;
@@ -228,6 +250,11 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     private DataplaneException install(Slotted s) {
         try {
             ops.programKeySlot(s.cryptoId(), s.entry().version(), s.key());
+            if (debugKeys && KEYS.isDebugEnabled()) {
+                KEYS.debug("slot {} sends {} -> {} with SPI {}: key {}", s.cryptoId(), IpText.of(s.entry().sourceVip()),
+                        IpText.of(s.entry().destinationVip()), String.format("%08x", s.entry().spi()),
+                        HexFormat.of().formatHex(s.key()));
+            }
             ops.addEncryptEntry(s.entry());
             return null;
         } catch (DataplaneException e) {

@@ -42,7 +42,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     private Gateway(ActorContext<Command> context, GatewaySettings settings, DataplaneOps ops, GatewayStats stats,
                     PerfCounters perf, ActorDecorator decorator, Consumer<Authorizer> authorizers) {
         super(context);
-        ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf), "dataplane",
+        ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf, settings.debugKeys()), "dataplane",
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
         ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, decorator), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);

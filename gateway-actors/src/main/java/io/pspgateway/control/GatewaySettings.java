@@ -28,11 +28,12 @@ import java.util.Set;
  * @param control          the control plane's own knobs (HOCON)
  * @param cluster          how this gateway joins a cluster of gateways; empty when it runs alone
  * @param tls              the gRPC channels' TLS material (--tls-ca, --tls-cert, --tls-key), or empty for plaintext
+ * @param debugKeys        print key material at debug level (-k/--debug-keys); never otherwise
  */
 public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, String uplinkMac, Set<InetAddress> localVips,
                               PspVersion pspVersion, int cryptOffsetWords, OptionalLong cookie, PspMode mode, boolean staticTunnels,
                               TunnelConfig tunnels, ControlSettings control, Optional<ClusterMembership> cluster,
-                              Optional<GrpcTls> tls) {
+                              Optional<GrpcTls> tls, boolean debugKeys) {
 
     public GatewaySettings {
         localVips = Set.copyOf(localVips);

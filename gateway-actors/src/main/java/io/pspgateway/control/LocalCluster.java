@@ -13,27 +13,35 @@ import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.netns.NamespaceNetwork;
+import io.pspgateway.proto.doca.PSP_Gateway;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
-import io.pspgateway.proto.doca.PSP_Gateway;
 import io.pspgateway.tls.Certificates;
 import io.pspgateway.tls.GrpcTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.IntFunction;
 
 /**
  * N gateways in one JVM, each with its own ActorSystem, soft data plane on in-memory ports and
  * gRPC server on a loopback address of its own (127.0.0.(i+1)), joined by a {@link MemoryNetwork}: the demo's setting, and the tests'.
- * Gateway i has physical address 198.51.100.(i+1) (as in {@link io.pspgateway.netns.NamespaceNetwork}), serves VIPs number 1 to N ({@link Member#vip(int)}), and its
+ * Gateway i has physical address 198.51.100.(i+1) (as in {@link NamespaceNetwork}), serves VIPs number 1 to N ({@link Member#vip(int)}), and its
  * tunnel file (written as the original's JSON and parsed like one) names every other gateway.
  */
 public final class LocalCluster implements AutoCloseable {
@@ -98,7 +106,7 @@ public final class LocalCluster implements AutoCloseable {
     private final MemoryNetwork network = new MemoryNetwork();
     private final Certificates.Issued authority = Certificates.newAuthority("pspgw LocalCluster CA", Duration.ofDays(1));
     private final List<Optional<GrpcTls>> tls = new ArrayList<>();
-    private final java.util.Map<String, Certificates.Issued> generated = new java.util.LinkedHashMap<>();
+    private final Map<String, Certificates.Issued> generated = new LinkedHashMap<>();
     private final List<Member> members = new ArrayList<>();
     private final List<Launcher> launchers = new ArrayList<>();
 
@@ -202,7 +210,7 @@ public final class LocalCluster implements AutoCloseable {
         }
 
         InetAddress physical(int gateway) {
-            return this == IPV4 ? address(io.pspgateway.netns.NamespaceNetwork.physical(gateway)) : address("2001:db8::" + (gateway + 1));
+            return this == IPV4 ? address(NamespaceNetwork.physical(gateway)) : address("2001:db8::" + (gateway + 1));
         }
     }
 
@@ -328,7 +336,7 @@ public final class LocalCluster implements AutoCloseable {
                 }
                 String text = json.toString().replaceAll(",\n$", "\n") + "  ]\n}\n";
                 TunnelConfig tunnels = TunnelConfig.parse(text, "gateway-" + i + ".json");
-                Set<InetAddress> vips = new java.util.HashSet<>();
+                Set<InetAddress> vips = new HashSet<>();
                 for (int h = 1; h <= vipsPerGateway; h++) {
                     vips.add(vipOf(i, h));
                 }
@@ -348,8 +356,8 @@ public final class LocalCluster implements AutoCloseable {
                     membership = Optional.of(new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway)))));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
-                        GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), java.util.OptionalLong.empty(), PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
-                        ControlSettings.from(nodeConfig), membership, c.tlsFor(i, underlay.loopback(i), security));
+                        GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), OptionalLong.empty(), PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
+                        ControlSettings.from(nodeConfig), membership, c.tlsFor(i, underlay.loopback(i), security), false);
                 Config finalConfig = nodeConfig;
                 Launcher launcher = () -> {
                     if (plane instanceof Plane.Soft soft) {
@@ -420,7 +428,7 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /** TLS material presenting {@code issued} and trusting this cluster's CA. */
-    public GrpcTls material(Certificates.Issued issued) throws java.security.GeneralSecurityException {
+    public GrpcTls material(Certificates.Issued issued) throws GeneralSecurityException {
         return GrpcTls.of(List.of(authority.certificate()), List.of(issued.certificate()), issued.key());
     }
 
@@ -428,10 +436,10 @@ public final class LocalCluster implements AutoCloseable {
      * Writes the CA certificate ({@code ca.pem}) and each generated gateway certificate and key
      * ({@code gwN.pem}, {@code gwN-key.pem}, 0600) into {@code dir}, as {@code pspgw certs} would.
      */
-    public void writeCertificates(java.nio.file.Path dir) throws IOException {
-        java.nio.file.Files.createDirectories(dir);
+    public void writeCertificates(Path dir) throws IOException {
+        Files.createDirectories(dir);
         Certificates.writeNew(dir.resolve("ca.pem"), Certificates.pem(authority.certificate()), false);
-        for (java.util.Map.Entry<String, Certificates.Issued> e : generated.entrySet()) {
+        for (Map.Entry<String, Certificates.Issued> e : generated.entrySet()) {
             Certificates.write(e.getValue(), dir.resolve(e.getKey() + ".pem"), dir.resolve(e.getKey() + "-key.pem"));
         }
     }

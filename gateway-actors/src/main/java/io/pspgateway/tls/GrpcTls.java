@@ -3,7 +3,9 @@ package io.pspgateway.tls;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
+import java.net.InetAddress;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -16,6 +18,7 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
@@ -205,7 +208,7 @@ public final class GrpcTls {
     public static List<String> dnsNames(X509Certificate certificate) {
         List<String> names = new ArrayList<>();
         try {
-            java.util.Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+            Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
             for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
                 if ((Integer) san.get(0) == SAN_DNS) {
                     names.add((String) san.get(1));
@@ -218,13 +221,13 @@ public final class GrpcTls {
     }
 
     /** The IP addresses among {@code certificate}'s subject alternative names. */
-    public static List<java.net.InetAddress> ipAddresses(X509Certificate certificate) {
-        List<java.net.InetAddress> addresses = new ArrayList<>();
+    public static List<InetAddress> ipAddresses(X509Certificate certificate) {
+        List<InetAddress> addresses = new ArrayList<>();
         try {
-            java.util.Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
+            Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
             for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
                 if ((Integer) san.get(0) == SAN_IP) {
-                    addresses.add(java.net.InetAddress.ofLiteral((String) san.get(1)));
+                    addresses.add(InetAddress.ofLiteral((String) san.get(1)));
                 }
             }
         } catch (CertificateParsingException | IllegalArgumentException e) {
@@ -279,7 +282,7 @@ public final class GrpcTls {
     private static Reader reader(Path file, String flag) throws TlsException {
         try {
             byte[] bytes = Files.readAllBytes(file);
-            String text = new String(bytes, java.nio.charset.StandardCharsets.US_ASCII);
+            String text = new String(bytes, StandardCharsets.US_ASCII);
             Arrays.fill(bytes, (byte) 0);
             return new StringReader(text);
         } catch (IOException e) {

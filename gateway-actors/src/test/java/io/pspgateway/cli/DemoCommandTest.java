@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -20,12 +24,12 @@ class DemoCommandTest {
         assertTrue(text.contains("gRPC calls made by gw1: 0"), "reverse_params spared the way back a request:\n" + text);
         assertTrue(text.contains("40/40 delivered"), text);
         assertTrue(text.contains("Demo finished: every packet arrived."), text);
-        java.util.regex.Matcher where = java.util.regex.Pattern.compile("mutual TLS, with a CA and a certificate per gateway made for "
+        Matcher where = Pattern.compile("mutual TLS, with a CA and a certificate per gateway made for "
                 + "this run in (\\S+)").matcher(text);
         assertTrue(where.find(), text);
-        java.nio.file.Path dir = java.nio.file.Path.of(where.group(1));
+        Path dir = Path.of(where.group(1));
         for (String file : new String[] {"ca.pem", "gw0.pem", "gw0-key.pem", "gw2.pem"}) {
-            assertTrue(java.nio.file.Files.isRegularFile(dir.resolve(file)), "the demo wrote " + file + " where it says");
+            assertTrue(Files.isRegularFile(dir.resolve(file)), "the demo wrote " + file + " where it says");
         }
     }
 

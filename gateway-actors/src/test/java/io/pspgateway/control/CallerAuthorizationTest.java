@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.pspgateway.chaos.InvariantChecker;
+import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.proto.doca.KeyRotationRequest;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
@@ -15,11 +17,22 @@ import io.pspgateway.proto.doca.PSP_GatewayClient;
 import io.pspgateway.proto.doca.SingleTunnelRequest;
 import io.pspgateway.proto.doca.TunnelParameters;
 import io.pspgateway.psp.InnerPackets;
+import io.pspgateway.psp.IvSequence;
+import io.pspgateway.psp.OuterIp;
+import io.pspgateway.psp.PacketBuffer;
+import io.pspgateway.psp.PspMode;
+import io.pspgateway.psp.PspSealer;
+import io.pspgateway.psp.PspVersion;
+import io.pspgateway.psp.SealStatus;
+import io.pspgateway.psp.SourcePortPolicy;
+import io.pspgateway.psp.TxSecurityAssociation;
 import io.pspgateway.tls.Certificates;
 import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -193,6 +206,37 @@ class CallerAuthorizationTest {
     }
 
     @Test
+    void aPacketSealedWithAGrantedSpiButFromAnotherSourceVipIsDroppedByTheIngressAcl() throws Exception {
+        // gateway 1 is granted an SPI to send from 10.2.0.7 to 10.1.0.1, and seals a packet from 10.2.0.8 with it
+        TunnelParameters granted = call(peerClient(), tunnel("10.2.0.7", "10.1.0.1")).getTunnelsParams(0);
+        TxSecurityAssociation sa = new TxSecurityAssociation(granted.getSpi(),
+                PspVersion.fromWire(granted.getPspVersion()),
+                TxSecurityAssociation.aesKey(granted.getEncryptionKey().toByteArray()),
+                IvSequence.counterFrom(1), PspMode.TUNNEL, 0, false, 0,
+                OuterIp.between(cluster.get(1).physical(), cluster.get(0).physical()),
+                SourcePortPolicy.FLOW_HASH);
+        long aclMisses = cluster.get(0).dataplane().counters().dropped(DropReason.INGRESS_ACL_MISS);
+        MemoryPort wire = cluster.network().attach(InetAddress.ofLiteral("198.51.100.77"));
+        try {
+            for (String source : new String[] {"10.2.0.8", "10.2.0.7"}) {
+                byte[] inner = InnerPackets.udp(InetAddress.ofLiteral(source), InetAddress.ofLiteral("10.1.0.1"), 5);
+                PacketBuffer pkt = new PacketBuffer(2048);
+                pkt.load(inner, 0, inner.length, PacketBuffer.DEFAULT_HEADROOM);
+                assertEquals(SealStatus.SEALED, new PspSealer().seal(pkt, sa));
+                assertTrue(wire.send(pkt.toByteArray()));
+            }
+            byte[] delivered = cluster.get(0).host().take(10_000);
+            assertEquals("10.2.0.7", InetAddress.getByAddress(Arrays.copyOfRange(delivered, 12, 16)).getHostAddress(),
+                    "only the packet from the granted source VIP is delivered");
+            OnDemandTunnelTest.eventually(() -> cluster.get(0).dataplane().counters()
+                    .dropped(DropReason.INGRESS_ACL_MISS) == aclMisses + 1, "the other is an ACL miss");
+            assertEquals(null, cluster.get(0).host().take(300));
+        } finally {
+            cluster.network().detach(InetAddress.ofLiteral("198.51.100.77"));
+        }
+    }
+
+    @Test
     void aPlaintextClientGetsNothingFromATlsGateway() throws Exception {
         assertNotEquals(Status.Code.OK, refused(PSP_GatewayClient.create(settings(Optional.empty(), Optional.empty()), clients),
                 tunnel("10.2.0.1", "10.1.0.1")));
@@ -208,7 +252,7 @@ class CallerAuthorizationTest {
                     : "127.0.0.99")), Duration.ofDays(1));
             try {
                 return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
-            } catch (java.security.GeneralSecurityException e) {
+            } catch (GeneralSecurityException e) {
                 throw new AssertionError(e);
             }
         })) {

@@ -55,7 +55,7 @@ public final class InsertionBenchmark {
             PerfCounters perf = new PerfCounters();
             CountDownLatch done = new CountDownLatch(n);
             ActorSystem<DataplaneActor.Command> system = ActorSystem.create(Behaviors.setup(ctx -> {
-                ActorRef<DataplaneActor.Command> actor = ctx.spawn(DataplaneActor.create(viaActor, perf), "dataplane",
+                ActorRef<DataplaneActor.Command> actor = ctx.spawn(DataplaneActor.create(viaActor, perf, false), "dataplane",
                         DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
                 return Behaviors.receiveMessage(m -> {
                     actor.tell(m);
