@@ -72,7 +72,9 @@ public final class Authorizer {
         /** None of the gateway's peers is who the connection proves. */
         UNKNOWN_CALLER,
         /** A known peer named a source VIP that is not one of its own. */
-        VIP_NOT_OWNED
+        VIP_NOT_OWNED,
+        /** A known peer asked faster than {@code pspgw.peer-limits} allow (counted under its name too). */
+        RATE_LIMITED
     }
 
     /** Nobody is known: every caller is refused. */

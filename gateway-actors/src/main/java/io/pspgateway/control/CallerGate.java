@@ -28,6 +28,7 @@ import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.SslSessionInfo;
 
 /**
@@ -45,6 +46,7 @@ import org.apache.pekko.http.javadsl.model.SslSessionInfo;
 final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> {
 
     private final boolean plaintext;
+    private final long maxMessageBytes;
     private final Supplier<Authorizer> authorizer;
     private final Denials denials;
     private final ActorSystem<?> system;
@@ -58,9 +60,10 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
      * {@code serviceFor}: the service bound to the principal of that name; {@code plaintext}: callers
      * are identified by source address (the interop mode), else by certificate.
      */
-    CallerGate(boolean plaintext, Supplier<Authorizer> authorizer, Denials denials, ActorSystem<?> system,
+    CallerGate(boolean plaintext, long maxMessageBytes, Supplier<Authorizer> authorizer, Denials denials, ActorSystem<?> system,
                Function<String, PSP_Gateway> serviceFor) {
         this.plaintext = plaintext;
+        this.maxMessageBytes = maxMessageBytes;
         this.authorizer = authorizer;
         this.denials = denials;
         this.system = system;
@@ -72,7 +75,9 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
     }
 
     @Override
-    public CompletionStage<HttpResponse> apply(HttpRequest request) throws Exception {
+    public CompletionStage<HttpResponse> apply(HttpRequest received) throws Exception {
+        // the body is refused past the size limit as it streams in, whatever frame length the caller announces
+        HttpRequest request = received.withEntity((RequestEntity) received.entity().withSizeLimit(maxMessageBytes));
         Optional<Authorizer.Caller> caller = plaintext ? fromAddress(request) : certified(request);
         if (caller.isEmpty()) {
             return refuse(plaintext ? Authorizer.Denial.UNKNOWN_CALLER : Authorizer.Denial.NO_CERTIFICATE, "a caller", request);

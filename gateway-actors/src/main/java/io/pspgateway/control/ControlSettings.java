@@ -11,7 +11,8 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                               Duration coalesceWindow, int maxTunnelsPerRequest, boolean sendReverseParams,
                               Duration requestTimeout, int retries, Duration backoffMin, Duration backoffMax,
                               int breakerFailures, Duration breakerReset, Duration rotationInterval,
-                              Duration minRotationInterval, Duration grantIdleClose) {
+                              Duration minRotationInterval, Duration grantIdleClose, int maxMessageBytes,
+                              int peerRequestsPerSecond, int peerRequestBurst) {
 
     public static ControlSettings from(Config config) {
         Config c = config.getConfig("pspgw");
@@ -27,7 +28,16 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                 c.getDuration("retry-failed-after"), c.getDuration("coalesce-window"), positive(c, "max-tunnels-per-request"),
                 c.getBoolean("send-reverse-params"), g.getDuration("request-timeout"), g.getInt("retries"),
                 g.getDuration("backoff-min"), g.getDuration("backoff-max"), positive(g, "breaker-failures"),
-                g.getDuration("breaker-reset"), every, atMost, c.getDuration("grant-idle-close"));
+                g.getDuration("breaker-reset"), every, atMost, c.getDuration("grant-idle-close"), messageSize(g),
+                positive(c, "peer-limits.requests-per-second"), positive(c, "peer-limits.burst"));
+    }
+
+    private static int messageSize(Config grpc) {
+        long bytes = grpc.getBytes("max-message-size");
+        if (bytes < 64 * 1024 || bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pspgw setting grpc.max-message-size must be 64KiB to 2GiB, got " + bytes + " bytes");
+        }
+        return (int) bytes;
     }
 
     private static int positive(Config c, String path) {

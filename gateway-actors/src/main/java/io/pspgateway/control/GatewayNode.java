@@ -113,7 +113,7 @@ public final class GatewayNode implements AutoCloseable {
                     settings.cluster().map(ClusterMembership::vipPrefixes).orElse(VipPrefixes.none()));
             Denials denials = new Denials(stats);
             // with TLS a caller is who its certificate says; in plaintext interop, where it calls from
-            CallerGate gate = new CallerGate(settings.tls().isEmpty(), authorizer::get, denials, system,
+            CallerGate gate = new CallerGate(settings.tls().isEmpty(), settings.control().maxMessageBytes(), authorizer::get, denials, system,
                     principal -> service.apply(new TunnelService(system, refs, settings, stats, served, principal, authorizer::get,
                             denials)));
             ServerBuilder server = Http.get(system).newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort());

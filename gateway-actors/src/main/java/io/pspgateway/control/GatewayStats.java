@@ -39,6 +39,7 @@ public final class GatewayStats {
     private final LongAdder tunnelsRekeyed = new LongAdder();
     private final LongAdder rekeysFailed = new LongAdder();
     private final Map<Authorizer.Denial, LongAdder> denied = new EnumMap<>(Authorizer.Denial.class);
+    private final Map<String, LongAdder> limitedByPeer = new java.util.concurrent.ConcurrentHashMap<>();
 
     public GatewayStats() {
         for (HoldDrop d : HoldDrop.values()) {
@@ -51,6 +52,17 @@ public final class GatewayStats {
 
     void deny(Authorizer.Denial why) {
         denied.get(why).increment();
+    }
+
+    void limited(String peer) {
+        limitedByPeer.computeIfAbsent(peer, p -> new LongAdder()).increment();
+    }
+
+    /** Requests refused by {@code pspgw.peer-limits}, by peer (known peers only: their number is bounded). */
+    public Map<String, Long> limitedByPeer() {
+        Map<String, Long> out = new java.util.TreeMap<>();
+        limitedByPeer.forEach((peer, n) -> out.put(peer, n.sum()));
+        return out;
     }
 
     /** gRPC requests refused because of who sent them or what they claimed. */

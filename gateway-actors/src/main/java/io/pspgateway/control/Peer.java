@@ -130,7 +130,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         this.settings = settings;
         this.versionsAccepted = versionsAccepted;
         this.stats = stats;
-        GrpcClientSettings grpc = dialing.clientSettings(address, settings.requestTimeout(), context.getSystem());
+        GrpcClientSettings grpc = dialing.clientSettings(address, settings, context.getSystem());
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
         this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),

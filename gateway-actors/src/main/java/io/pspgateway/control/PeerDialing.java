@@ -6,7 +6,6 @@ import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcClientSettings;
@@ -23,22 +22,22 @@ public record PeerDialing(Optional<GrpcTls> tls, Optional<InetAddress> source) {
     public static final PeerDialing PLAINTEXT_ANY_SOURCE = new PeerDialing(Optional.empty(), Optional.empty());
 
     /**
-     * The gRPC client settings to call {@code address} with, each call bounded by {@code deadline}:
-     * over TLS, our certificate presented and the server's checked against the address dialled
-     * (its IP SAN); from {@link #source} when there is one.
+     * The gRPC client settings to call {@code address} with: each call bounded by the settings'
+     * request timeout, answers by their message size; over TLS, our certificate presented and the
+     * server's checked against the address dialled (its IP SAN); from {@link #source} when there is one.
      */
-    public GrpcClientSettings clientSettings(InetSocketAddress address, Duration deadline, ActorSystem<?> system) {
+    public GrpcClientSettings clientSettings(InetSocketAddress address, ControlSettings settings, ActorSystem<?> system) {
         GrpcClientSettings grpc = GrpcClientSettings
                 .connectToServiceAt(IpText.of(address.getAddress()), address.getPort(), system)
                 // pekko-grpc makes the HTTP/2 :authority of the bare service name, which for an IPv6
                 // literal has no brackets and no port: servers refuse it (RFC 9113 8.3.1, RFC 3986 3.2.2)
                 .withOverrideAuthority(IpText.of(address))
                 .withTls(tls.isPresent())
-                .withDeadline(deadline)
+                .withDeadline(settings.requestTimeout())
                 // advertise no compression: answers are mostly keys, which do not compress, and the
                 // peer's gzip of a few thousand tunnels per answer cost it ~5 % of a set-up's CPU
-                .withChannelBuilderOverrides(builder -> fromSource(builder.decompressorRegistry(
-                        io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false))));
+                .withChannelBuilderOverrides(builder -> fromSource(builder.maxInboundMessageSize(settings.maxMessageBytes())
+                        .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false))));
         return tls.map(material -> grpc.withSslContext(material.clientContext())).orElse(grpc);
     }
 

@@ -50,6 +50,7 @@ public final class TunnelService implements PSP_Gateway {
     private final String principal;
     private final Supplier<Authorizer> authorizer;
     private final Denials denials;
+    private final RequestRate rate;
 
     TunnelService(ActorSystem<?> system, Gateway.Refs refs, GatewaySettings settings, GatewayStats stats, ServedVips served,
                   String principal, Supplier<Authorizer> authorizer, Denials denials) {
@@ -57,6 +58,7 @@ public final class TunnelService implements PSP_Gateway {
         this.principal = principal;
         this.authorizer = authorizer;
         this.denials = denials;
+        this.rate = new RequestRate(settings.control().peerRequestsPerSecond(), settings.control().peerRequestBurst(), System::nanoTime);
         this.dataplane = refs.dataplane();
         this.missHandler = refs.missHandler();
         this.grants = refs.grants();
@@ -121,12 +123,22 @@ public final class TunnelService implements PSP_Gateway {
                 .map(Integer::toUnsignedString).toList() + " is supported here (0, 1)");
     }
 
-    /** The peer this service serves, as the current snapshot knows it; refused when it has left. */
+    /**
+     * The peer this service serves, as the current snapshot knows it: refused when it has left, or
+     * when it asks faster than its request rate allows.
+     */
     private Authorizer.Principal caller() {
-        return authorizer.get().named(principal).orElseThrow(() -> {
+        Authorizer.Principal caller = authorizer.get().named(principal).orElseThrow(() -> {
             denials.record(Authorizer.Denial.UNKNOWN_CALLER, principal + ", no longer a peer");
             return status(Status.PERMISSION_DENIED, "not a peer of this gateway (any more)");
         });
+        if (!rate.tryTake()) {
+            denials.record(Authorizer.Denial.RATE_LIMITED, principal + " asked faster than pspgw.peer-limits allow");
+            stats.limited(principal);
+            throw status(Status.RESOURCE_EXHAUSTED, "more than " + settings.control().peerRequestsPerSecond()
+                    + " requests a second (burst " + settings.control().peerRequestBurst() + "): try again later");
+        }
+        return caller;
     }
 
     private List<Wanted> validate(MultiTunnelRequest in, Authorizer.Principal caller) {

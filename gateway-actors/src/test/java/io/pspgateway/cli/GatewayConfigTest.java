@@ -5,9 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.pspgateway.tls.Certificates;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The composition root's reading of flags, tunnel file and HOCON: what each ends up as, and what is refused. */
@@ -21,7 +28,7 @@ class GatewayConfigTest {
     }
 
     private static String[] with(String... more) {
-        String[] out = java.util.Arrays.copyOf(IPV4_UPLINK, IPV4_UPLINK.length + more.length);
+        String[] out = Arrays.copyOf(IPV4_UPLINK, IPV4_UPLINK.length + more.length);
         System.arraycopy(more, 0, out, IPV4_UPLINK.length, more.length);
         return out;
     }
@@ -76,5 +83,29 @@ class GatewayConfigTest {
             System.clearProperty("pspgw.dataplane.workers");
             ConfigFactory.invalidateCaches();
         }
+    }
+
+    @Test
+    void overTlsAClusteredGatewaysIdMustBeADnsNameOfItsCertificate(@TempDir Path dir)
+            throws Exception {
+        Certificates.Issued ca = Certificates.newAuthority("test CA", Duration.ofDays(1));
+        Certificates.Issued own = Certificates.issue(ca, "gw-east",
+                List.of(InetAddress.ofLiteral("192.0.2.1")), Duration.ofDays(1));
+        Certificates.write(ca, dir.resolve("ca.pem"), dir.resolve("ca-key.pem"));
+        Certificates.write(own, dir.resolve("gw.pem"), dir.resolve("gw-key.pem"));
+        String[] tls = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--tls-ca", dir.resolve("ca.pem").toString(),
+                "--tls-cert", dir.resolve("gw.pem").toString(), "--tls-key", dir.resolve("gw-key.pem").toString(), "--cluster-port", "25520"};
+        assertEquals("gw-east", config(concat(tls, "--gateway-id", "gw-east")).gateway().cluster().orElseThrow().gatewayId());
+        CommandLine.ParameterException wrong = assertThrows(CommandLine.ParameterException.class,
+                () -> config(concat(tls, "--gateway-id", "gw-west")));
+        assertTrue(wrong.getMessage().startsWith("--gateway-id gw-west is not a DNS name of --tls-cert (its DNS names: [gw-east])"),
+                wrong.getMessage());
+        assertThrows(CommandLine.ParameterException.class, () -> config(tls), "the default id, the uplink's address, is no DNS name");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.chaos.InvariantChecker;
+import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.port.MemoryPort;
 import io.pspgateway.proto.doca.KeyRotationRequest;
@@ -57,8 +59,8 @@ class CallerAuthorizationTest {
     static LocalCluster cluster;
     static ActorSystem<Void> clients;
 
-    /** What a request may change on gateway 0: slots, ACLs, grants, tunnels served, rotations. */
-    private record Books(int slots, int acls, int grants, long served, long rotations) {
+    /** What a request may change on gateway 0: slots, ACLs, grants, tunnels served, its data plane's counters. */
+    private record Books(int slots, int acls, int grants, long served, DataplaneCounters counters) {
     }
 
     private Books before;
@@ -78,7 +80,7 @@ class CallerAuthorizationTest {
     private static Books books() throws Exception {
         LocalCluster.Member gw0 = cluster.get(0);
         return new Books(gw0.inspection().keySlotsInUse(), gw0.inspection().ingressAclCount(), gw0.node().ingressGrants(),
-                gw0.node().stats().tunnelsServed(), gw0.dataplane().counters().keyRotations());
+                gw0.node().stats().tunnelsServed(), gw0.dataplane().counters());
     }
 
     /** Gateway 1, a peer, is served: before every hostile call, so that the books are compared after a legitimate change. */
@@ -100,7 +102,7 @@ class CallerAuthorizationTest {
     }
 
     private static GrpcClientSettings settings(Optional<GrpcTls> tls, Optional<InetAddress> source) {
-        return new PeerDialing(tls, source).clientSettings(cluster.grpc(0), Duration.ofSeconds(10), clients);
+        return new PeerDialing(tls, source).clientSettings(cluster.grpc(0), ControlSettings.from(ConfigFactory.load()), clients);
     }
 
     private static PSP_GatewayClient peerClient() {

@@ -109,7 +109,7 @@ class KeysInLogsTest {
                 ActorSystem<Void> clients = ActorSystem.create(Behaviors.empty(), "key-client");
                 try {
                     PSP_GatewayClient peer = PSP_GatewayClient.create(new PeerDialing(c.tls(1), Optional.empty())
-                            .clientSettings(c.grpc(0), Duration.ofSeconds(10), clients), clients);
+                            .clientSettings(c.grpc(0), ControlSettings.from(ConfigFactory.load()), clients), clients);
                     byte[] reverseKey = new byte[32];
                     new SecureRandom().nextBytes(reverseKey);
                     keys.add(reverseKey);

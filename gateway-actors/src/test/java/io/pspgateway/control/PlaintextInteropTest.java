@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.grpc.Status;
 import io.pspgateway.chaos.InvariantChecker;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
@@ -40,9 +41,9 @@ class PlaintextInteropTest {
             assertEquals(1, InnerPackets.sequence(c.get(1).host().take(10_000)), "plaintext peers tunnel to each other");
 
             PSP_GatewayClient fromPeer1 = PSP_GatewayClient.create(new PeerDialing(Optional.empty(),
-                    Optional.of(InetAddress.ofLiteral("127.0.0.2"))).clientSettings(c.grpc(0), Duration.ofSeconds(10), clients), clients);
+                    Optional.of(InetAddress.ofLiteral("127.0.0.2"))).clientSettings(c.grpc(0), ControlSettings.from(ConfigFactory.load()), clients), clients);
             PSP_GatewayClient fromStranger = PSP_GatewayClient.create(new PeerDialing(Optional.empty(),
-                    Optional.of(InetAddress.ofLiteral("127.0.0.9"))).clientSettings(c.grpc(0), Duration.ofSeconds(10), clients), clients);
+                    Optional.of(InetAddress.ofLiteral("127.0.0.9"))).clientSettings(c.grpc(0), ControlSettings.from(ConfigFactory.load()), clients), clients);
             assertEquals(1, fromPeer1.requestMultipleTunnelParams(tunnel("10.2.0.2", "10.1.0.1")).toCompletableFuture()
                     .get(10, TimeUnit.SECONDS).getTunnelsParamsCount(), "a call from gateway 1's address is gateway 1's");
             int acls = a.inspection().ingressAclCount();
