@@ -235,6 +235,12 @@ public final class LocalCluster implements AutoCloseable {
                 ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4, new Security.Given(tls));
     }
 
+    /** As {@link #startClustered(int, int, Config)}, gateway i authenticated with the TLS material {@code tls} gives it. */
+    public static LocalCluster startClusteredWithTls(int n, int vipsPerGateway, IntFunction<GrpcTls> tls) throws Exception {
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),
+                ConfigFactory.empty(), Join.SEEDS, Decorator.NONE, Underlay.IPV4, new Security.Given(tls));
+    }
+
     /**
      * {@code n} gateways (in-memory, tunnel files) whose gRPC runs in plaintext, as with
      * {@code --insecure-plaintext}: each caller is authorised by the address it calls from.

@@ -17,9 +17,21 @@ import org.apache.pekko.grpc.GrpcClientSettings;
  * @param source the address calls leave from, or empty for the kernel's choice. A gateway whose gRPC
  *               server listens on one address calls from it too: a peer that authorises callers by
  *               the address they call from (plaintext mode) then sees the one its tunnel file names.
+ * @param serverId the gateway id the server's certificate must name (a cluster member's), or empty
+ *                 when only its address is known (a peer of the tunnel file)
  */
-public record PeerDialing(Optional<GrpcTls> tls, Optional<InetAddress> source) {
+public record PeerDialing(Optional<GrpcTls> tls, Optional<InetAddress> source, Optional<String> serverId) {
     public static final PeerDialing PLAINTEXT_ANY_SOURCE = new PeerDialing(Optional.empty(), Optional.empty());
+
+    /** Dialling a server known by its address only. */
+    public PeerDialing(Optional<GrpcTls> tls, Optional<InetAddress> source) {
+        this(tls, source, Optional.empty());
+    }
+
+    /** The same, towards the gateway of id {@code id}. */
+    PeerDialing towards(Optional<String> id) {
+        return new PeerDialing(tls, source, id);
+    }
 
     /**
      * The gRPC client settings to call {@code address} with: each call bounded by the settings'
@@ -38,7 +50,7 @@ public record PeerDialing(Optional<GrpcTls> tls, Optional<InetAddress> source) {
                 // peer's gzip of a few thousand tunnels per answer cost it ~5 % of a set-up's CPU
                 .withChannelBuilderOverrides(builder -> fromSource(builder.maxInboundMessageSize(settings.maxMessageBytes())
                         .decompressorRegistry(io.grpc.DecompressorRegistry.emptyInstance().with(io.grpc.Codec.Identity.NONE, false))));
-        return tls.map(material -> grpc.withSslContext(material.clientContext())).orElse(grpc);
+        return tls.map(material -> grpc.withSslContext(material.clientContext(serverId))).orElse(grpc);
     }
 
     /** Calls leave from {@code source} when there is one (port chosen by the kernel). */

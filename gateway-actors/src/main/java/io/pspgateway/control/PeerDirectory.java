@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -216,15 +217,20 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
     private Resolved resolve(InetAddress vip) {
         InetSocketAddress address = table.lookup(vip);
+        // a cluster member's server must also prove its gateway id; a file's peer, its address
+        Optional<String> id = Optional.empty();
         if (address == null) {
             Owner owner = clusterTable.lookup(vip);
             address = owner == null ? null : owner.grpc();
+            id = owner == null ? Optional.empty() : Optional.of(owner.id());
         }
         if (address == null) {
             return new Resolved(vip, null, null);
         }
+        PeerDialing towards = dialing.towards(id);
         ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
-            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(decorator.decorate(Peer.class, Peer.create(a, settings, dialing, versionsAccepted, stats)));
+            ActorRef<Peer.Command> ref = getContext().spawnAnonymous(decorator.decorate(Peer.class,
+                    Peer.create(a, settings, towards, versionsAccepted, stats)));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });

@@ -21,8 +21,12 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
@@ -46,11 +50,18 @@ public final class GrpcTls {
     private final SSLContext context;
     private final X509Certificate certificate;
     private final LongAdder handshakesRefused;
+    private final KeyManager[] keyManagers;
+    private final X509ExtendedTrustManager trustManager;
+    /** Client contexts that also demand a gateway id of the server, by id (a cluster's members: bounded). */
+    private final Map<String, SSLContext> byServerId = new ConcurrentHashMap<>();
 
-    private GrpcTls(SSLContext context, X509Certificate certificate, LongAdder handshakesRefused) {
+    private GrpcTls(SSLContext context, X509Certificate certificate, LongAdder handshakesRefused, KeyManager[] keyManagers,
+                    X509ExtendedTrustManager trustManager) {
         this.context = context;
         this.certificate = certificate;
         this.handshakesRefused = handshakesRefused;
+        this.keyManagers = keyManagers;
+        this.trustManager = trustManager;
     }
 
     /** Why the material cannot be used: a missing or unreadable file, no PEM of the right kind, a key that does not fit. */
@@ -99,10 +110,9 @@ public final class GrpcTls {
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
             LongAdder refused = new LongAdder();
-            X509ExtendedTrustManager counting = new CountingTrustManager((X509ExtendedTrustManager) tmf.getTrustManagers()[0], refused);
-            SSLContext context = SSLContext.getInstance("TLSv1.3");
-            context.init(kmf.getKeyManagers(), new TrustManager[] {counting}, new SecureRandom());
-            return new GrpcTls(context, chain.getFirst(), refused);
+            X509ExtendedTrustManager jdk = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
+            SSLContext context = context(kmf.getKeyManagers(), new CountingTrustManager(jdk, refused, Optional.empty()));
+            return new GrpcTls(context, chain.getFirst(), refused, kmf.getKeyManagers(), jdk);
         } catch (IOException e) {
             throw new GeneralSecurityException(e.getMessage(), e);
         }
@@ -122,9 +132,28 @@ public final class GrpcTls {
         return new Certificates.Issued(ca, privateKey(key));
     }
 
-    /** For gRPC clients: presents our certificate, trusts the CA; the caller's channel checks the server's name. */
-    public SSLContext clientContext() {
+    private static SSLContext context(KeyManager[] keys, X509ExtendedTrustManager trust) throws GeneralSecurityException {
+        SSLContext context = SSLContext.getInstance("TLSv1.3");
+        context.init(keys, new TrustManager[] {trust}, new SecureRandom());
         return context;
+    }
+
+    /**
+     * For gRPC clients: presents our certificate, trusts the CA; the channel checks that the server's
+     * certificate names the address dialled, and with {@code serverId} (a cluster member's gateway
+     * id) that it names that id too: a server with a valid certificate of another gateway gets nothing.
+     */
+    public SSLContext clientContext(Optional<String> serverId) {
+        if (serverId.isEmpty()) {
+            return context;
+        }
+        return byServerId.computeIfAbsent(serverId.get(), id -> {
+            try {
+                return context(keyManagers, new CountingTrustManager(trustManager, handshakesRefused, Optional.of(id)));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("cannot make a TLS context: " + e.getMessage(), e);
+            }
+        });
     }
 
     /**
@@ -144,10 +173,20 @@ public final class GrpcTls {
     private static final class CountingTrustManager extends X509ExtendedTrustManager {
         private final X509ExtendedTrustManager delegate;
         private final LongAdder refused;
+        private final Optional<String> serverId;
 
-        CountingTrustManager(X509ExtendedTrustManager delegate, LongAdder refused) {
+        CountingTrustManager(X509ExtendedTrustManager delegate, LongAdder refused, Optional<String> serverId) {
             this.delegate = delegate;
             this.refused = refused;
+            this.serverId = serverId;
+        }
+
+        /** Beyond the JDK's checks: the server is the gateway we mean to call. */
+        private void isExpectedServer(X509Certificate[] chain) throws CertificateException {
+            if (serverId.isPresent() && !dnsNames(chain[0]).contains(serverId.get())) {
+                throw new CertificateException("the server's certificate names " + dnsNames(chain[0]) + ", not gateway "
+                        + serverId.get());
+            }
         }
 
         private interface Check {
@@ -180,17 +219,26 @@ public final class GrpcTls {
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            counted(() -> delegate.checkServerTrusted(chain, authType, socket));
+            counted(() -> {
+                delegate.checkServerTrusted(chain, authType, socket);
+                isExpectedServer(chain);
+            });
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            counted(() -> delegate.checkServerTrusted(chain, authType, engine));
+            counted(() -> {
+                delegate.checkServerTrusted(chain, authType, engine);
+                isExpectedServer(chain);
+            });
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            counted(() -> delegate.checkServerTrusted(chain, authType));
+            counted(() -> {
+                delegate.checkServerTrusted(chain, authType);
+                isExpectedServer(chain);
+            });
         }
 
         @Override
