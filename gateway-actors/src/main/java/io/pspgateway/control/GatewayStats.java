@@ -2,6 +2,8 @@ package io.pspgateway.control;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -39,7 +41,7 @@ public final class GatewayStats {
     private final LongAdder tunnelsRekeyed = new LongAdder();
     private final LongAdder rekeysFailed = new LongAdder();
     private final Map<Authorizer.Denial, LongAdder> denied = new EnumMap<>(Authorizer.Denial.class);
-    private final Map<String, LongAdder> limitedByPeer = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, LongAdder> limitedByPeer = new ConcurrentHashMap<>();
 
     public GatewayStats() {
         for (HoldDrop d : HoldDrop.values()) {
@@ -60,7 +62,7 @@ public final class GatewayStats {
 
     /** Requests refused by {@code pspgw.peer-limits}, by peer (known peers only: their number is bounded). */
     public Map<String, Long> limitedByPeer() {
-        Map<String, Long> out = new java.util.TreeMap<>();
+        Map<String, Long> out = new TreeMap<>();
         limitedByPeer.forEach((peer, n) -> out.put(peer, n.sum()));
         return out;
     }
@@ -162,13 +164,18 @@ public final class GatewayStats {
 
     @Override
     public String toString() {
-        Map<HoldDrop, Long> d = new EnumMap<>(HoldDrop.class);
-        dropped.forEach((k, v) -> {
+        return "held " + held() + ", delivered " + delivered() + ", dropped " + nonZero(dropped) + ", tunnels up " + tunnelsUp()
+                + ", failed " + tunnelsFailed() + ", re-keyed " + tunnelsRekeyed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested()
+                + " tunnels, requests refused " + nonZero(denied);
+    }
+
+    private static <E extends Enum<E>> Map<E, Long> nonZero(Map<E, LongAdder> counts) {
+        Map<E, Long> out = new TreeMap<>();
+        counts.forEach((k, v) -> {
             if (v.sum() != 0) {
-                d.put(k, v.sum());
+                out.put(k, v.sum());
             }
         });
-        return "held " + held() + ", delivered " + delivered() + ", dropped " + d + ", tunnels up " + tunnelsUp()
-                + ", failed " + tunnelsFailed() + ", re-keyed " + tunnelsRekeyed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested() + " tunnels";
+        return out;
     }
 }
