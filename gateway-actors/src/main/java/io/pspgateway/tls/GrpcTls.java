@@ -254,11 +254,25 @@ public final class GrpcTls {
 
     /** The DNS names among {@code certificate}'s subject alternative names (a gateway's id). */
     public static List<String> dnsNames(X509Certificate certificate) {
+        return alternativeNames(certificate, SAN_DNS);
+    }
+
+    /** The IP addresses among {@code certificate}'s subject alternative names; none when one is not an address. */
+    public static List<InetAddress> ipAddresses(X509Certificate certificate) {
+        try {
+            return alternativeNames(certificate, SAN_IP).stream().map(InetAddress::ofLiteral).toList();
+        } catch (IllegalArgumentException e) {
+            return List.of();
+        }
+    }
+
+    /** The subject alternative names of {@code type} (RFC 5280's GeneralName tag), as the JDK writes them; none when unparsable. */
+    private static List<String> alternativeNames(X509Certificate certificate, int type) {
         List<String> names = new ArrayList<>();
         try {
             Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
             for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
-                if ((Integer) san.get(0) == SAN_DNS) {
+                if ((Integer) san.get(0) == type) {
                     names.add((String) san.get(1));
                 }
             }
@@ -266,22 +280,6 @@ public final class GrpcTls {
             return List.of();
         }
         return names;
-    }
-
-    /** The IP addresses among {@code certificate}'s subject alternative names. */
-    public static List<InetAddress> ipAddresses(X509Certificate certificate) {
-        List<InetAddress> addresses = new ArrayList<>();
-        try {
-            Collection<List<?>> sans = certificate.getSubjectAlternativeNames();
-            for (List<?> san : sans == null ? List.<List<?>>of() : sans) {
-                if ((Integer) san.get(0) == SAN_IP) {
-                    addresses.add(InetAddress.ofLiteral((String) san.get(1)));
-                }
-            }
-        } catch (CertificateParsingException | IllegalArgumentException e) {
-            return List.of();
-        }
-        return addresses;
     }
 
     private static final int SAN_DNS = 2;
