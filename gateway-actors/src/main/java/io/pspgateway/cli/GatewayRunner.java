@@ -5,6 +5,7 @@ import io.pspgateway.control.GatewaySettings;
 import io.pspgateway.dataplane.Backend;
 import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.psp.IpText;
 import java.io.PrintWriter;
@@ -138,13 +139,18 @@ final class GatewayRunner {
                 sb.append(String.format("syndrome - Bad Trailer: %d hits%n", c.dropped(DropReason.INGRESS_BAD_HEADER)
                         + c.dropped(DropReason.INGRESS_MALFORMED)));
                 sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
-                node.egressSessions().forEach(flow -> {
-                    var counters = node.dataplane().encryptEntryCounters(flow);
-                    sb.append(String.format("Session Egress (%s -> %s): %d hits%n", IpText.of(flow.source()),
-                            IpText.of(flow.destination()), counters == null ? 0 : counters.packets()));
-                });
-                node.ingressSessions().forEach((flow, hits) -> sb.append(String.format("Session Ingress (%s <- %s): %d hits%n",
-                        IpText.of(flow.source()), IpText.of(flow.destination()), hits)));
+                try {
+                    for (FlowKey flow : node.egressTunnels()) {
+                        var counters = node.dataplane().encryptEntryCounters(flow);
+                        sb.append(String.format("Session Egress (%s -> %s): %d hits%n", IpText.of(flow.source()),
+                                IpText.of(flow.destination()), counters == null ? 0 : counters.packets()));
+                    }
+                    node.ingressTunnels().forEach((flow, hits) -> sb.append(String.format("Session Ingress (%s <- %s): %d hits%n",
+                            IpText.of(flow.source()), IpText.of(flow.destination()), hits)));
+                } catch (Exception e) {
+                    // a stuck actor must not read as "no tunnels"
+                    sb.append(String.format("Sessions: the control plane did not answer (%s)%n", e));
+                }
             }
             if (perf == GatewayOptions.PerfPrint.key_gen || perf == GatewayOptions.PerfPrint.all) {
                 sb.append(node.perf().keyGenLine()).append(System.lineSeparator());

@@ -32,6 +32,11 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                 positive(c, "peer-limits.requests-per-second"), positive(c, "peer-limits.burst"));
     }
 
+    /** How long a set-up (or re-key) may take: one request for parameters, retries included. */
+    public Duration setupBudget() {
+        return requestTimeout.multipliedBy(retries + 1).plus(backoffMax.multipliedBy(retries));
+    }
+
     private static int messageSize(Config grpc) {
         long bytes = grpc.getBytes("max-message-size");
         if (bytes < 64 * 1024 || bytes > Integer.MAX_VALUE) {

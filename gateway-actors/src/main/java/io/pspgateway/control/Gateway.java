@@ -33,6 +33,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
     /** The actors the rest of the gateway (gRPC service, miss poller, printers) talks to. */
     public record Refs(ActorRef<DataplaneActor.Command> dataplane, ActorRef<CryptoSlotPool.Command> slots,
                        ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
+                       ActorRef<Tunnels.Command> tunnels,
                        Optional<ActorRef<ClusterRegistry.Command>> registry, ActorRef<IngressGrants.Command> grants,
                        ActorRef<KeyRotator.Command> keys) {
     }
@@ -49,10 +50,10 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         ActorRef<PeerDirectory.Command> directory = context.spawn(
                 PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, decorator, authorizers), "peers");
         ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
-        ActorRef<MissHandler.Command> missHandler = context.spawn(
-                MissHandler.create(directory, slots, dataplane, grants, settings, stats, decorator),
-                "miss-handler");
-        directory.tell(new PeerDirectory.Listen(missHandler, grants));
+        SessionDeps deps = new SessionDeps(directory, slots, dataplane, grants, settings, stats, decorator);
+        ActorRef<Tunnels.Command> tunnels = context.spawn(Tunnels.create(deps), "tunnels");
+        ActorRef<MissHandler.Command> missHandler = context.spawn(MissHandler.create(deps, tunnels), "miss-handler");
+        directory.tell(new PeerDirectory.Listen(tunnels, grants));
         Optional<ActorRef<ClusterRegistry.Command>> registry = Optional.empty();
         if (settings.cluster().isPresent()) {
             ClusterMembership membership = settings.cluster().get();
@@ -64,7 +65,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
                     "cluster-registry"));
         }
         ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, settings.control()), "key-rotator");
-        this.refs = new Refs(dataplane, slots, directory, missHandler, registry, grants, keys);
+        this.refs = new Refs(dataplane, slots, directory, missHandler, tunnels, registry, grants, keys);
     }
 
     /**

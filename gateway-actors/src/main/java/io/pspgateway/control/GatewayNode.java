@@ -241,38 +241,28 @@ public final class GatewayNode implements AutoCloseable {
         return ask(r -> new CryptoSlotPool.GetInUse(r), refs.slots());
     }
 
-    /** The VIP pairs whose egress tunnel is up now (empty when the actors do not answer in time). */
-    public List<FlowKey> egressSessions() {
-        try {
-            CompletionStage<List<FlowKey>> reply = AskPattern.ask(refs.missHandler(), MissHandler.GetFlows::new,
-                    STARTUP, system.scheduler());
-            return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return List.of();
-        }
+    /** The VIP pairs whose egress tunnel is established now, as their owner lists them. */
+    public List<FlowKey> egressTunnels() throws Exception {
+        CompletionStage<List<FlowKey>> reply = AskPattern.ask(refs.tunnels(), Tunnels.GetTunnels::new, STARTUP, system.scheduler());
+        return reply.toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);
     }
 
     /**
-     * Every ingress ACL handed to a peer now — for its requests, or as our sessions' reverse
-     * parameters — by (local VIP, remote VIP), with the packets each has let in. Empty when the
-     * actors do not answer in time.
+     * Every ingress ACL handed to a peer now — for its requests, or as our set-ups' reverse
+     * parameters — by (local VIP, remote VIP), with the packets each has let in.
      */
-    public java.util.Map<FlowKey, Long> ingressSessions() {
-        try {
-            java.util.Map<FlowKey, Long> hits = new java.util.TreeMap<>(java.util.Comparator.comparing(FlowKey::toString));
-            for (IngressGrants.Grant g : grants()) {
-                var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
-                hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
-            }
-            return hits;
-        } catch (Exception e) {
-            return java.util.Map.of();
+    public java.util.Map<FlowKey, Long> ingressTunnels() throws Exception {
+        java.util.Map<FlowKey, Long> hits = new java.util.TreeMap<>(java.util.Comparator.comparing(FlowKey::toString));
+        for (IngressGrants.Grant g : grants()) {
+            var counters = dataplane.ingressAclCounters(g.spi(), g.source(), g.destination());
+            hits.merge(FlowKey.of(g.destination(), g.source()), counters == null ? 0 : counters.packets(), Long::sum);
         }
+        return hits;
     }
 
-    /** Sessions whose tunnel is up now. */
-    public int sessionsUp() throws Exception {
-        return ask(r -> new MissHandler.GetSessions(r), refs.missHandler());
+    /** How many egress tunnels are established now. */
+    public int tunnelsUp() throws Exception {
+        return egressTunnels().size();
     }
 
     private <C> int ask(java.util.function.Function<org.apache.pekko.actor.typed.ActorRef<Integer>, C> message,

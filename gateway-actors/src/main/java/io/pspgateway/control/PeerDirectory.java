@@ -23,7 +23,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * (spawned on first use, re-spawned if it stopped). Fed from the tunnel file and, when the gateway
  * is clustered, from the cluster's live view: the file wins where both name a prefix; a prefix two
  * live gateways claim is a reported conflict and used for neither. A gateway that leaves the view
- * has its Peer stopped and its sessions closed (through the MissHandler).
+ * has its Peer stopped and its tunnels closed (by {@link Tunnels}).
  */
 public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command> {
 
@@ -49,8 +49,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record ClusterView(List<GatewayInfo> gateways) implements Command {
     }
 
-    /** Where to report gateways that left the view, and who serves which VIP. */
-    public record Listen(ActorRef<MissHandler.Command> missHandler, ActorRef<IngressGrants.Command> grants) implements Command {
+    /** Where to report gateways that left the view, their key generations, and who serves which VIP. */
+    public record Listen(ActorRef<Tunnels.Command> tunnels, ActorRef<IngressGrants.Command> grants) implements Command {
     }
 
     /** The gateways the directory knows from the cluster now. */
@@ -64,7 +64,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
 
     private PrefixTable<Owner> clusterTable = new PrefixTable<>();
     private List<GatewayInfo> clusterView = List.of();
-    private ActorRef<MissHandler.Command> missHandler;
+    private ActorRef<Tunnels.Command> tunnelOwner;
     private ActorRef<IngressGrants.Command> grants;
     private final Map<InetSocketAddress, ActorRef<Peer.Command>> peers = new HashMap<>();
     private final ControlSettings settings;
@@ -122,7 +122,7 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 })
                 .onMessage(ClusterView.class, this::onClusterView)
                 .onMessage(Listen.class, m -> {
-                    missHandler = m.missHandler();
+                    tunnelOwner = m.tunnels();
                     grants = m.grants();
                     return this;
                 })
@@ -177,8 +177,8 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 if (peer != null) {
                     getContext().stop(peer);
                 }
-                if (missHandler != null) {
-                    missHandler.tell(new MissHandler.PeerGone(HostPort.ip(gone.physical())));
+                if (tunnelOwner != null) {
+                    tunnelOwner.tell(new Tunnels.PeerGone(HostPort.ip(gone.physical())));
                     grants.tell(new IngressGrants.PeerGone(HostPort.ip(gone.physical())));
                 }
             }
@@ -186,22 +186,22 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         clusterTable = next;
         clusterView = List.copyOf(m.gateways());
         authorizers.accept(Authorizer.of(tunnels, clusterView));
-        if (missHandler != null) {
+        if (tunnelOwner != null) {
             // tell the sessions each gateway's key generation when first seen and whenever it rotates
             for (GatewayInfo g : m.gateways()) {
                 Long before = generationsBefore.get(identity(g));
                 if (before == null || before != g.keyGeneration()) {
-                    missHandler.tell(new MissHandler.PeerKeys(HostPort.ip(g.physical()), g.keyGeneration()));
+                    tunnelOwner.tell(new Tunnels.PeerKeys(HostPort.ip(g.physical()), g.keyGeneration()));
                 }
             }
         }
-        if (missHandler != null) {
+        if (tunnelOwner != null) {
             // a VIP that now resolves to another gateway (a workload moved) must be re-tunnelled
             java.util.function.Function<InetAddress, InetAddress> ownerOf = vip -> {
                 Owner owner = next.lookup(vip);
                 return owner == null ? null : owner.physical();
             };
-            missHandler.tell(new MissHandler.Owners(ownerOf));
+            tunnelOwner.tell(new Tunnels.Owners(ownerOf));
             grants.tell(new IngressGrants.Owners(ownerOf));
         }
         return this;

@@ -4,12 +4,12 @@ import io.grpc.Status;
 import io.pspgateway.control.GatewayStats.HoldDrop;
 import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.control.SetupBatch.Direction;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.proto.doca.TunnelParameters;
 import io.pspgateway.psp.IpText;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,12 +22,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The set-up of a batch of tunnel directions, each from a local VIP to a remote VIP: the pairs
- * that missed together (one batch of the miss poller), or those a peer sent reverse parameters for
- * in one request. One actor per batch with a small state machine per direction inside, because
- * the steps are batched: one peer lookup for the batch, then per peer one mint of reverse SPIs, one
- * request, one slot allocation and one install for all its directions. (An actor per direction
- * cost more CPU than everything else in a set-up together: spawning, watching and stopping it.)
+ * The set-up of a batch of tunnel directions (local VIP to remote VIP) — the pairs that missed
+ * together, or those a peer sent reverse parameters for in one request — or the re-key of a batch
+ * of established tunnels. One actor per batch with a state machine per direction inside
+ * ({@link SetupBatch}), because the steps are batched: one peer lookup, then per peer one mint of
+ * reverse SPIs, one request, one slot allocation and one install for all its directions. (An actor
+ * per direction cost more CPU than everything else in a set-up: spawning, watching, stopping it.)
  *
  * <pre>
  *  per direction:
@@ -35,28 +35,28 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  *      \_________________\__________________________\______________________\____________________\--> failed: released
  * </pre>
  *
- * Directions adopted from a peer's reverse_params start at Allocating. The directions towards one
- * peer move together; one that fails (or is closed) leaves its group without holding up the rest.
- * Each direction whose entry is live is handed to the parent, the MissHandler, as a {@link Tunnel}
- * — its crypto slot moves to the parent in the pool first — and the session stops once no
- * direction is left in set-up: an established tunnel costs a record, not an actor.
+ * Adopted directions start at Allocating. A re-key ({@link #rekey}) skips Minting and Allocating:
+ * it asks for a fresh SPI and reprograms the tunnel's own slot and entry in one install
+ * (make-before-break: no second slot, no gap but the packets in flight). Directions towards one
+ * peer move together; one that fails leaves its group without holding up the rest. Each live one
+ * is reported to the parent ({@link MissHandler}, or {@link Tunnels} for a re-key) as a
+ * {@link Tunnel} — a new one's slot moves to {@link Tunnels} in the pool first — and the session
+ * stops once none is left in set-up: an established tunnel costs a record, not an actor.
  *
- * <p>What a direction holds until it is handed over — its crypto slot, its encrypt entry, the ACL
- * of the reverse SPI it minted for the peer (a grant of {@link IngressGrants}) — is given back when
- * it fails, when it is closed, and in PostStop for every direction still in set-up, however the
- * session stops. The pool watches the session too: a crash gets its slots wiped.
+ * <p>A direction in set-up holds its crypto slot, its entry and the ACL of its reverse SPI (a grant
+ * of {@link IngressGrants}), given back when it fails and in PostStop, however the session stops;
+ * the pool also watches the session and wipes a crashed one's slots. A tunnel being re-keyed is the
+ * session's the same way: a failed re-key hands it back unchanged (the old SPI works until the
+ * peer's next rotation), but one whose install failed, one its owner closes ({@link StopRekey}) and
+ * one in hand when the session stops are released here, after the session's own install.
  */
 public final class Session extends AbstractBehavior<Session.Command> {
 
     public sealed interface Command {
     }
 
-    /**
-     * Stop setting up {@code flow} and release what it holds (the VIP moved, the peer left, the operator asked).
-     *
-     * @param peerGone the peer left the cluster: nothing it was handed can be used any more
-     */
-    public record Close(FlowKey flow, boolean peerGone) implements Command {
+    /** Stop re-keying {@code flow} and release it: its owner, {@link Tunnels}, is closing it ({@code peerGone}: as its peer left). */
+    public record StopRekey(FlowKey flow, boolean peerGone) implements Command {
     }
 
     /** Parameters a peer sent for our direction {@code flow} as reverse_params. */
@@ -81,7 +81,11 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private record SetupTimedOut() implements Command {
     }
 
-    /** How one direction's set-up ended: the tunnel handed over, or why it failed. */
+    /**
+     * How one direction's set-up or re-key ended: {@code failure} null when it succeeded;
+     * {@code tunnel} the tunnel as it stands now (new, re-keyed, or unchanged after a failed re-key),
+     * null when there is none (the set-up failed, or the re-keyed tunnel was lost and released).
+     */
     public record Outcome(FlowKey flow, HoldDrop failure, String reason, Tunnel tunnel) {
         boolean up() {
             return failure == null;
@@ -92,90 +96,65 @@ public final class Session extends AbstractBehavior<Session.Command> {
     public record Outcomes(ActorRef<Command> session, List<Outcome> outcomes, boolean last) {
     }
 
-    /**
-     * What every session needs from the gateway; {@code owner} is who established tunnels (and
-     * their crypto slots) are handed to.
-     */
-    record Deps(ActorRef<PeerDirectory.Command> directory, ActorRef<CryptoSlotPool.Command> slots,
-                ActorRef<DataplaneActor.Command> dataplane, ActorRef<Outcomes> outcomes, GatewaySettings settings,
-                GatewayStats stats, ActorDecorator decorator, ActorRef<IngressGrants.Command> grants, ActorRef<?> owner) {
-    }
-
-    /** One direction in set-up; {@code done} once it is handed over or failed (and released). */
-    private static final class Direction {
-        final FlowKey flow;
-        /** The flow's VIPs, made once ({@link FlowKey} makes new ones on every call). */
-        final java.net.InetAddress source;
-        final java.net.InetAddress destination;
-        TunnelParameters params;
-        int cryptoId = -1;
-        /** The ACL of the reverse SPI minted for the peer, if any. */
-        IngressGrants.Grant reverseGrant;
-        /** Whether the reverse parameters went out to the peer, which may then send with them. */
-        boolean reverseSent;
-        java.net.InetAddress peerPhysical;
-        boolean done;
-
-        Direction(FlowKey flow, TunnelParameters params) {
-            this.flow = flow;
-            this.source = flow.source();
-            this.destination = flow.destination();
-            this.params = params;
-        }
-    }
-
     /** Directions towards one peer ({@code null} for adopted ones) that take the next step together. */
     private record Group(ActorRef<Peer.Command> peer, List<Direction> members) {
-        List<Direction> live() {
-            return members.stream().filter(d -> !d.done).toList();
-        }
     }
 
-    private final Deps deps;
+    private final SessionDeps deps;
+    /** Where the outcomes go: the parent. */
+    private final ActorRef<Outcomes> reportTo;
+    /** The owner of established tunnels, to whom new tunnels' slots move. */
+    private final ActorRef<Tunnels.Command> tunnels;
+    private final boolean rekey;
     private final Duration budget;
-    /** The directions in the order they came. */
-    private final List<Direction> batch;
-    private final Map<FlowKey, Direction> directions = new HashMap<>();
-    private int inSetup;
-    private List<Outcome> outcomes = new ArrayList<>();
-    /** Failures of the current step by reason, for one log line each. */
-    private final Map<String, List<FlowKey>> failures = new LinkedHashMap<>();
+    private final SetupBatch batch;
 
-    private Session(ActorContext<Command> context, Deps deps, List<Direction> batch) {
+    private Session(ActorContext<Command> context, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels,
+                    List<Direction> batch, boolean rekey) {
         super(context);
         this.deps = deps;
-        this.budget = setupBudget(deps.settings().control());
-        this.batch = batch;
-        batch.forEach(d -> directions.put(d.flow, d));
-        this.inSetup = batch.size();
+        this.reportTo = reportTo;
+        this.tunnels = tunnels;
+        this.rekey = rekey;
+        this.budget = deps.settings().control().setupBudget();
+        this.batch = new SetupBatch(batch, rekey, deps);
     }
 
-    /** A session that asks the peers serving the remote VIPs of {@code flows} for parameters. */
-    static Behavior<Command> request(List<FlowKey> flows, Deps deps) {
-        return start(deps, flows.stream().map(f -> new Direction(f, null)).toList(), false);
+    /**
+     * A set-up that asks the peers serving the remote VIPs of {@code flows} for parameters,
+     * reporting to {@code reportTo}; the slots of the tunnels it establishes go to {@code tunnels}.
+     */
+    static Behavior<Command> request(List<FlowKey> flows, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
+        return start(deps, reportTo, tunnels, flows.stream().map(f -> new Direction(f, null)).toList(), Step.RESOLVE, false);
     }
 
-    /** A session whose parameters peers already sent as reverse_params. */
-    static Behavior<Command> adopt(List<Adopted> given, Deps deps) {
-        return start(deps, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), true);
+    /** A set-up whose parameters peers already sent as reverse_params. */
+    static Behavior<Command> adopt(List<Adopted> given, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
+        return start(deps, reportTo, tunnels, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), Step.ALLOCATE, false);
     }
 
-    private static Behavior<Command> start(Deps deps, List<Direction> batch, boolean adopted) {
+    /**
+     * A re-key of established tunnels, asked for by their owner {@code tunnels}: asks each one's peer
+     * for a fresh SPI and reprograms the tunnel's own slot and entry with it.
+     */
+    static Behavior<Command> rekey(List<Tunnel> established, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
+        return start(deps, reportTo, tunnels, established.stream().map(Direction::new).toList(), Step.RESOLVE, true);
+    }
+
+    private enum Step { RESOLVE, ALLOCATE }
+
+    private static Behavior<Command> start(SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels,
+                                           List<Direction> batch, Step first, boolean rekey) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            Session s = new Session(ctx, deps, batch);
+            Session s = new Session(ctx, deps, reportTo, tunnels, batch, rekey);
             timers.startSingleTimer(new SetupTimedOut(), s.budget);
-            if (adopted) {
+            if (first == Step.ALLOCATE) {
                 s.allocate(new Group(null, batch));
             } else {
                 s.resolve();
             }
             return s;
         }));
-    }
-
-    /** How long one request for parameters may take, retries included. */
-    static Duration setupBudget(ControlSettings c) {
-        return c.requestTimeout().multipliedBy(c.retries() + 1).plus(c.backoffMax().multipliedBy(c.retries()));
     }
 
     @Override
@@ -187,18 +166,19 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 .onMessage(SlotsGranted.class, this::onSlots)
                 .onMessage(EntriesInstalled.class, this::onInstalled)
                 .onMessage(SetupTimedOut.class, m -> {
-                    batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "set-up timed out"));
+                    batch.all().forEach(d -> batch.fail(d, HoldDrop.TUNNEL_FAILED, "timed out"));
                     return report();
                 })
-                .onMessage(Close.class, m -> {
-                    Direction d = directions.get(m.flow());
+                .onMessage(StopRekey.class, m -> {
+                    Direction d = batch.get(m.flow());
                     if (d != null) {
-                        finish(d, HoldDrop.TUNNEL_FAILED, "closed during set-up", m.peerGone());
+                        batch.lose(d, HoldDrop.TUNNEL_FAILED, "closed while re-keying", m.peerGone());
                     }
                     return report();
                 })
                 .onSignal(PostStop.class, s -> {
-                    batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "session stopped during set-up"));
+                    // a re-key too: the tunnel was handed to this session, and its owner may be gone (a restart)
+                    batch.all().forEach(d -> batch.lose(d, HoldDrop.TUNNEL_FAILED, "session stopped", false));
                     report();
                     return this;
                 })
@@ -206,34 +186,34 @@ public final class Session extends AbstractBehavior<Session.Command> {
     }
 
     private void resolve() {
-        List<java.net.InetAddress> destinations = batch.stream().map(d -> d.destination).toList();
+        List<java.net.InetAddress> destinations = batch.all().stream().map(d -> d.destination).toList();
         getContext().ask(PeerDirectory.ResolvedAll.class, deps.directory(), budget,
                 r -> new PeerDirectory.ResolveAll(destinations, r), PeersResolved::new);
     }
 
     private Behavior<Command> onPeersResolved(PeersResolved m) {
         if (m.failure() != null) {
-            batch.forEach(d -> fail(d, HoldDrop.TUNNEL_FAILED, "the peer directory did not answer"));
+            batch.all().forEach(d -> batch.fail(d, HoldDrop.TUNNEL_FAILED, "the peer directory did not answer"));
             return report();
         }
         // one answer per destination, in the batch's order
         List<PeerDirectory.Resolved> resolved = m.resolved().resolved();
         Map<ActorRef<Peer.Command>, List<Direction>> byPeer = new LinkedHashMap<>();
-        for (int i = 0; i < batch.size(); i++) {
-            Direction d = batch.get(i);
+        for (int i = 0; i < batch.all().size(); i++) {
+            Direction d = batch.all().get(i);
             ActorRef<Peer.Command> peer = resolved.get(i).peer();
             if (d.done) {
                 continue;
             }
             if (peer == null) {
-                fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + IpText.of(d.destination));
+                batch.fail(d, HoldDrop.NO_PEER, "no gateway is known to serve " + IpText.of(d.destination));
             } else {
                 byPeer.computeIfAbsent(peer, p -> new ArrayList<>()).add(d);
             }
         }
         byPeer.forEach((peer, members) -> {
             Group group = new Group(peer, members);
-            if (deps.settings().control().sendReverseParams()) {
+            if (deps.settings().control().sendReverseParams() && !rekey) {
                 mintReverse(group);
             } else {
                 askPeer(group, null);
@@ -278,6 +258,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
 
     /** Asks the group's peer for the parameters of its live directions; {@code reverse} null, or one per member. */
     private void askPeer(Group group, List<TunnelParameters> reverse) {
+        // a re-key sends no reverse parameters: the peer's own tunnel towards us re-keys itself when we rotate
         List<Direction> asked = new ArrayList<>();
         List<Peer.Wanted> wanted = new ArrayList<>();
         for (int i = 0; i < group.members().size(); i++) {
@@ -286,7 +267,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
                 continue;
             }
             TunnelParameters r = reverse == null ? null : reverse.get(i);
-            d.reverseSent = r != null;
+            d.reverseSent |= r != null;
             asked.add(d);
             wanted.add(new Peer.Wanted(d.source, d.destination, r));
         }
@@ -303,144 +284,115 @@ public final class Session extends AbstractBehavior<Session.Command> {
         for (int i = 0; i < members.size(); i++) {
             Direction d = members.get(i);
             if (m.failure() != null) {
-                fail(d, HoldDrop.TUNNEL_FAILED, "no answer from the peer within " + budget.toMillis() + " ms");
+                batch.fail(d, HoldDrop.TUNNEL_FAILED, "no answer from the peer within " + budget.toMillis() + " ms");
                 continue;
             }
             Peer.TunnelReply reply = m.replies().replies().get(i);
             if (reply.failure() != null) {
                 Status s = reply.failure();
                 HoldDrop why = s.getCode() == Status.Code.RESOURCE_EXHAUSTED ? HoldDrop.NO_CRYPTO_SLOT : HoldDrop.TUNNEL_FAILED;
-                fail(d, why, "peer refused: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
+                batch.fail(d, why, "peer refused: " + s.getCode() + (s.getDescription() == null ? "" : " " + s.getDescription()));
             } else if (!d.done) {
                 d.params = reply.params();
             }
         }
-        allocate(m.group());
+        if (rekey) {
+            install(m.group().peer(), members);
+        } else {
+            allocate(m.group());
+        }
         return report();
     }
 
     private void allocate(Group group) {
-        List<Direction> live = group.live();
-        if (live.isEmpty()) {
-            return;
+        Group live = new Group(group.peer(), group.members().stream().filter(d -> !d.done).toList());
+        if (!live.members().isEmpty()) {
+            getContext().ask(CryptoSlotPool.Granted.class, deps.slots(), budget,
+                    r -> new CryptoSlotPool.Allocate(getContext().getSelf(), live.members().size(), r),
+                    (granted, failure) -> new SlotsGranted(live, granted, failure));
         }
-        Group allocating = new Group(group.peer(), live);
-        getContext().ask(CryptoSlotPool.Granted.class, deps.slots(), budget,
-                r -> new CryptoSlotPool.Allocate(getContext().getSelf(), live.size(), r),
-                (granted, failure) -> new SlotsGranted(allocating, granted, failure));
     }
 
     private Behavior<Command> onSlots(SlotsGranted m) {
         List<Direction> members = m.group().members();
         List<Integer> ids = m.failure() == null ? m.granted().cryptoIds() : List.of();
-        List<Direction> installing = new ArrayList<>(ids.size());
-        List<DataplaneActor.Slotted> entries = new ArrayList<>(ids.size());
         for (int i = 0; i < members.size(); i++) {
             Direction d = members.get(i);
             if (i >= ids.size()) {
-                fail(d, HoldDrop.NO_CRYPTO_SLOT, m.failure() == null ? "all crypto slots are in use (--max-tunnels)"
+                batch.fail(d, HoldDrop.NO_CRYPTO_SLOT, m.failure() == null ? "all crypto slots are in use (--max-tunnels)"
                         : "the crypto slot pool did not answer");
-                continue;
-            }
-            if (d.done) {
+            } else if (d.done) {
                 // closed while the slot was on its way: never programmed, straight back
                 deps.slots().tell(new CryptoSlotPool.Release(ids.get(i)));
+            } else {
+                d.cryptoId = ids.get(i);
+            }
+        }
+        install(m.group().peer(), members);
+        return report();
+    }
+
+    /** Programs the slot and adds the entry of each live direction of {@code members}, in one step of the Dataplane actor. */
+    private void install(ActorRef<Peer.Command> peer, List<Direction> members) {
+        List<Direction> installing = new ArrayList<>(members.size());
+        List<DataplaneActor.Slotted> entries = new ArrayList<>(members.size());
+        for (Direction d : members) {
+            if (d.done) {
                 continue;
             }
-            d.cryptoId = ids.get(i);
             EncryptEntry entry;
             try {
                 entry = WireParams.entry(d.params, d.source, d.destination, d.cryptoId, deps.settings());
             } catch (WireParams.BadParams e) {
-                fail(d, HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
+                batch.fail(d, HoldDrop.TUNNEL_FAILED, "peer sent unusable parameters: " + e.getMessage());
                 continue;
             }
             d.peerPhysical = entry.peerOuter();
             installing.add(d);
+            // the Dataplane actor zeroes this copy once the slot has it
             entries.add(new DataplaneActor.Slotted(d.cryptoId, d.params.getEncryptionKey().toByteArray(), entry));
         }
         if (!installing.isEmpty()) {
-            Group group = new Group(m.group().peer(), installing);
+            Group group = new Group(peer, installing);
             getContext().ask(DataplaneActor.Installed.class, deps.dataplane(), budget, r -> new DataplaneActor.Install(entries, r),
                     (installed, failure) -> new EntriesInstalled(group, installed, failure));
         }
-        return report();
     }
 
     private Behavior<Command> onInstalled(EntriesInstalled m) {
         List<Direction> members = m.group().members();
         List<Integer> handed = new ArrayList<>(members.size());
-        List<Outcome> up = new ArrayList<>(members.size());
+        List<Direction> up = new ArrayList<>(members.size());
         for (int i = 0; i < members.size(); i++) {
             Direction d = members.get(i);
-            if (m.failure() != null) {
-                fail(d, HoldDrop.TUNNEL_FAILED, "the data plane did not answer the install");
-                continue;
-            }
-            DataplaneActor.InstallResult result = m.installed().results().get(i);
-            if (result.failure() != null) {
-                fail(d, HoldDrop.TUNNEL_FAILED, "data plane refused the entry: " + result.failure().getMessage());
+            Exception refused = m.failure() != null ? null : m.installed().results().get(i).failure();
+            if (m.failure() != null || refused != null) {
+                // the slot was wiped, or holds a key nobody knows: nothing of the tunnel can be trusted any more
+                batch.lose(d, HoldDrop.TUNNEL_FAILED, refused == null ? "the data plane did not answer the install"
+                        : "data plane refused the entry: " + refused.getMessage(), false);
             } else if (!d.done) {
-                d.done = true;
-                inSetup--;
-                deps.stats().tunnelUp();
-                handed.add(d.cryptoId);
-                up.add(new Outcome(d.flow, null, "up",
-                        new Tunnel(d.flow, d.cryptoId, d.params.getSpi(), -1, d.peerPhysical, d.reverseGrant, d.reverseSent)));
+                if (!rekey) {
+                    handed.add(d.cryptoId);
+                }
+                up.add(d);
             }
         }
         if (!handed.isEmpty()) {
-            // the slots go to the owner before it hears of the tunnels, so the pool never takes our stopping for a crash
-            deps.slots().tell(new CryptoSlotPool.Transfer(handed, deps.owner()));
-            outcomes.addAll(up);
-            getContext().getLog().debug("{} tunnel(s) up", up.size());
+            // the slots go to their owner before it hears of the tunnels, so the pool never takes our stopping for a crash
+            deps.slots().tell(new CryptoSlotPool.Transfer(handed, tunnels));
         }
+        up.forEach(batch::up);
+        getContext().getLog().debug("{} tunnel(s) {}", up.size(), rekey ? "re-keyed" : "up");
         return report();
-    }
-
-    private void fail(Direction d, HoldDrop why, String reason) {
-        finish(d, why, reason, false);
-    }
-
-    /** Ends {@code d}'s set-up in failure, releasing what it holds (unless it already ended). */
-    private void finish(Direction d, HoldDrop why, String reason, boolean peerGone) {
-        if (d.done) {
-            return;
-        }
-        d.done = true;
-        inSetup--;
-        deps.stats().tunnelFailed();
-        failures.computeIfAbsent(reason, r -> new ArrayList<>()).add(d.flow);
-        outcomes.add(new Outcome(d.flow, why, reason, null));
-        release(deps, d.flow, d.cryptoId, d.reverseGrant, d.reverseSent, peerGone);
     }
 
     /** Tells the parent what this step ended, logs its failures (one line per reason); stops when nothing is left in set-up. */
     private Behavior<Command> report() {
-        failures.forEach((reason, flows) -> getContext().getLog().info("{} tunnel(s) failed ({}{}): {}", flows.size(),
-                flows.getFirst(), flows.size() > 1 ? " and others" : "", reason));
-        failures.clear();
-        if (!outcomes.isEmpty()) {
-            deps.outcomes().tell(new Outcomes(getContext().getSelf(), outcomes, inSetup == 0));
-            outcomes = new ArrayList<>();
+        batch.logFailures(getContext().getLog());
+        List<Outcome> step = batch.takeOutcomes();
+        if (!step.isEmpty()) {
+            reportTo.tell(new Outcomes(getContext().getSelf(), step, batch.finished()));
         }
-        return inSetup == 0 ? Behaviors.stopped() : this;
-    }
-
-    /**
-     * Gives back what a tunnel direction is made of: its entry and crypto slot ({@code cryptoId} -1
-     * when it never got one) and the ACL of its reverse SPI — unless the peer may be sending with
-     * it: the reverse parameters went out and the peer is still there (even if its answer never
-     * reached us), in which case the grant stays until the peer leaves or the key is retired.
-     */
-    static void release(Deps deps, FlowKey flow, int cryptoId, IngressGrants.Grant reverseGrant, boolean reverseSent,
-                        boolean peerGone) {
-        if (cryptoId >= 0) {
-            deps.dataplane().tell(new DataplaneActor.Uninstall(flow, cryptoId));
-            deps.slots().tell(new CryptoSlotPool.Release(cryptoId));
-        }
-        if (reverseGrant != null && (!reverseSent || peerGone)) {
-            deps.grants().tell(new IngressGrants.Revoke(reverseGrant));
-        }
+        return batch.finished() ? Behaviors.stopped() : this;
     }
 }

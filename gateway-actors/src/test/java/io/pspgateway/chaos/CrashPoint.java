@@ -4,6 +4,7 @@ import io.pspgateway.control.CryptoSlotPool;
 import io.pspgateway.control.MissHandler;
 import io.pspgateway.control.Peer;
 import io.pspgateway.control.Session;
+import io.pspgateway.control.Tunnels;
 
 /**
  * Where a chaos scenario makes a control-plane actor throw, as a bug would, to check that
@@ -19,6 +20,8 @@ public enum CrashPoint {
     PEER_ANSWERED(Peer.class, "Answered"),
     /** The MissHandler is holding a batch of misses: it throws at a random packet of the batch. */
     MISS_HANDLER_MISSED(MissHandler.class, "Missed"),
+    /** Tunnels hears of a peer's key rotation, before it re-keys anything: a restart releases every tunnel. */
+    TUNNELS_PEER_KEYS(Tunnels.class, "PeerKeys"),
     /** The CryptoSlotPool is asked for slots, before it grants any. */
     SLOT_POOL_ALLOCATE(CryptoSlotPool.class, "Allocate");
 

@@ -36,7 +36,7 @@ public final class InvariantChecker {
             int poolSlots = m.node().slotsInUse();
             int keys = m.inspection().keySlotsInUse();
             int entries = m.inspection().encryptEntryCount();
-            int sessions = m.node().sessionsUp();
+            int sessions = m.node().tunnelsUp();
             if (poolSlots != keys || keys != entries || entries != sessions) {
                 out.add(m.name() + ": slots held " + poolSlots + ", keys in slots " + keys + ", encrypt entries " + entries
                         + ", sessions up " + sessions + " (must all be equal)");

@@ -76,8 +76,8 @@ class OnDemandTunnelTest {
 
             // --stat-print's ingress sessions: B let in A's 50 under the SPI it granted; A let in B's one
             // under the reverse SPI its session handed out
-            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(b.vip(), a.vip()), 50L), b.node().ingressSessions());
-            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(a.vip(), b.vip()), 1L), a.node().ingressSessions());
+            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(b.vip(), a.vip()), 50L), b.node().ingressTunnels());
+            assertEquals(java.util.Map.of(io.pspgateway.dataplane.FlowKey.of(a.vip(), b.vip()), 1L), a.node().ingressTunnels());
         }
     }
 
@@ -193,9 +193,14 @@ class OnDemandTunnelTest {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             // gateway 0's own pairs (gateway 1's reverse parameters bring it the way back from its other VIPs too)
-            java.util.function.Supplier<java.util.Set<java.net.InetAddress>> reached = () -> a.node().egressSessions().stream()
-                    .filter(f -> f.source().equals(a.vip())).map(io.pspgateway.dataplane.FlowKey::destination)
-                    .collect(java.util.stream.Collectors.toSet());
+            java.util.function.Supplier<java.util.Set<java.net.InetAddress>> reached = () -> {
+                try {
+                    return a.node().egressTunnels().stream().filter(f -> f.source().equals(a.vip()))
+                            .map(io.pspgateway.dataplane.FlowKey::destination).collect(java.util.stream.Collectors.toSet());
+                } catch (Exception e) {
+                    throw new IllegalStateException("the tunnels actor did not answer", e);
+                }
+            };
             eventually(() -> reached.get().size() == 254, "254 static tunnels up");
             assertEquals(java.util.stream.IntStream.rangeClosed(1, 254).mapToObj(b::vip).collect(java.util.stream.Collectors.toSet()),
                     reached.get(), "every VIP of gateway 1, and nothing else");

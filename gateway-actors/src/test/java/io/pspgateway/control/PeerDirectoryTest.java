@@ -73,7 +73,7 @@ class PeerDirectoryTest {
     }
 
     /** A directory fed by the cluster only, and probes standing in for the actors it reports to. */
-    private record Listening(ActorRef<PeerDirectory.Command> directory, TestProbe<MissHandler.Command> missHandler,
+    private record Listening(ActorRef<PeerDirectory.Command> directory, TestProbe<Tunnels.Command> missHandler,
                              TestProbe<IngressGrants.Command> grants) {
     }
 
@@ -89,44 +89,44 @@ class PeerDirectoryTest {
     void anotherIncarnationOnTheSameAddressesMeansTheOldOneIsGone() throws Exception {
         Listening l = listening();
         ActorRef<PeerDirectory.Command> directory = l.directory();
-        TestProbe<MissHandler.Command> missHandler = l.missHandler();
+        TestProbe<Tunnels.Command> missHandler = l.missHandler();
         TestProbe<IngressGrants.Command> grants = l.grants();
         GatewayInfo first = gateway("g1", 5001, "10.9.0.0/24");
         directory.tell(new PeerDirectory.ClusterView(List.of(first)));
-        missHandler.expectMessageClass(MissHandler.PeerKeys.class);
-        missHandler.expectMessageClass(MissHandler.Owners.class);
+        missHandler.expectMessageClass(Tunnels.PeerKeys.class);
+        missHandler.expectMessageClass(Tunnels.Owners.class);
 
         directory.tell(new PeerDirectory.ClusterView(List.of(first.withPrefixes(VipPrefixes.parse(List.of("10.9.0.0/16"))))));
-        missHandler.expectMessageClass(MissHandler.Owners.class);
+        missHandler.expectMessageClass(Tunnels.Owners.class);
         grants.expectMessageClass(IngressGrants.Owners.class);
         grants.expectMessageClass(IngressGrants.Owners.class);
 
         // the same gateway, same addresses, restarted: the view changes in one step, old to new
         directory.tell(new PeerDirectory.ClusterView(List.of(first.withIncarnation(2))));
-        MissHandler.PeerGone gone = missHandler.expectMessageClass(MissHandler.PeerGone.class);
+        Tunnels.PeerGone gone = missHandler.expectMessageClass(Tunnels.PeerGone.class);
         assertEquals(InetAddress.getByName(first.physical()), gone.physical(), "sessions to the old incarnation close");
         assertEquals(InetAddress.getByName(first.physical()), grants.expectMessageClass(IngressGrants.PeerGone.class).physical());
-        assertEquals(0, missHandler.expectMessageClass(MissHandler.PeerKeys.class).generation(), "the new incarnation's keys");
+        assertEquals(0, missHandler.expectMessageClass(Tunnels.PeerKeys.class).generation(), "the new incarnation's keys");
     }
 
     @Test
     void aGatewayThatRotatesItsKeysHasItsSessionsToldAndStays() throws Exception {
         Listening l = listening();
-        TestProbe<MissHandler.Command> missHandler = l.missHandler();
+        TestProbe<Tunnels.Command> missHandler = l.missHandler();
         ActorRef<PeerDirectory.Command> directory = l.directory();
         GatewayInfo g = gateway("g1", 5001, "10.9.0.0/24").withKeyGeneration(4);
         directory.tell(new PeerDirectory.ClusterView(List.of(g)));
-        assertEquals(new MissHandler.PeerKeys(InetAddress.getByName(g.physical()), 4), missHandler.expectMessageClass(MissHandler.PeerKeys.class));
-        missHandler.expectMessageClass(MissHandler.Owners.class);
+        assertEquals(new Tunnels.PeerKeys(InetAddress.getByName(g.physical()), 4), missHandler.expectMessageClass(Tunnels.PeerKeys.class));
+        missHandler.expectMessageClass(Tunnels.Owners.class);
 
         directory.tell(new PeerDirectory.ClusterView(List.of(g.withKeyGeneration(5))));
-        assertEquals(new MissHandler.PeerKeys(InetAddress.getByName(g.physical()), 5), missHandler.expectMessageClass(MissHandler.PeerKeys.class),
+        assertEquals(new Tunnels.PeerKeys(InetAddress.getByName(g.physical()), 5), missHandler.expectMessageClass(Tunnels.PeerKeys.class),
                 "the rotation is passed on, and the gateway is not taken for gone");
-        missHandler.expectMessageClass(MissHandler.Owners.class);
+        missHandler.expectMessageClass(Tunnels.Owners.class);
         assertEquals(1, g.withKeyGeneration(5).activeKeyIndex());
 
         directory.tell(new PeerDirectory.ClusterView(List.of(g.withKeyGeneration(5).withPrefixes(VipPrefixes.parse(List.of("10.9.0.0/16"))))));
-        missHandler.expectMessageClass(MissHandler.Owners.class);
+        missHandler.expectMessageClass(Tunnels.Owners.class);
         missHandler.expectNoMessage(java.time.Duration.ofMillis(200));
     }
 }
