@@ -95,14 +95,15 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         final Grant grant;
         final InetAddress owner;
         long packets;
-        long activeAtNanos;
+        /** The sweep at which it was granted or last carried traffic. */
+        long activeAtSweep;
         boolean grewThisSweep;
         Usage next;
 
-        Usage(Grant grant, InetAddress owner, long now) {
+        Usage(Grant grant, InetAddress owner, long sweep) {
             this.grant = grant;
             this.owner = owner;
-            this.activeAtNanos = now;
+            this.activeAtSweep = sweep;
         }
     }
 
@@ -114,6 +115,13 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
      */
     private final Map<FlowKey, Usage> live = new HashMap<>();
     private int liveCount;
+    /**
+     * Sweeps so far, every half {@code idleClose}: the clock of idleness (a Pekko timer, so that
+     * tests move it with manual time). A grant inactive for {@link #IDLE_SWEEPS} sweeps has carried
+     * nothing for at least {@code idleClose}.
+     */
+    private long sweeps;
+    private static final int IDLE_SWEEPS = 3;
     private Function<InetAddress, InetAddress> ownerOf = vip -> null;
 
     private IngressGrants(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane, Duration idleClose) {
@@ -177,9 +185,8 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     }
 
     private Behavior<Command> onGranted(Granted m) {
-        long now = System.nanoTime();
         for (Grant g : m.grants()) {
-            Usage u = new Usage(g, ownerOf.apply(g.source()), now);
+            Usage u = new Usage(g, ownerOf.apply(g.source()), sweeps);
             u.next = live.put(pairOf(g), u);
             liveCount++;
         }
@@ -249,6 +256,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
 
     /** Reads the packet counts of the grants of every pair that has more than one. */
     private Behavior<Command> onSweep() {
+        sweeps++;
         List<Grant> shared = new ArrayList<>();
         for (Usage head : live.values()) {
             if (head.next != null) {
@@ -263,7 +271,6 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     }
 
     private Behavior<Command> onCounted(DataplaneActor.AclPackets counted) {
-        long now = System.nanoTime();
         // each pair's chain is walked once, however long a peer made it (a request may name one pair
         // thousands of times): a lookup per counted grant along the chain would be quadratic
         Map<Grant, Usage> usageOf = new HashMap<>();
@@ -287,7 +294,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
             u.grewThisSweep = packets > u.packets;
             if (u.grewThisSweep) {
                 u.packets = packets;
-                u.activeAtNanos = now;
+                u.activeAtSweep = sweeps;
             }
             countedByPair.computeIfAbsent(pairOf(g), p -> new HashSet<>()).add(u);
         }
@@ -295,7 +302,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
         countedByPair.forEach((pair, usages) -> {
             boolean pairCarriesTraffic = usages.stream().anyMatch(u -> u.grewThisSweep);
             if (pairCarriesTraffic) {
-                closeWhere(pair, u -> usages.contains(u) && now - u.activeAtNanos >= idleClose.toNanos(), idle);
+                closeWhere(pair, u -> usages.contains(u) && sweeps - u.activeAtSweep >= IDLE_SWEEPS, idle);
             }
         });
         if (!idle.isEmpty()) {

@@ -54,6 +54,10 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
     private record Scheduled() implements Command {
     }
 
+    /** {@code min-rotation-interval} has passed since the last rotation (the timer's end; while it runs, rotations are refused). */
+    private record MayRotateAgain() implements Command {
+    }
+
     private static final Duration DATAPLANE_TIMEOUT = Duration.ofSeconds(5);
 
     private final ActorRef<DataplaneActor.Command> dataplane;
@@ -61,13 +65,13 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
     /** Null when the gateway is not clustered. */
     private final Optional<ActorRef<ClusterRegistry.Command>> registry;
     private final Duration minInterval;
-    private long lastRotationNanos;
-    private boolean rotatedBefore;
+    private final TimerScheduler<Command> timers;
     private boolean rotating;
 
-    private KeyRotator(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane,
+    private KeyRotator(ActorContext<Command> context, TimerScheduler<Command> timers, ActorRef<DataplaneActor.Command> dataplane,
                        ActorRef<IngressGrants.Command> grants, Optional<ActorRef<ClusterRegistry.Command>> registry, Duration minInterval) {
         super(context);
+        this.timers = timers;
         this.dataplane = dataplane;
         this.grants = grants;
         this.registry = registry;
@@ -82,7 +86,7 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
                 timers.startTimerWithFixedDelay(new Scheduled(), settings.rotationInterval());
                 ctx.getLog().info("master keys rotate every {} s", settings.rotationInterval().toSeconds());
             }
-            return new KeyRotator(ctx, dataplane, grants, registry, settings.minRotationInterval());
+            return new KeyRotator(ctx, timers, dataplane, grants, registry, settings.minRotationInterval());
         }));
     }
 
@@ -92,6 +96,7 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
                 .onMessage(Rotate.class, this::onRotate)
                 .onMessage(Scheduled.class, m -> onRotate(new Rotate("schedule", getContext().getSystem().ignoreRef())))
                 .onMessage(DataplaneRotated.class, this::onDataplaneRotated)
+                .onMessage(MayRotateAgain.class, m -> this)
                 .build();
     }
 
@@ -100,10 +105,9 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
             m.replyTo().tell(new Rotated(-1, "a rotation is in progress"));
             return this;
         }
-        long since = System.nanoTime() - lastRotationNanos;
-        if (rotatedBefore && since < minInterval.toNanos()) {
-            String why = "the last rotation was " + since / 1_000_000 + " ms ago; rotations are at least "
-                    + minInterval.toMillis() + " ms apart (pspgw.keys.min-rotation-interval) so that peers can re-key first";
+        if (timers.isTimerActive(MayRotateAgain.class)) {
+            String why = "the last rotation was less than " + minInterval.toMillis() + " ms ago; rotations are at least that far"
+                    + " apart (pspgw.keys.min-rotation-interval) so that peers can re-key first";
             getContext().getLog().info("key rotation ({}) refused: {}", m.reason(), why);
             m.replyTo().tell(new Rotated(-1, why));
             return this;
@@ -123,8 +127,9 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
             return this;
         }
         long generation = m.generation();
-        rotatedBefore = true;
-        lastRotationNanos = System.nanoTime();
+        if (!minInterval.isZero()) {
+            timers.startSingleTimer(MayRotateAgain.class, new MayRotateAgain(), minInterval);
+        }
         // the new active key overwrote the one before the previous: that index is the retired one
         int retired = (int) (generation & 1);
         grants.tell(new IngressGrants.KeyRetired(retired));

@@ -5,11 +5,11 @@ import java.net.InetAddress;
 
 /**
  * An established tunnel direction once its {@link Session} has set it up and stopped: all that
- * re-keying and releasing it need, owned by the {@link MissHandler} (a few dozen bytes where a
- * live actor would take kilobytes).
+ * re-keying and releasing it need, owned by {@link Tunnels} (a few dozen bytes where a live actor
+ * would take kilobytes).
  *
  * @param flow          the VIP pair, local to remote
- * @param cryptoId      its crypto slot (the MissHandler holds it in the pool)
+ * @param cryptoId      its crypto slot (Tunnels holds it in the pool)
  * @param spi           the SPI its entry sends with
  * @param spiGeneration the peer's key generation known when that SPI was asked for; -1 when not known
  * @param peerPhysical  the peer's outer address

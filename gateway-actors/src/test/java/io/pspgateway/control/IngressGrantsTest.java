@@ -19,7 +19,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class IngressGrantsTest {
     @JUnit5TestKit
-    public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("ingress-grants").build();
+    public final ActorTestKit testKit = new JUnit5TestKitBuilder().withName("ingress-grants").withCustomConfig(SetupProbes.manualTime()).build();
+
+    private final org.apache.pekko.actor.testkit.typed.javadsl.ManualTime time =
+            org.apache.pekko.actor.testkit.typed.javadsl.ManualTime.get(testKit.system());
+    private static final java.time.Duration IDLE_CLOSE = java.time.Duration.ofMillis(400);
 
     private static final InetAddress PEER_VIP = io.pspgateway.config.HostPort.ip("10.2.0.1");
     private static final InetAddress OURS = io.pspgateway.config.HostPort.ip("10.1.0.1");
@@ -79,8 +83,7 @@ class IngressGrantsTest {
     @Test
     void aGrantIdleWhileAnotherOfItsPairCarriesTrafficIsClosedAndAQuietPairKeepsBoth() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(),
-                java.time.Duration.ofMillis(400)));
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), IDLE_CLOSE));
         InetAddress ours = InetAddress.getByName("10.1.0.1");
         InetAddress busy = InetAddress.getByName("10.2.0.1");
         InetAddress quiet = InetAddress.getByName("10.2.0.2");
@@ -90,11 +93,13 @@ class IngressGrantsTest {
         grants.tell(new IngressGrants.Granted(List.of(abandoned, used, new IngressGrants.Grant(3, quiet, ours),
                 new IngressGrants.Grant(4, quiet, ours), new IngressGrants.Grant(5, lone, ours))));
 
-        // the sweeps read the counters of pairs with more than one grant; only SPI 2 carries traffic
+        // the sweeps (every half idle-close) read the counters of pairs with more than one grant; only SPI 2 carries traffic
         long usedPackets = 0;
         DataplaneActor.CloseAcls closed = null;
-        for (int sweep = 0; sweep < 20 && closed == null; sweep++) {
-            DataplaneActor.Command c = dataplane.receiveMessage(java.time.Duration.ofSeconds(3));
+        int sweeps = 0;
+        for (; sweeps < 20 && closed == null; sweeps++) {
+            time.timePasses(IDLE_CLOSE.dividedBy(2));
+            DataplaneActor.Command c = dataplane.receiveMessage();
             if (c instanceof DataplaneActor.CountAclPackets count) {
                 assertEquals(java.util.Set.of(1, 2, 3, 4), count.grants().stream().map(IngressGrants.Grant::spi)
                         .collect(java.util.stream.Collectors.toSet()), "a grant alone in its pair is not read");
@@ -109,6 +114,8 @@ class IngressGrantsTest {
             }
         }
         assertEquals(List.of(1), closed == null ? null : closed.spis(), "only the busy pair's idle grant is closed");
+        // closed after the sweep that read it idle for the whole idle-close (three sweeps), with its reply
+        assertEquals(4, sweeps, "closed at the first sweep that saw it idle for idle-close, not before");
         TestProbe<Integer> count = testKit.createTestProbe();
         grants.tell(new IngressGrants.GetCount(count.getRef()));
         assertEquals(4, count.receiveMessage());
@@ -120,8 +127,7 @@ class IngressGrantsTest {
         // a sweep that looked each one up along the pair's chain would stall this actor for minutes
         int n = 60_000;
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(),
-                java.time.Duration.ofMillis(400)));
+        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), IDLE_CLOSE));
         List<IngressGrants.Grant> all = new java.util.ArrayList<>(n);
         for (int spi = 1; spi <= n; spi++) {
             all.add(new IngressGrants.Grant(spi, PEER_VIP, OURS));
@@ -132,6 +138,7 @@ class IngressGrantsTest {
         long usedPackets = 0;
         DataplaneActor.CloseAcls closed = null;
         for (int sweep = 0; sweep < 20 && closed == null; sweep++) {
+            time.timePasses(IDLE_CLOSE.dividedBy(2));
             DataplaneActor.Command c = dataplane.receiveMessage(java.time.Duration.ofSeconds(5));
             if (c instanceof DataplaneActor.CountAclPackets count) {
                 assertEquals(n, count.grants().size());
