@@ -43,7 +43,12 @@ public final class MasterKeyPair {
 
     /** Overwrites both keys with zeros; a destroyed pair derives nothing useful. */
     public void destroy() {
-        Arrays.fill(key0, (byte) 0);
-        Arrays.fill(key1, (byte) 0);
+        destroyKey(0);
+        destroyKey(1);
+    }
+
+    /** Overwrites key {@code index} (0 or 1) with zeros: the SPIs it selects derive nothing useful any more. */
+    public void destroyKey(int index) {
+        Arrays.fill(index == 0 ? key0 : key1, (byte) 0);
     }
 }

@@ -4,7 +4,6 @@ import java.security.GeneralSecurityException;
 import java.util.Arrays;
 import javax.crypto.Cipher;
 import javax.crypto.ShortBufferException;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Derives PSP keys from a receiver's master keys: NIST SP 800-108 in counter mode with
@@ -37,7 +36,9 @@ public final class PspKeyDeriver {
             byte[] master = masterKeys.key(i);
             try {
                 aes[i] = Cipher.getInstance("AES/ECB/NoPadding");
-                aes[i].init(Cipher.ENCRYPT_MODE, new SecretKeySpec(master, "AES"));
+                AesKey key = new AesKey(master);
+                aes[i].init(Cipher.ENCRYPT_MODE, key);
+                key.destroy();
                 subkey1[i] = firstSubkey(aes[i].doFinal(new byte[BLOCK]));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("AES-256 is not available in this JVM", e);
@@ -45,6 +46,24 @@ public final class PspKeyDeriver {
                 Arrays.fill(master, (byte) 0);
             }
         }
+    }
+
+    /**
+     * Forgets the master keys: the ciphers' key schedules are overwritten by a throw-away key's and
+     * the CMAC subkeys zeroed. The deriver derives nothing useful afterwards. Called when its
+     * generation of master keys dies.
+     */
+    public void forget() {
+        AesKey throwAway = new AesKey(new byte[32]);
+        for (int i = 0; i < 2; i++) {
+            try {
+                aes[i].init(Cipher.ENCRYPT_MODE, throwAway);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES-256 is not available in this JVM", e);
+            }
+            Arrays.fill(subkey1[i], (byte) 0);
+        }
+        Arrays.fill(block, (byte) 0);
     }
 
     /** K1 = L << 1, XOR Rb when the top bit of L was set (L = AES_K(0^128)). */

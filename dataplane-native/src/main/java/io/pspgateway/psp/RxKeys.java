@@ -19,6 +19,11 @@ public interface RxKeys {
      */
     static RxKeys derivedFrom(MasterKeyPair masterKeys) {
         PspKeyDeriver deriver = new PspKeyDeriver(masterKeys);
-        return (spi, version) -> TxSecurityAssociation.aesKey(deriver.derive(spi, version));
+        return (spi, version) -> {
+            byte[] derived = deriver.derive(spi, version);
+            AesKey key = new AesKey(derived);
+            java.util.Arrays.fill(derived, (byte) 0);
+            return key;
+        };
     }
 }

@@ -1,8 +1,8 @@
 package io.pspgateway.psp;
 
+import java.util.Arrays;
 import java.util.Objects;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Everything the sealer needs to send under one SPI: the key the receiver derived for it, the
@@ -38,13 +38,17 @@ public record TxSecurityAssociation(int spi, PspVersion version, SecretKey key, 
                     + " words, got " + cryptOffsetWords);
         }
         byte[] encoded = key.getEncoded();
-        if (encoded == null || encoded.length != version.keyBytes()) {
+        int length = encoded == null ? 0 : encoded.length;
+        if (encoded != null) {
+            Arrays.fill(encoded, (byte) 0);
+        }
+        if (length != version.keyBytes()) {
             throw new IllegalArgumentException("PSP " + version + " needs a " + version.keyBytes() * 8 + "-bit key");
         }
     }
 
-    /** An AES key object over raw derived key bytes (the bytes are copied). */
-    public static SecretKey aesKey(byte[] raw) {
-        return new SecretKeySpec(raw, "AES");
+    /** A project-owned AES key over a copy of {@code raw} (which the caller zeroes when done with it). */
+    public static AesKey aesKey(byte[] raw) {
+        return new AesKey(raw);
     }
 }

@@ -1,6 +1,5 @@
 package io.pspgateway.control;
 
-import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.EncryptEntry;
@@ -105,9 +104,6 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
     public record Rotate(ActorRef<Long> replyTo) implements Command {
     }
 
-    public record GetCounters(ActorRef<DataplaneCounters> replyTo) implements Command {
-    }
-
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** How long a refused removal is retried before the device is taken for broken. */
@@ -162,10 +158,6 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
                     m.replyTo().tell(ops.rotateMasterKey());
                     return this;
                 })
-                .onMessage(GetCounters.class, m -> {
-                    m.replyTo().tell(ops.counters());
-                    return this;
-                })
                 .build();
     }
 
@@ -209,9 +201,10 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
         m.owner().tell(new IngressGrants.Granted(granted));
         if (debugKeys && KEYS.isDebugEnabled()) {
             for (int i = 0; i < keys.size(); i++) {
+                byte[] key = keys.get(i).key();
                 KEYS.debug("minted SPI {} for {} -> {}: key {}", String.format("%08x", keys.get(i).spi()),
-                        IpText.of(m.pairs().get(i).source()), IpText.of(m.pairs().get(i).destination()),
-                        HexFormat.of().formatHex(keys.get(i).key()));
+                        IpText.of(m.pairs().get(i).source()), IpText.of(m.pairs().get(i).destination()), HexFormat.of().formatHex(key));
+                Arrays.fill(key, (byte) 0);
             }
         }
         m.replyTo().tell(new Minted(keys, null));

@@ -21,14 +21,27 @@ final class WireParams {
         }
     }
 
-    /** What we tell a peer so that it can send to us under {@code minted}. */
+    /**
+     * What we tell a peer so that it can send to us under {@code minted}. The key's copy in the
+     * message cannot be zeroed (protobuf's ByteString is immutable): it lives until the message is
+     * collected, which is soon (it is sent and dropped).
+     */
     static TunnelParameters of(SpiKey minted, GatewaySettings settings) {
+        byte[] key = minted.key();
+        try {
+            return parameters(minted, key, settings);
+        } finally {
+            java.util.Arrays.fill(key, (byte) 0);
+        }
+    }
+
+    private static TunnelParameters parameters(SpiKey minted, byte[] key, GatewaySettings settings) {
         return TunnelParameters.newBuilder()
                 .setMacAddr(settings.uplinkMac())
                 .setIpAddr(IpText.of(settings.uplink()))
                 .setPspVersion(minted.version().wire())
                 .setSpi(minted.spi())
-                .setEncryptionKey(ByteString.copyFrom(minted.key()))
+                .setEncryptionKey(ByteString.copyFrom(key))
                 .setVirtCookie(settings.cookie().orElse(0))
                 .setEncapType(settings.uplink().getAddress().length == 16 ? 6 : 4)
                 .build();

@@ -26,6 +26,8 @@ final class MasterKeyRing {
 
     private final SecureRandom random = new SecureRandom();
     private volatile Generation current;
+    /** The generation the last rotation replaced: packet threads may still be reading it; wiped at the next rotation. */
+    private Generation superseded;
     private long spisMinted;
 
     MasterKeyRing() {
@@ -66,9 +68,24 @@ final class MasterKeyRing {
         Arrays.fill(fresh, (byte) 0);
         Arrays.fill(kept, (byte) 0);
         current = new Generation(old.number() + 1, newActive, keys);
-        // packet threads may still hold the old generation for a packet or two; its keys are
-        // wiped when the next rotation makes them unreachable for good
+        // the key this rotation retires dies now, in the generation that still held it (a packet
+        // thread reading that one for a moment finds its SPIs dead, as they are); the generation's
+        // other key lives on in the new one, so its copy goes at the next rotation, when no packet
+        // thread can still be reading the generation
+        old.keys().destroyKey(newActive);
+        if (superseded != null) {
+            superseded.keys().destroy();
+        }
+        superseded = old;
         return current.number();
+    }
+
+    /** Wipes every key the ring holds (the data plane is closing). */
+    void destroy() {
+        current.keys().destroy();
+        if (superseded != null) {
+            superseded.keys().destroy();
+        }
     }
 
     private byte[] freshKey() {

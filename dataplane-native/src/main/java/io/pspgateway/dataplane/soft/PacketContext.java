@@ -1,6 +1,7 @@
 package io.pspgateway.dataplane.soft;
 
 import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.psp.AesKey;
 import io.pspgateway.psp.PspKeyDeriver;
 import io.pspgateway.psp.PspOpener;
 import io.pspgateway.psp.PspSealer;
@@ -8,7 +9,6 @@ import io.pspgateway.psp.PspVersion;
 import io.pspgateway.psp.RxInfo;
 import io.pspgateway.psp.RxKeys;
 import javax.crypto.SecretKey;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * What one packet thread owns: its sealer and opener, a lookup probe, the egress sampling
@@ -30,7 +30,7 @@ public final class PacketContext {
     private PspKeyDeriver deriver;
     private final int[] cachedSpi = new int[KEY_CACHE_SIZE];
     private final PspVersion[] cachedVersion = new PspVersion[KEY_CACHE_SIZE];
-    private final SecretKey[] cachedKey = new SecretKey[KEY_CACHE_SIZE];
+    private final AesKey[] cachedKey = new AesKey[KEY_CACHE_SIZE];
     private final byte[] scratch = new byte[32];
 
     PacketContext(MasterKeyRing ring, int udpPort) {
@@ -41,17 +41,29 @@ public final class PacketContext {
     private SecretKey receiveKey(int spi, PspVersion version) {
         MasterKeyRing.Generation now = ring.current();
         if (now != generation) {
+            // the keys derived from the generation before, and its master keys in the deriver, die here
             generation = now;
+            if (deriver != null) {
+                deriver.forget();
+            }
             deriver = new PspKeyDeriver(now.keys());
-            java.util.Arrays.fill(cachedKey, null);
+            for (int i = 0; i < KEY_CACHE_SIZE; i++) {
+                if (cachedKey[i] != null) {
+                    cachedKey[i].destroy();
+                    cachedKey[i] = null;
+                }
+            }
         }
         int slot = (spi ^ (spi >>> 16)) & (KEY_CACHE_SIZE - 1);
         if (cachedKey[slot] != null && cachedSpi[slot] == spi && cachedVersion[slot] == version) {
             return cachedKey[slot];
         }
         deriver.derive(spi, version, scratch, 0);
-        SecretKey key = new SecretKeySpec(scratch, 0, version.keyBytes(), "AES");
+        AesKey key = new AesKey(scratch, 0, version.keyBytes());
         java.util.Arrays.fill(scratch, (byte) 0);
+        if (cachedKey[slot] != null) {
+            cachedKey[slot].destroy();
+        }
         cachedSpi[slot] = spi;
         cachedVersion[slot] = version;
         cachedKey[slot] = key;

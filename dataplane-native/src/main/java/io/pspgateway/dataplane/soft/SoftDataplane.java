@@ -286,6 +286,9 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         MasterKeyRing.Generation generation = ring.current();
         if (generation != mintGeneration) {
             mintGeneration = generation;
+            if (mintDeriver != null) {
+                mintDeriver.forget();
+            }
             mintDeriver = new PspKeyDeriver(generation.keys());
         }
         List<SpiKey> minted = new ArrayList<>(count);
@@ -321,6 +324,11 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         if (old != null) {
             old.destroy();
         }
+    }
+
+    /** The key slot {@code cryptoId} holds, or null (for the tests of key hygiene, in this package). */
+    SlotKey keyIn(int cryptoId) {
+        return slots.get(cryptoId);
     }
 
     private void checkSlot(int cryptoId) {
@@ -484,7 +492,10 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
                 k.destroy();
             }
         }
-        ring.current().keys().destroy();
+        if (mintDeriver != null) {
+            mintDeriver.forget();
+        }
+        ring.destroy();
         log.info("soft data plane stopped; {} key slots wiped", slots.length());
     }
 }
