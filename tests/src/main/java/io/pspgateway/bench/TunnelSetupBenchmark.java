@@ -34,7 +34,10 @@ public final class TunnelSetupBenchmark {
         SoftDataplaneSettings dp = SoftDataplaneSettings.defaults().withKeySlots(Math.max(256, 4 * n))
                 .withMissQueueCapacity(Math.max(4096, 4 * n));
         var config = ConfigFactory.parseString("pspgw { hold-total = " + (2 * n) + ", hold-timeout = 30s }");
-        try (LocalCluster c = LocalCluster.start(2, DESTINATIONS, i -> dp, config)) {
+        // every source VIP must be gateway 0's, or gateway 1 refuses the requests (a caller may only
+        // ask for tunnels from VIPs it serves: VIP_NOT_OWNED)
+        int vipsPerGateway = Math.max(DESTINATIONS, WARM_UP_SOURCES + sources);
+        try (LocalCluster c = LocalCluster.start(2, vipsPerGateway, i -> dp, config)) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             // warm up (JIT, gRPC connection, actor machinery) with a round of the same size from other
