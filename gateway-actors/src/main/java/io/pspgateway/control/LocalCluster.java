@@ -250,6 +250,13 @@ public final class LocalCluster implements AutoCloseable {
                 ConfigFactory.empty(), Join.FILES, Decorator.NONE, Underlay.IPV4, new Security.Plaintext());
     }
 
+    /** As {@link #start(int, int, IntFunction, Config)}, over plaintext gRPC (callers known by their source address). */
+    public static LocalCluster startInsecure(int n, int vipsPerGateway, IntFunction<SoftDataplaneSettings> dataplaneSettings,
+                                             Config overrides) throws Exception {
+        return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), dataplaneSettings), overrides, Join.FILES, Decorator.NONE,
+                Underlay.IPV4, new Security.Plaintext());
+    }
+
     /** As {@link #startClustered(int, int, Config)} on the IPv6 underlay: Artery, seed nodes and gRPC on {@code [::1]}. */
     public static LocalCluster startClusteredOverIpv6(int n, int vipsPerGateway) throws Exception {
         return start(n, vipsPerGateway, new Plane.Soft(PortFactory.inMemory(), i -> SoftDataplaneSettings.defaults()),

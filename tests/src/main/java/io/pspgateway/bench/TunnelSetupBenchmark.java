@@ -20,7 +20,8 @@ import java.util.Locale;
  * per established tunnel. Two warm-up rounds of the same size come first, then 3 s for the JIT
  * compiler; the JVM's flags (heap sizing) are the caller's ({@code scripts/bench-control} runs
  * both a sized heap and the JVM's own sizing). The measured window goes to stderr, for profiles.
- * Usage: TunnelSetupBenchmark [N] (default 100 000). Prints a markdown table.
+ * Usage: TunnelSetupBenchmark [N (default 100 000)] [tls | plaintext (default tls: the gateways'
+ * default, mutual TLS)]. Prints a markdown table.
  */
 public final class TunnelSetupBenchmark {
     private static final int DESTINATIONS = 250;
@@ -30,20 +31,25 @@ public final class TunnelSetupBenchmark {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
+        boolean plaintext = args.length > 1 && args[1].equals("plaintext");
+        if (args.length > 1 && !plaintext && !args[1].equals("tls")) {
+            throw new IllegalArgumentException("the second argument is tls or plaintext, not " + args[1]);
+        }
         int sources = (n + DESTINATIONS - 1) / DESTINATIONS;
         SoftDataplaneSettings dp = SoftDataplaneSettings.defaults().withKeySlots(Math.max(256, 4 * n))
                 .withMissQueueCapacity(Math.max(4096, 4 * n));
         var config = ConfigFactory.parseString("pspgw { hold-total = " + (2 * n) + ", hold-timeout = 30s }");
         // every source VIP must be gateway 0's, or gateway 1 refuses the requests (a caller may only
         // ask for tunnels from VIPs it serves: VIP_NOT_OWNED)
-        int vipsPerGateway = Math.max(DESTINATIONS, WARM_UP_SOURCES + sources);
-        try (LocalCluster c = LocalCluster.start(2, vipsPerGateway, i -> dp, config)) {
+        int vipsPerGateway = Math.max(DESTINATIONS, (WARM_UP_ROUNDS + 1) * sources);
+        try (LocalCluster c = plaintext ? LocalCluster.startInsecure(2, vipsPerGateway, i -> dp, config)
+                : LocalCluster.start(2, vipsPerGateway, i -> dp, config)) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
             // warm up (JIT, gRPC connection, actor machinery) with a round of the same size from other
             // source VIPs, then measure
             for (int round = 0; round < WARM_UP_ROUNDS; round++) {
-                warmUp(a, b, n, round);
+                warmUp(a, b, n, round, sources);
             }
             // let the JIT compiler finish what the warm-up queued: on 2 cores it otherwise competes with the burst
             Thread.sleep(3_000);
@@ -60,7 +66,7 @@ public final class TunnelSetupBenchmark {
             long cpu0 = processCpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                InetAddress src = a.vip(WARM_UP_SOURCES + 1 + i / DESTINATIONS);
+                InetAddress src = a.vip(WARM_UP_ROUNDS * sources + 1 + i / DESTINATIONS);
                 InetAddress dst = b.vip(1 + i % DESTINATIONS);
                 sentAt[i] = System.nanoTime();
                 if (!a.host().send(InnerPackets.udp(src, dst, i))) {
@@ -117,8 +123,6 @@ public final class TunnelSetupBenchmark {
         }
     }
 
-    /** Source VIPs below this one are the warm-up rounds'. */
-    private static final int WARM_UP_SOURCES = 20_000;
     private static final int WARM_UP_ROUNDS = 2;
 
     /**
@@ -126,9 +130,9 @@ public final class TunnelSetupBenchmark {
      * packet is accounted for. A gateway under a burst has been running for a while, with its code
      * compiled; a first round on a cold JVM spends much of its time in the JIT compiler.
      */
-    private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n, int round) throws InterruptedException {
+    private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n, int round, int sources) throws InterruptedException {
         for (int i = 0; i < n; i++) {
-            int source = 1 + round * (WARM_UP_SOURCES / WARM_UP_ROUNDS) + i / DESTINATIONS;
+            int source = 1 + round * sources + i / DESTINATIONS;
             a.host().send(InnerPackets.udp(a.vip(source), b.vip(1 + i % DESTINATIONS), i));
         }
         long deadline = System.nanoTime() + 120_000_000_000L;
