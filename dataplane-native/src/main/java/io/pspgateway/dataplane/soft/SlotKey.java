@@ -1,27 +1,27 @@
 package io.pspgateway.dataplane.soft;
 
+import io.pspgateway.psp.AesKey;
 import io.pspgateway.psp.IvSequence;
 import io.pspgateway.psp.PspVersion;
 import java.util.Arrays;
-import javax.crypto.SecretKey;
 
 /**
  * The key in one crypto slot: a peer-minted key we send with, its version, and the IV sequence
  * of that key (shared by every entry that uses the slot). Wiping zeroes the key bytes.
  */
-final class SlotKey implements SecretKey {
+final class SlotKey {
     private final PspVersion version;
-    private final byte[] raw;
+    private final AesKey key;
     private final IvSequence ivs = IvSequence.counterFromNow();
-    private volatile boolean destroyed;
 
+    /** A slot key over a copy of {@code key} (the caller zeroes its own). */
     SlotKey(PspVersion version, byte[] key) {
         if (key == null || key.length != version.keyBytes()) {
             throw new IllegalArgumentException("PSP " + version + " needs a " + version.keyBytes() * 8 + "-bit key, got "
                     + (key == null ? "none" : key.length * 8 + " bits"));
         }
         this.version = version;
-        this.raw = key.clone();
+        this.key = new AesKey(key);
     }
 
     PspVersion version() {
@@ -32,40 +32,24 @@ final class SlotKey implements SecretKey {
         return ivs;
     }
 
-    @Override
-    public String getAlgorithm() {
-        return "AES";
-    }
-
-    @Override
-    public String getFormat() {
-        return "RAW";
-    }
-
-    @Override
-    public byte[] getEncoded() {
-        return raw.clone();
+    /** What the sealer encrypts with. */
+    AesKey key() {
+        return key;
     }
 
     /** Zeroes the key. A packet racing the wipe seals with a zero key, which its receiver rejects. */
-    @Override
-    public void destroy() {
-        Arrays.fill(raw, (byte) 0);
-        destroyed = true;
-    }
-
-    @Override
-    public boolean isDestroyed() {
-        return destroyed;
+    void destroy() {
+        key.destroy();
     }
 
     /** True when the key bytes are all zero (after {@link #destroy()}). */
     boolean wiped() {
-        for (byte b : raw) {
-            if (b != 0) {
-                return false;
-            }
+        byte[] copy = key.getEncoded();
+        boolean zero = true;
+        for (byte b : copy) {
+            zero &= b == 0;
         }
-        return true;
+        Arrays.fill(copy, (byte) 0);
+        return zero;
     }
 }

@@ -359,7 +359,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         // one outer header per peer, shared by all its entries: it is the bulk of an entry otherwise
         OuterIp outer = outerHeaders.computeIfAbsent(FlowKey.of(entry.localOuter(), entry.peerOuter()),
                 k -> OuterIp.between(entry.localOuter(), entry.peerOuter()));
-        TxSecurityAssociation sa = new TxSecurityAssociation(entry.spi(), entry.version(), slotKey, slotKey.ivs(),
+        TxSecurityAssociation sa = new TxSecurityAssociation(entry.spi(), entry.version(), slotKey.key(), slotKey.ivs(),
                 entry.mode(), entry.cryptOffsetWords(), entry.cookie() != null,
                 entry.cookie() == null ? 0 : entry.cookie(), outer, settings.sourcePorts());
         encryptTable.put(entry.flow(), new EgressEntry(entry.cryptoId(), slotKey, sa));
