@@ -7,6 +7,10 @@ import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_Gateway;
 import io.pspgateway.proto.doca.PSP_GatewayHandlerFactory;
+import io.pspgateway.proto.keys.GatewayKeys;
+import io.pspgateway.proto.keys.GatewayKeysHandlerFactory;
+import io.pspgateway.proto.keys.KeysRotatedRequest;
+import io.pspgateway.proto.keys.KeysRotatedResponse;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.GrpcTls;
 import java.security.cert.Certificate;
@@ -24,6 +28,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -35,10 +40,11 @@ import org.apache.pekko.http.javadsl.model.SslSessionInfo;
  * Where identity enters: the gRPC service as each caller may use it. It identifies the caller by
  * what its connection proves — its certificate's SANs over mutual TLS, its source address in
  * plaintext interop mode — never by anything the caller sends (headers included), asks the
- * current {@link Authorizer} which peer that is, and hands the request to the service bound to
- * that peer ({@link TunnelService} checks each VIP it claims). A caller that is nobody gets
- * UNAUTHENTICATED (no certificate) or PERMISSION_DENIED from a service that does nothing; every
- * refusal is counted and logged ({@link Denials}).
+ * current {@link Authorizer} which peer that is, and hands the request to the services bound to
+ * that peer: the DOCA contract's ({@link TunnelService} checks each VIP it claims) and the
+ * project's own ({@link KeysService}). A caller that is nobody gets UNAUTHENTICATED (no
+ * certificate) or PERMISSION_DENIED from services that do nothing; every refusal is counted and
+ * logged ({@link Denials}).
  *
  * <p>The request attributes it reads exist only with {@code pekko.http.server.remote-address-attribute}
  * and {@code pekko.http.server.parsing.ssl-session-attribute} on, which {@link GatewayNode} sets.
@@ -49,29 +55,35 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
     private final long maxMessageBytes;
     private final Supplier<Authorizer> authorizer;
     private final Denials denials;
-    private final ActorSystem<?> system;
-    private final Function<String, PSP_Gateway> serviceFor;
-    private final ConcurrentMap<String, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>> handlers =
-            new ConcurrentHashMap<>();
-    private final Map<Authorizer.Denial, org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>>> refusals =
-            new EnumMap<>(Authorizer.Denial.class);
+    private final Function<String, Handler> servicesFor;
+    private final ConcurrentMap<String, Handler> handlers = new ConcurrentHashMap<>();
+    private final Map<Authorizer.Denial, Handler> refusals = new EnumMap<>(Authorizer.Denial.class);
+
+    /** What serves the requests of one caller: every gRPC service of the gateway, bound to it. */
+    interface Handler extends org.apache.pekko.japi.function.Function<HttpRequest, CompletionStage<HttpResponse>> {
+    }
+
+    /** Both services of a gateway in one handler (an unknown path answers 404). */
+    static Handler services(PSP_Gateway tunnels, GatewayKeys keys, ActorSystem<?> system) {
+        return ServiceHandler.concatOrNotFound(PSP_GatewayHandlerFactory.create(tunnels, system),
+                GatewayKeysHandlerFactory.create(keys, system))::apply;
+    }
 
     /**
-     * {@code serviceFor}: the service bound to the principal of that name; {@code plaintext}: callers
+     * {@code servicesFor}: the services bound to the principal of that name; {@code plaintext}: callers
      * are identified by source address (the interop mode), else by certificate.
      */
     CallerGate(boolean plaintext, long maxMessageBytes, Supplier<Authorizer> authorizer, Denials denials, ActorSystem<?> system,
-               Function<String, PSP_Gateway> serviceFor) {
+               Function<String, Handler> servicesFor) {
         this.plaintext = plaintext;
         this.maxMessageBytes = maxMessageBytes;
         this.authorizer = authorizer;
         this.denials = denials;
-        this.system = system;
-        this.serviceFor = serviceFor;
-        refusals.put(Authorizer.Denial.NO_CERTIFICATE, PSP_GatewayHandlerFactory.create(new Refused(Status.UNAUTHENTICATED
-                .withDescription("no client certificate: present one issued by this gateway's CA")), system));
-        refusals.put(Authorizer.Denial.UNKNOWN_CALLER, PSP_GatewayHandlerFactory.create(new Refused(Status.PERMISSION_DENIED
-                .withDescription("not a peer of this gateway")), system));
+        this.servicesFor = servicesFor;
+        Refused noCertificate = new Refused(Status.UNAUTHENTICATED.withDescription("no client certificate: present one issued by this gateway's CA"));
+        refusals.put(Authorizer.Denial.NO_CERTIFICATE, services(noCertificate, noCertificate, system));
+        Refused nobody = new Refused(Status.PERMISSION_DENIED.withDescription("not a peer of this gateway"));
+        refusals.put(Authorizer.Denial.UNKNOWN_CALLER, services(nobody, nobody, system));
     }
 
     @Override
@@ -86,8 +98,7 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
         if (principal.isEmpty()) {
             return refuse(Authorizer.Denial.UNKNOWN_CALLER, describe(caller.get()), request);
         }
-        return handlers.computeIfAbsent(principal.get().name(),
-                name -> PSP_GatewayHandlerFactory.create(serviceFor.apply(name), system)).apply(request);
+        return handlers.computeIfAbsent(principal.get().name(), servicesFor).apply(request);
     }
 
     private CompletionStage<HttpResponse> refuse(Authorizer.Denial why, String who, HttpRequest request) throws Exception {
@@ -124,8 +135,13 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
         };
     }
 
-    /** A service that refuses every call with one status, doing nothing. */
-    private record Refused(Status status) implements PSP_Gateway {
+    /** Services that refuse every call with one status, doing nothing. */
+    private record Refused(Status status) implements PSP_Gateway, GatewayKeys {
+        @Override
+        public CompletionStage<KeysRotatedResponse> keysRotated(KeysRotatedRequest in) {
+            return CompletableFuture.failedFuture(new GrpcServiceException(status));
+        }
+
         @Override
         public CompletionStage<MultiTunnelResponse> requestMultipleTunnelParams(MultiTunnelRequest in) {
             return CompletableFuture.failedFuture(new GrpcServiceException(status));

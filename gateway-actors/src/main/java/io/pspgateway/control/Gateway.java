@@ -64,7 +64,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
             registry = Optional.of(context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
                     "cluster-registry"));
         }
-        ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, settings.control()), "key-rotator");
+        ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, directory, settings.control()), "key-rotator");
         this.refs = new Refs(dataplane, slots, directory, missHandler, tunnels, registry, grants, keys);
     }
 

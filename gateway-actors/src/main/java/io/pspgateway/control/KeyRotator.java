@@ -29,8 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Rotations closer together than {@code pspgw.keys.min-rotation-interval} are refused, so peers
  * always have that long to re-key and a peer cannot churn our keys by asking again and again.
  *
- * <p>Without a cluster nobody learns of the rotation: peers configured only by the tunnel file
- * keep their SPIs until the second rotation makes them fail, as with the original gateway.
+ * <p>The gateways of the tunnel file are told too, with the project's {@code GatewayKeys} call
+ * (through the {@link PeerDirectory}): an original DOCA gateway does not serve it, and keeps its
+ * SPIs until the second rotation makes them fail, as between two original gateways.
  */
 public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
 
@@ -62,15 +63,19 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
 
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final ActorRef<IngressGrants.Command> grants;
-    /** Null when the gateway is not clustered. */
+    /** Empty when the gateway is not clustered. */
     private final Optional<ActorRef<ClusterRegistry.Command>> registry;
+    /** Tells the gateways of the tunnel file of each rotation. */
+    private final ActorRef<PeerDirectory.Command> directory;
     private final Duration minInterval;
     private final TimerScheduler<Command> timers;
     private boolean rotating;
 
     private KeyRotator(ActorContext<Command> context, TimerScheduler<Command> timers, ActorRef<DataplaneActor.Command> dataplane,
-                       ActorRef<IngressGrants.Command> grants, Optional<ActorRef<ClusterRegistry.Command>> registry, Duration minInterval) {
+                       ActorRef<IngressGrants.Command> grants, Optional<ActorRef<ClusterRegistry.Command>> registry,
+                       ActorRef<PeerDirectory.Command> directory, Duration minInterval) {
         super(context);
+        this.directory = directory;
         this.timers = timers;
         this.dataplane = dataplane;
         this.grants = grants;
@@ -80,13 +85,14 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
 
     /** {@code registry}: empty for a gateway outside a cluster. */
     static Behavior<Command> create(ActorRef<DataplaneActor.Command> dataplane, ActorRef<IngressGrants.Command> grants,
-                                    Optional<ActorRef<ClusterRegistry.Command>> registry, ControlSettings settings) {
+                                    Optional<ActorRef<ClusterRegistry.Command>> registry, ActorRef<PeerDirectory.Command> directory,
+                                    ControlSettings settings) {
         return Behaviors.setup(ctx -> Behaviors.withTimers((TimerScheduler<Command> timers) -> {
             if (!settings.rotationInterval().isZero()) {
                 timers.startTimerWithFixedDelay(new Scheduled(), settings.rotationInterval());
                 ctx.getLog().info("master keys rotate every {} s", settings.rotationInterval().toSeconds());
             }
-            return new KeyRotator(ctx, timers, dataplane, grants, registry, settings.minRotationInterval());
+            return new KeyRotator(ctx, timers, dataplane, grants, registry, directory, settings.minRotationInterval());
         }));
     }
 
@@ -134,6 +140,7 @@ public final class KeyRotator extends AbstractBehavior<KeyRotator.Command> {
         int retired = (int) (generation & 1);
         grants.tell(new IngressGrants.KeyRetired(retired));
         registry.ifPresent(r -> r.tell(new ClusterRegistry.KeysRotated(generation)));
+        directory.tell(new PeerDirectory.TellKeysRotated(generation));
         getContext().getLog().info("master keys rotated ({}): generation {}; SPIs with bit 31 = {} retired, peers told to re-key",
                 m.request().reason(), generation, retired);
         m.request().replyTo().tell(new Rotated(generation, null));

@@ -5,6 +5,8 @@ import io.grpc.StatusRuntimeException;
 import io.pspgateway.proto.doca.MultiTunnelRequest;
 import io.pspgateway.proto.doca.MultiTunnelResponse;
 import io.pspgateway.proto.doca.PSP_GatewayClient;
+import io.pspgateway.proto.keys.GatewayKeysClient;
+import io.pspgateway.proto.keys.KeysRotatedRequest;
 import io.pspgateway.proto.doca.SingleTunnelRequest;
 import io.pspgateway.proto.doca.TunnelParameters;
 import io.pspgateway.psp.IpText;
@@ -69,6 +71,36 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     public record TunnelReply(TunnelParameters params, Status failure) {
     }
 
+    /**
+     * We rotated our master keys to {@code generation}: tell this peer (the project's
+     * {@code GatewayKeys} call), so that it re-keys what it sends us before our next rotation;
+     * {@code replyTo} hears how that went.
+     */
+    public record TellKeysRotated(long generation, ActorRef<KeysTold> replyTo) implements Command {
+    }
+
+    /** How telling a peer of a rotation went. */
+    public enum KeysTold {
+        /** It took note. */
+        TOLD,
+        /** It does not serve the call (an original DOCA gateway): it keeps the original's behaviour, and is not asked again. */
+        NOT_SERVED,
+        /** It could not be reached, retries included. */
+        FAILED
+    }
+
+    /** The answer to telling this peer of rotation {@code generation}, at try {@code attempt} (from 0). */
+    private record KeysRotatedAnswered(TellKeysRotated told, int attempt, Throwable failure) implements Command {
+    }
+
+    /** Telling this peer of a rotation again, try {@code attempt}. */
+    private record TellKeysRotatedAgain(TellKeysRotated told, int attempt) implements Command {
+    }
+
+    /** The key of the retry timer of telling a rotation. */
+    private record KeysRotatedRetry(long generation) {
+    }
+
     private record Flush() implements Command {
     }
 
@@ -113,6 +145,9 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
     private final ControlSettings settings;
     private final List<Integer> versionsAccepted;
     private final PSP_GatewayClient client;
+    private final GatewayKeysClient keysClient;
+    /** Whether the peer answered UNIMPLEMENTED to GatewayKeys (an original DOCA gateway): said once, not asked again. */
+    private boolean keysUnimplemented;
     private final InetSocketAddress address;
     /** The peer as logs name it: {@code 10.0.0.2:3000} or {@code [2001:db8::2]:3000}. */
     private final String name;
@@ -132,6 +167,7 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
         this.stats = stats;
         GrpcClientSettings grpc = dialing.clientSettings(address, settings, context.getSystem());
         this.client = PSP_GatewayClient.create(grpc, context.getSystem());
+        this.keysClient = GatewayKeysClient.create(grpc, context.getSystem());
         // the gRPC deadline times each call; the breaker only needs a bound beyond it
         this.breaker = CircuitBreaker.create(Adapter.toClassic(context.getSystem()).scheduler(), settings.breakerFailures(),
                 settings.requestTimeout().plusSeconds(1), settings.breakerReset());
@@ -153,11 +189,50 @@ public final class Peer extends AbstractBehavior<Peer.Command> {
                 .onMessage(Flush.class, m -> flush())
                 .onMessage(Answered.class, this::onAnswered)
                 .onMessage(Retry.class, m -> send(m.batch(), m.attempt()))
+                .onMessage(TellKeysRotated.class, m -> tellKeysRotated(m, 0))
+                .onMessage(KeysRotatedAnswered.class, this::onKeysRotatedAnswered)
+                .onMessage(TellKeysRotatedAgain.class, m -> tellKeysRotated(m.told(), m.attempt()))
                 .onSignal(PostStop.class, s -> {
                     client.close();
+                    keysClient.close();
                     return this;
                 })
                 .build();
+    }
+
+    private Behavior<Command> tellKeysRotated(TellKeysRotated told, int attempt) {
+        if (keysUnimplemented) {
+            told.replyTo().tell(KeysTold.NOT_SERVED);
+        } else {
+            getContext().pipeToSelf(keysClient.keysRotated(KeysRotatedRequest.newBuilder().setKeyGeneration(told.generation()).build()),
+                    (ok, failure) -> new KeysRotatedAnswered(told, attempt, failure));
+        }
+        return this;
+    }
+
+    private Behavior<Command> onKeysRotatedAnswered(KeysRotatedAnswered m) {
+        long generation = m.told().generation();
+        if (m.failure() == null) {
+            LOG.debug("{} was told of our key rotation to generation {}", name, generation);
+            m.told().replyTo().tell(KeysTold.TOLD);
+            return this;
+        }
+        Status status = statusOf(m.failure());
+        if (status.getCode() == Status.Code.UNIMPLEMENTED) {
+            keysUnimplemented = true;
+            LOG.info("{} does not serve the re-key call (an original DOCA gateway?): its tunnels to us keep their SPIs until our"
+                    + " next rotation but one fails them, as between original gateways", name);
+            m.told().replyTo().tell(KeysTold.NOT_SERVED);
+        } else if (m.attempt() < settings.retries()) {
+            LOG.info("telling {} of our key rotation failed ({}); trying again", name, status.getCode());
+            timers.startSingleTimer(new KeysRotatedRetry(generation), new TellKeysRotatedAgain(m.told(), m.attempt() + 1),
+                    settings.backoffMax());
+        } else {
+            LOG.warn("{} could not be told of our key rotation to generation {} ({}): its tunnels to us fail at our next rotation"
+                    + " unless it re-keys otherwise", name, generation, status);
+            m.told().replyTo().tell(KeysTold.FAILED);
+        }
+        return this;
     }
 
     private Behavior<Command> onRequest(RequestTunnels r) {

@@ -53,6 +53,10 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
     public record Listen(ActorRef<Tunnels.Command> tunnels, ActorRef<IngressGrants.Command> grants) implements Command {
     }
 
+    /** We rotated our master keys to {@code generation}: every gateway of the tunnel file is told, so it re-keys in time. */
+    public record TellKeysRotated(long generation) implements Command {
+    }
+
     /** The gateways the directory knows from the cluster now. */
     public record GetClusterGateways(ActorRef<List<String>> replyTo) implements Command {
     }
@@ -124,6 +128,12 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
                 .onMessage(Listen.class, m -> {
                     tunnelOwner = m.tunnels();
                     grants = m.grants();
+                    return this;
+                })
+                .onMessage(TellKeysRotated.class, m -> {
+                    for (TunnelConfig.Peer p : tunnels.peers()) {
+                        peerAt(p.grpc(), Optional.empty()).tell(new Peer.TellKeysRotated(m.generation(), getContext().getSystem().ignoreRef()));
+                    }
                     return this;
                 })
                 .onMessage(GetClusterGateways.class, m -> {
@@ -227,13 +237,17 @@ public final class PeerDirectory extends AbstractBehavior<PeerDirectory.Command>
         if (address == null) {
             return new Resolved(vip, null, null);
         }
+        return new Resolved(vip, peerAt(address, id), address);
+    }
+
+    /** The Peer actor of the gateway at {@code address} (whose certificate must name {@code id}, if given), spawned if needed. */
+    private ActorRef<Peer.Command> peerAt(InetSocketAddress address, Optional<String> id) {
         PeerDialing towards = dialing.towards(id);
-        ActorRef<Peer.Command> peer = peers.computeIfAbsent(address, a -> {
+        return peers.computeIfAbsent(address, a -> {
             ActorRef<Peer.Command> ref = getContext().spawnAnonymous(decorator.decorate(Peer.class,
                     Peer.create(a, settings, towards, versionsAccepted, stats)));
             getContext().watchWith(ref, new PeerStopped(a, ref));
             return ref;
         });
-        return new Resolved(vip, peer, address);
     }
 }

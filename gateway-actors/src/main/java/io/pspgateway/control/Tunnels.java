@@ -74,6 +74,15 @@ public final class Tunnels extends AbstractBehavior<Tunnels.Command> {
     public record PeerKeys(InetAddress physical, long generation) implements Command {
     }
 
+    /**
+     * The gateway {@code peer} says (through the project's {@code GatewayKeys} call) it rotated its
+     * master keys to {@code generation}: the tunnels to the VIPs it serves ({@code servesVip}) whose
+     * SPI is of the key it retires next are re-keyed. What the cluster's {@link PeerKeys} does for
+     * members, for gateways of the tunnel file.
+     */
+    public record PeerRotated(String peer, java.util.function.Predicate<InetAddress> servesVip, long generation) implements Command {
+    }
+
     /** Release every tunnel: the miss handler {@code goneTo} restarted and no longer knows which pairs are up. */
     public record CloseAll(ActorRef<MissHandler.Command> goneTo) implements Command {
     }
@@ -152,6 +161,7 @@ public final class Tunnels extends AbstractBehavior<Tunnels.Command> {
                     return this;
                 })
                 .onMessage(PeerKeys.class, this::onPeerKeys)
+                .onMessage(PeerRotated.class, this::onPeerRotated)
                 .onMessage(Rekeyed.class, m -> onRekeyed(m.outcomes()))
                 .onMessage(RetryRekeys.class, m -> {
                     List<Tunnel> due = new ArrayList<>();
@@ -225,6 +235,24 @@ public final class Tunnels extends AbstractBehavior<Tunnels.Command> {
             getContext().getLog().info("peer {} rotated its master keys (generation {}): re-keying {} tunnel(s) towards it",
                     IpText.of(m.physical()), m.generation(), due.size());
         }
+        rekey(due);
+        return this;
+    }
+
+    private Behavior<Command> onPeerRotated(PeerRotated m) {
+        List<Tunnel> due = new ArrayList<>();
+        for (Map.Entry<FlowKey, Held> e : tunnels.entrySet()) {
+            Held h = e.getValue();
+            if (m.servesVip().test(e.getKey().destination())) {
+                // what later set-ups towards it are stamped with
+                peerGenerations.merge(h.tunnel.peerPhysical(), m.generation(), Math::max);
+                if (needsRekey(h, m.generation())) {
+                    due.add(h.tunnel);
+                }
+            }
+        }
+        getContext().getLog().info("peer {} rotated its master keys (generation {}): re-keying {} tunnel(s) towards it", m.peer(),
+                m.generation(), due.size());
         rekey(due);
         return this;
     }

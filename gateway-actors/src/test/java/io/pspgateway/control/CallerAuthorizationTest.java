@@ -184,7 +184,18 @@ class CallerAuthorizationTest {
                 .invoke(tunnel("10.2.0.1", "10.1.0.1"))));
         assertEquals(Status.Code.PERMISSION_DENIED, refused(client(cluster.material(stranger)),
                 c -> c.requestKeyRotation(KeyRotationRequest.newBuilder().setRequestId(1).build())));
-        assertEquals(was + 3, denied(Authorizer.Denial.UNKNOWN_CALLER));
+        // the project's own re-key call is behind the same gate
+        io.pspgateway.proto.keys.GatewayKeysClient keys = io.pspgateway.proto.keys.GatewayKeysClient.create(
+                settings(Optional.of(cluster.material(stranger)), Optional.empty()), clients);
+        try {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> keys.keysRotated(
+                    io.pspgateway.proto.keys.KeysRotatedRequest.newBuilder().setKeyGeneration(1).build()).toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS));
+            assertEquals(Status.Code.PERMISSION_DENIED, Peer.statusOf(e.getCause()).getCode());
+        } finally {
+            keys.close();
+        }
+        assertEquals(was + 4, denied(Authorizer.Denial.UNKNOWN_CALLER));
         assertNothingChanged(before);
     }
 

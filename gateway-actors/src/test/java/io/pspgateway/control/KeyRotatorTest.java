@@ -28,7 +28,7 @@ class KeyRotatorTest {
     private final ManualTime time = ManualTime.get(testKit.system());
 
     private record Rotator(TestProbe<DataplaneActor.Command> dataplane, TestProbe<IngressGrants.Command> grants,
-                           ActorRef<KeyRotator.Command> ref) {
+                           TestProbe<PeerDirectory.Command> directory, ActorRef<KeyRotator.Command> ref) {
         /** Asks for a rotation; when the data plane is asked, it answers {@code generation}. */
         KeyRotator.Rotated rotate(ActorTestKit kit, long generation) {
             TestProbe<KeyRotator.Rotated> reply = kit.createTestProbe();
@@ -44,7 +44,9 @@ class KeyRotatorTest {
         ControlSettings settings = ControlSettings.from(ConfigFactory.parseString(keys).atPath("pspgw.keys").withFallback(ConfigFactory.load()));
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
         TestProbe<IngressGrants.Command> grants = testKit.createTestProbe();
-        return new Rotator(dataplane, grants, testKit.spawn(KeyRotator.create(dataplane.getRef(), grants.getRef(), Optional.empty(), settings)));
+        TestProbe<PeerDirectory.Command> directory = testKit.createTestProbe();
+        return new Rotator(dataplane, grants, directory, testKit.spawn(KeyRotator.create(dataplane.getRef(), grants.getRef(), Optional.empty(),
+                directory.getRef(), settings)));
     }
 
     @Test
@@ -53,6 +55,8 @@ class KeyRotatorTest {
         assertEquals(new KeyRotator.Rotated(3, null), r.rotate(testKit, 3));
         assertEquals(new IngressGrants.KeyRetired(1), r.grants().expectMessageClass(IngressGrants.KeyRetired.class),
                 "generation 3 overwrote key index 1");
+        assertEquals(new PeerDirectory.TellKeysRotated(3), r.directory().expectMessageClass(PeerDirectory.TellKeysRotated.class),
+                "the tunnel file's gateways are told, so they re-key");
 
         time.timePasses(Duration.ofMillis(9_999));
         KeyRotator.Rotated refused = r.rotate(testKit, -1);
@@ -85,6 +89,7 @@ class KeyRotatorTest {
         time.timePasses(Duration.ofSeconds(5));
         assertFalse(reply.receiveMessage().done());
         r.grants().expectNoMessage(Duration.ofMillis(50));
+        r.directory().expectNoMessage(Duration.ZERO);
         assertEquals(new KeyRotator.Rotated(1, null), r.rotate(testKit, 1), "no interval to wait: nothing rotated");
     }
 }
