@@ -71,7 +71,8 @@ final class GatewayRunner {
         // stop on a signal (exit 0), or when the actors stop on their own: the cluster's split-brain
         // resolver downed this gateway (a partition left it in the minority) and its tunnels are gone.
         // Exiting then, rather than lingering with a data plane nobody drives, lets the service manager
-        // start a new incarnation that rejoins.
+        // start a new incarnation that rejoins. The exit waits for the shutdown to begin, not for the
+        // ActorSystem to terminate, which after a partition may never happen (see whenTerminated).
         CompletableFuture<Boolean> bySignal = new CompletableFuture<>();
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = Thread.ofPlatform().unstarted(() -> {
@@ -81,7 +82,8 @@ final class GatewayRunner {
             closed.countDown();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        node.whenTerminated().thenRun(() -> bySignal.complete(false));
+        CompletableFuture<String> stopping = node.whenStopping().toCompletableFuture();
+        stopping.thenRun(() -> bySignal.complete(false));
         if (bySignal.get()) {
             closed.await();
             return 0;
@@ -92,9 +94,10 @@ final class GatewayRunner {
             closed.await();
             return 0;
         }
-        log.error("the gateway's actors stopped on their own (downed by the cluster, or a fatal error): its tunnels are gone; "
-                + "exiting with status {} so that the service manager starts a new incarnation", EXIT_ACTORS_STOPPED);
         printer.shutdownNow();
+        log.error("the gateway's actors are stopping on their own ({}: downed by the cluster, or a fatal error): its tunnels are "
+                + "gone; exiting with status {} so that the service manager starts a new incarnation", stopping.get(),
+                EXIT_ACTORS_STOPPED);
         node.close();
         return EXIT_ACTORS_STOPPED;
     }

@@ -17,9 +17,12 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -48,6 +51,7 @@ public final class GatewayNode implements AutoCloseable {
     private final GatewayStats stats;
     private final PerfCounters perf;
     private final ServedVips served;
+    private final CompletableFuture<String> stopping = new CompletableFuture<>();
 
     private GatewayNode(String name, ActorSystem<Gateway.Command> system, Gateway.Refs refs, MissPoller poller,
                         ServerBinding binding, DataplaneOps dataplane, GatewayStats stats, PerfCounters perf, ServedVips served) {
@@ -60,6 +64,7 @@ public final class GatewayNode implements AutoCloseable {
         this.stats = stats;
         this.perf = perf;
         this.served = served;
+        noteStopping(system, stopping);
     }
 
     /**
@@ -160,9 +165,43 @@ public final class GatewayNode implements AutoCloseable {
     /**
      * Completes when this gateway's actors have stopped: after {@link #close()}, or on their own
      * when the cluster downs this member (its coordinated shutdown terminates the ActorSystem).
+     * On Pekko 1.2 this may never happen after a partition: Artery waits without a deadline for
+     * its remoting streams to finish (apache/pekko#3247), so {@link #whenStopping()} is what a
+     * caller that must act on the stop waits for.
      */
-    public CompletionStage<org.apache.pekko.Done> whenTerminated() {
+    public CompletionStage<Done> whenTerminated() {
         return system.getWhenTerminated();
+    }
+
+    /**
+     * Completes, with the reason Pekko gives, as soon as this gateway's actors begin to stop:
+     * {@link #close()}, a fatal error of the guardian, or the cluster downing this member. Unlike
+     * {@link #whenTerminated()} it does not depend on the remoting transport finishing.
+     */
+    public CompletionStage<String> whenStopping() {
+        return stopping;
+    }
+
+    /** Completes {@code stopping} when {@code system}'s coordinated shutdown begins, or now if it has. */
+    private static void noteStopping(ActorSystem<?> system, CompletableFuture<String> stopping) {
+        CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+        shutdown.addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "pspgw-note-stopping", () -> {
+            stopping.complete(reason(shutdown));
+            return CompletableFuture.completedFuture(Done.getInstance());
+        });
+        // a task added once the shutdown has begun is not run
+        if (shutdown.getShutdownReason().isPresent()) {
+            stopping.complete(reason(shutdown));
+        }
+    }
+
+    private static String reason(CoordinatedShutdown shutdown) {
+        return shutdown.getShutdownReason().map(Object::toString).orElse("unknown reason");
+    }
+
+    /** This gateway's ActorSystem, for tests in this package that act as the cluster would. */
+    ActorSystem<Gateway.Command> actorSystem() {
+        return system;
     }
 
     /** Where the gRPC server listens (the real port when 0 was asked for). */
@@ -284,7 +323,7 @@ public final class GatewayNode implements AutoCloseable {
         try {
             system.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
-            log.warn("gateway {}: actors did not stop within 10 s", name);
+            log.warn("gateway {}: actors did not stop within 10 s; closing the data plane anyway", name);
         }
         dataplane.close();
         log.info("gateway {} stopped: {}", name, stats);
