@@ -12,7 +12,7 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                               Duration requestTimeout, int retries, Duration backoffMin, Duration backoffMax,
                               int breakerFailures, Duration breakerReset, Duration rotationInterval,
                               Duration minRotationInterval, Duration grantIdleClose, int maxMessageBytes,
-                              int peerRequestsPerSecond, int peerRequestBurst) {
+                              PeerLimits peerLimits) {
 
     public static ControlSettings from(Config config) {
         Config c = config.getConfig("pspgw");
@@ -29,7 +29,7 @@ public record ControlSettings(Duration holdTimeout, int holdPerFlow, int holdTot
                 c.getBoolean("send-reverse-params"), g.getDuration("request-timeout"), g.getInt("retries"),
                 g.getDuration("backoff-min"), g.getDuration("backoff-max"), positive(g, "breaker-failures"),
                 g.getDuration("breaker-reset"), every, atMost, c.getDuration("grant-idle-close"), messageSize(g),
-                positive(c, "peer-limits.requests-per-second"), positive(c, "peer-limits.burst"));
+                PeerLimits.from(c));
     }
 
     /** How long a set-up (or re-key) may take: one request for parameters, retries included. */

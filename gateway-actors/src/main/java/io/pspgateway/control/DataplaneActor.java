@@ -49,10 +49,12 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
 
     /**
      * Mints one SPI per pair and opens the ACL for each: what a tunnel request needs, all or
-     * nothing. The ACLs are handed to {@code owner} before the caller hears of them, so they have
-     * an owner even when the caller is gone by the time the answer comes (timed out, stopped).
+     * nothing. Sent by {@link IngressGrants} only, which has counted them against {@code peer}'s
+     * limits. The ACLs are handed to {@code owner} before the caller hears of them, so they have an
+     * owner even when the caller is gone by the time the answer comes (timed out, stopped); the
+     * owner hears of a failure too, to count the ACLs as held no more.
      */
-    public record MintAndOpen(List<AclPair> pairs, PspVersion version, ActorRef<IngressGrants.Command> owner,
+    public record MintAndOpen(String peer, List<AclPair> pairs, PspVersion version, ActorRef<IngressGrants.Command> owner,
                               ActorRef<Minted> replyTo) implements Command {
     }
 
@@ -166,8 +168,14 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
         List<SpiKey> keys;
         try {
             keys = ops.mintSpiKeys(m.pairs().size(), m.version());
-        } catch (DataplaneException e) {
-            m.replyTo().tell(new Minted(List.of(), e));
+        } catch (RuntimeException e) {
+            m.owner().tell(new IngressGrants.Granted(m.peer(), m.pairs().size(), List.of()));
+            if (!(e instanceof DataplaneException d)) {
+                m.replyTo().tell(new Minted(List.of(), new DataplaneException(DataplaneException.Kind.INTERNAL,
+                        "the data plane failed minting SPIs: " + e)));
+                throw e;
+            }
+            m.replyTo().tell(new Minted(List.of(), d));
             return this;
         }
         perf.keysGenerated(keys.size(), System.nanoTime() - t0);
@@ -181,6 +189,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
         } catch (RuntimeException e) {
             // all or nothing, whatever the backend threw: an ACL opened here and not handed to the
             // caller would have no owner to close it (chaos found exactly that under backend bugs)
+            m.owner().tell(new IngressGrants.Granted(m.peer(), m.pairs().size(), List.of()));
             for (int i : opened) {
                 AclPair p = m.pairs().get(i);
                 removeSurely("closing an ACL", () -> ops.removeIngressAcl(keys.get(i).spi(), p.source(), p.destination()));
@@ -198,7 +207,7 @@ public final class DataplaneActor extends AbstractBehavior<DataplaneActor.Comman
         for (int i = 0; i < keys.size(); i++) {
             granted.add(new IngressGrants.Grant(keys.get(i).spi(), m.pairs().get(i).source(), m.pairs().get(i).destination()));
         }
-        m.owner().tell(new IngressGrants.Granted(granted));
+        m.owner().tell(new IngressGrants.Granted(m.peer(), m.pairs().size(), granted));
         if (debugKeys && KEYS.isDebugEnabled()) {
             for (int i = 0; i < keys.size(); i++) {
                 byte[] key = keys.get(i).key();

@@ -45,11 +45,16 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         super(context);
         ActorRef<DataplaneActor.Command> dataplane = context.spawn(DataplaneActor.create(ops, perf, settings.debugKeys()), "dataplane",
                 org.apache.pekko.actor.typed.DispatcherSelector.fromConfig("pspgw.dataplane-dispatcher"));
-        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), dataplane, decorator), "crypto-slots");
+        PeerLimits limits = settings.control().peerLimits().resolve(ops.keySlotCount(), Runtime.getRuntime().maxMemory());
+        context.getLog().info("peer limits: {} requests a second (burst {}), {} ingress grants and {} reverse-parameter slots per peer, "
+                + "{} ingress ACLs in all", limits.requestsPerSecond(), limits.burst(), limits.grantsPerPeer(), limits.reverseSlotsPerPeer(),
+                limits.ingressAcls());
+        ActorRef<CryptoSlotPool.Command> slots = context.spawn(CryptoSlotPool.create(ops.keySlotCount(), limits.reverseSlotsPerPeer(),
+                dataplane, stats, decorator), "crypto-slots");
         List<Integer> versions = settings.pspVersion().wire() == 1 ? List.of(1, 0) : List.of(0, 1);
         ActorRef<PeerDirectory.Command> directory = context.spawn(
                 PeerDirectory.create(settings.tunnels(), settings.control(), PeerDialing.of(settings), versions, stats, decorator, authorizers), "peers");
-        ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose()), "ingress-grants");
+        ActorRef<IngressGrants.Command> grants = context.spawn(IngressGrants.create(dataplane, settings.control().grantIdleClose(), limits, stats), "ingress-grants");
         SessionDeps deps = new SessionDeps(directory, slots, dataplane, grants, settings, stats, decorator);
         ActorRef<Tunnels.Command> tunnels = context.spawn(Tunnels.create(deps), "tunnels");
         ActorRef<MissHandler.Command> missHandler = context.spawn(MissHandler.create(deps, tunnels), "miss-handler");

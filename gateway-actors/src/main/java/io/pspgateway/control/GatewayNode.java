@@ -119,9 +119,14 @@ public final class GatewayNode implements AutoCloseable {
             Denials denials = new Denials(stats);
             // with TLS a caller is who its certificate says; in plaintext interop, where it calls from
             CallerGate gate = new CallerGate(settings.tls().isEmpty(), settings.control().maxMessageBytes(), authorizer::get, denials, system,
-                    principal -> CallerGate.services(service.apply(new TunnelService(system, refs, settings, stats, served, principal,
-                            authorizer::get, denials)), new KeysService(principal, authorizer::get, denials, settings.control(), refs.tunnels()),
-                            system));
+                    principal -> {
+                        // one budget per peer for both services
+                        PeerLimits limits = settings.control().peerLimits();
+                        RequestRate rate = new RequestRate(limits.requestsPerSecond(), limits.burst(), System::nanoTime);
+                        return CallerGate.services(service.apply(new TunnelService(system, refs, settings, stats, served, principal,
+                                authorizer::get, denials, rate)), new KeysService(principal, authorizer::get, denials, rate, stats,
+                                refs.tunnels()), system);
+                    });
             ServerBuilder server = Http.get(system).newServerAt(IpText.of(settings.grpcBind().getAddress()), settings.grpcBind().getPort());
             if (settings.tls().isPresent()) {
                 // every caller must present a certificate from our CA (TLS 1.3, HTTP/2 by ALPN)

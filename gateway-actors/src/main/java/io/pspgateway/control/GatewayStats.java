@@ -41,7 +41,8 @@ public final class GatewayStats {
     private final LongAdder tunnelsRekeyed = new LongAdder();
     private final LongAdder rekeysFailed = new LongAdder();
     private final Map<Authorizer.Denial, LongAdder> denied = new EnumMap<>(Authorizer.Denial.class);
-    private final Map<String, LongAdder> limitedByPeer = new ConcurrentHashMap<>();
+    /** By peer, then by limit; known peers only, so their number is bounded. */
+    private final Map<String, Map<PeerLimits.Limit, LongAdder>> limitedByPeer = new ConcurrentHashMap<>();
 
     public GatewayStats() {
         for (HoldDrop d : HoldDrop.values()) {
@@ -56,14 +57,19 @@ public final class GatewayStats {
         denied.get(why).increment();
     }
 
-    void limited(String peer) {
-        limitedByPeer.computeIfAbsent(peer, p -> new LongAdder()).increment();
+    /** {@code peer} was refused {@code n} of something (requests, tunnels, reverse parameters) by {@code limit}. */
+    void limited(String peer, PeerLimits.Limit limit, long n) {
+        limitedByPeer.computeIfAbsent(peer, p -> new ConcurrentHashMap<>()).computeIfAbsent(limit, l -> new LongAdder()).add(n);
     }
 
-    /** Requests refused by {@code pspgw.peer-limits}, by peer (known peers only: their number is bounded). */
-    public Map<String, Long> limitedByPeer() {
-        Map<String, Long> out = new TreeMap<>();
-        limitedByPeer.forEach((peer, n) -> out.put(peer, n.sum()));
+    /** What {@code pspgw.peer-limits} refused, by peer and limit (see {@link PeerLimits.Limit} for what each counts). */
+    public Map<String, Map<PeerLimits.Limit, Long>> limitedByPeer() {
+        Map<String, Map<PeerLimits.Limit, Long>> out = new TreeMap<>();
+        limitedByPeer.forEach((peer, byLimit) -> {
+            Map<PeerLimits.Limit, Long> counts = new EnumMap<>(PeerLimits.Limit.class);
+            byLimit.forEach((limit, n) -> counts.put(limit, n.sum()));
+            out.put(peer, counts);
+        });
         return out;
     }
 
@@ -166,7 +172,7 @@ public final class GatewayStats {
     public String toString() {
         return "held " + held() + ", delivered " + delivered() + ", dropped " + nonZero(dropped) + ", tunnels up " + tunnelsUp()
                 + ", failed " + tunnelsFailed() + ", re-keyed " + tunnelsRekeyed() + ", gRPC calls " + grpcCalls() + " for " + tunnelsRequested()
-                + " tunnels, requests refused " + nonZero(denied);
+                + " tunnels, requests refused " + nonZero(denied) + (limitedByPeer.isEmpty() ? "" : ", peers limited " + limitedByPeer());
     }
 
     private static <E extends Enum<E>> Map<E, Long> nonZero(Map<E, LongAdder> counts) {

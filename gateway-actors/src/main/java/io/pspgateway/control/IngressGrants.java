@@ -1,7 +1,9 @@
 package io.pspgateway.control;
 
+import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.psp.IpText;
+import io.pspgateway.psp.PspVersion;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +46,12 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * tunnels whose retry had been answered first. Usage decides instead: the grant that carries the
  * pair's packets is the one the peer kept. Grants of a pair without traffic stay until their key
  * is retired or their peer leaves.
+ *
+ * <p>Every ACL opens through here ({@link Open}), so that the limits of {@link PeerLimits} are
+ * kept before anything is minted: the grants one peer holds ({@code grants-per-peer}; our own
+ * set-ups' reverse parameters are bounded by our slots instead) and all ACLs together
+ * ({@code ingress-acls}). A request is counted from the moment it is let through until the
+ * Dataplane actor reports what it opened ({@link Granted}), so requests in flight cannot overshoot.
  */
 public final class IngressGrants extends AbstractBehavior<IngressGrants.Command> {
 
@@ -54,7 +62,17 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     public record Grant(int spi, InetAddress source, InetAddress destination) {
     }
 
-    public record Granted(List<Grant> grants) implements Command {
+    /**
+     * Mint an SPI for each pair and open its ACL, for {@code peer} (a principal's name; null for our
+     * own set-ups), unless that would take the peer or the gateway past its limits: then the reply
+     * is a RESOURCE_EXHAUSTED failure and nothing is minted.
+     */
+    public record Open(String peer, List<DataplaneActor.AclPair> pairs, PspVersion version,
+                       ActorRef<DataplaneActor.Minted> replyTo) implements Command {
+    }
+
+    /** From the Dataplane actor: of the {@code asked} ACLs opened for {@code peer}, these are open (none if it failed). */
+    public record Granted(String peer, int asked, List<Grant> grants) implements Command {
     }
 
     /** Close this grant now (nobody can be sending with it). */
@@ -94,21 +112,29 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     private static final class Usage {
         final Grant grant;
         final InetAddress owner;
+        /** Whose limit it counts against: a principal's name, or null for our own set-ups. */
+        final String peer;
         long packets;
         /** The sweep at which it was granted or last carried traffic. */
         long activeAtSweep;
         boolean grewThisSweep;
         Usage next;
 
-        Usage(Grant grant, InetAddress owner, long sweep) {
+        Usage(Grant grant, InetAddress owner, String peer, long sweep) {
             this.grant = grant;
             this.owner = owner;
+            this.peer = peer;
             this.activeAtSweep = sweep;
         }
     }
 
     private final ActorRef<DataplaneActor.Command> dataplane;
     private final Duration idleClose;
+    private final PeerLimits limits;
+    private final GatewayStats stats;
+    /** Grants live or being opened, in all and by peer (our own set-ups' under no name). */
+    private int held;
+    private final Map<String, Integer> heldBy = new HashMap<>();
     /**
      * The live grants by the VIP pair they let in: one per pair mostly, a chain of several while a
      * sender moves to another SPI — so that a sweep finds the shared pairs without regrouping them all.
@@ -124,25 +150,33 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
     private static final int IDLE_SWEEPS = 3;
     private Function<InetAddress, InetAddress> ownerOf = vip -> null;
 
-    private IngressGrants(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane, Duration idleClose) {
+    private IngressGrants(ActorContext<Command> context, ActorRef<DataplaneActor.Command> dataplane, Duration idleClose,
+                          PeerLimits limits, GatewayStats stats) {
         super(context);
         this.dataplane = dataplane;
         this.idleClose = idleClose;
+        this.limits = limits;
+        this.stats = stats;
     }
 
-    /** {@code idleClose}: how long a grant may carry nothing while another of its pair carries traffic (zero: never closed for that). */
-    public static Behavior<Command> create(ActorRef<DataplaneActor.Command> dataplane, Duration idleClose) {
+    /**
+     * {@code idleClose}: how long a grant may carry nothing while another of its pair carries
+     * traffic (zero: never closed for that); {@code limits}: resolved ones; refusals are counted in {@code stats}.
+     */
+    public static Behavior<Command> create(ActorRef<DataplaneActor.Command> dataplane, Duration idleClose, PeerLimits limits,
+                                           GatewayStats stats) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             if (!idleClose.isZero()) {
                 timers.startTimerWithFixedDelay(new Sweep(), idleClose.dividedBy(2));
             }
-            return new IngressGrants(ctx, dataplane, idleClose);
+            return new IngressGrants(ctx, dataplane, idleClose, limits, stats);
         }));
     }
 
     @Override
     public Receive<Command> createReceive() {
         return newReceiveBuilder()
+                .onMessage(Open.class, this::onOpen)
                 .onMessage(Granted.class, this::onGranted)
                 .onMessage(PeerGone.class, m -> {
                     List<Grant> gone = closeWhere(u -> m.physical().equals(u.owner));
@@ -184,13 +218,47 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
                 .build();
     }
 
+    private Behavior<Command> onOpen(Open m) {
+        int n = m.pairs().size();
+        String refused = null;
+        if (m.peer() != null && heldBy.getOrDefault(m.peer(), 0) + (long) n > limits.grantsPerPeer()) {
+            stats.limited(m.peer(), PeerLimits.Limit.GRANTS, 1);
+            refused = m.peer() + " holds " + heldBy.getOrDefault(m.peer(), 0) + " ingress grant(s); " + n + " more would pass its "
+                    + limits.grantsPerPeer() + " (pspgw.peer-limits.grants-per-peer)";
+        } else if (held + (long) n > limits.ingressAcls()) {
+            if (m.peer() != null) {
+                stats.limited(m.peer(), PeerLimits.Limit.INGRESS_ACLS, 1);
+            }
+            refused = held + " ingress ACL(s) are open; " + n + " more would pass the gateway's " + limits.ingressAcls()
+                    + " (pspgw.peer-limits.ingress-acls)";
+        }
+        if (refused != null) {
+            getContext().getLog().debug("refused to open {} ingress ACL(s): {}", n, refused);
+            m.replyTo().tell(new DataplaneActor.Minted(List.of(),
+                    new DataplaneException(DataplaneException.Kind.RESOURCE_EXHAUSTED, refused)));
+            return this;
+        }
+        hold(m.peer(), n);
+        dataplane.tell(new DataplaneActor.MintAndOpen(m.peer(), m.pairs(), m.version(), getContext().getSelf(), m.replyTo()));
+        return this;
+    }
+
     private Behavior<Command> onGranted(Granted m) {
+        hold(m.peer(), m.grants().size() - m.asked()); // what failed to open is held no more
         for (Grant g : m.grants()) {
-            Usage u = new Usage(g, ownerOf.apply(g.source()), sweeps);
+            Usage u = new Usage(g, ownerOf.apply(g.source()), m.peer(), sweeps);
             u.next = live.put(pairOf(g), u);
             liveCount++;
         }
         return this;
+    }
+
+    /** Counts {@code n} more (or, negative, fewer) grants held by {@code peer}. */
+    private void hold(String peer, int n) {
+        held += n;
+        if (peer != null) {
+            heldBy.merge(peer, n, (a, b) -> a + b == 0 ? null : a + b);
+        }
     }
 
     /** Closes the live grants {@code which} selects; returns them. */
@@ -214,6 +282,7 @@ public final class IngressGrants extends AbstractBehavior<IngressGrants.Command>
             if (which.test(u)) {
                 closed.add(u.grant);
                 liveCount--;
+                hold(u.peer, -1);
                 any = true;
             } else if (tail == null) {
                 kept = tail = u;

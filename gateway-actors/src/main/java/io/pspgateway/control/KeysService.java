@@ -23,14 +23,16 @@ final class KeysService implements GatewayKeys {
     private final Supplier<Authorizer> authorizer;
     private final Denials denials;
     private final RequestRate rate;
+    private final GatewayStats stats;
     private final ActorRef<Tunnels.Command> tunnels;
 
-    KeysService(String principal, Supplier<Authorizer> authorizer, Denials denials, ControlSettings settings,
+    KeysService(String principal, Supplier<Authorizer> authorizer, Denials denials, RequestRate rate, GatewayStats stats,
                 ActorRef<Tunnels.Command> tunnels) {
         this.principal = principal;
         this.authorizer = authorizer;
         this.denials = denials;
-        this.rate = new RequestRate(settings.peerRequestsPerSecond(), settings.peerRequestBurst(), System::nanoTime);
+        this.rate = rate;
+        this.stats = stats;
         this.tunnels = tunnels;
     }
 
@@ -43,6 +45,7 @@ final class KeysService implements GatewayKeys {
         }
         if (!rate.tryTake()) {
             denials.record(Authorizer.Denial.RATE_LIMITED, principal + " asked faster than pspgw.peer-limits allow");
+            stats.limited(principal, PeerLimits.Limit.REQUEST_RATE, 1);
             return refuse(Status.RESOURCE_EXHAUSTED.withDescription("too many requests: at most pspgw.peer-limits per second"));
         }
         if (in.getKeyGeneration() < 0) {

@@ -49,8 +49,8 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
     public record Ensure(List<FlowKey> flows) implements Command {
     }
 
-    /** A peer sent parameters for our return directions (one request's): install them as tunnels. */
-    public record AdoptReverse(List<Session.Adopted> given) implements Command {
+    /** The peer {@code from} (a principal's name) sent parameters for our return directions (one request's): install them as tunnels. */
+    public record AdoptReverse(String from, List<Session.Adopted> given) implements Command {
     }
 
     /** These pairs' tunnels are gone (released by {@link Tunnels}): their next packet sets up a new one. */
@@ -249,7 +249,7 @@ public final class MissHandler extends AbstractBehavior<MissHandler.Command> {
                 fresh.add(a.flow());
             }
         }
-        startSetup(fresh, Session.adopt(adopted, deps, outcomes, tunnels));
+        startSetup(fresh, Session.adopt(adopted, m.from(), deps, outcomes, tunnels));
         return this;
     }
 

@@ -106,16 +106,19 @@ public final class Session extends AbstractBehavior<Session.Command> {
     /** The owner of established tunnels, to whom new tunnels' slots move. */
     private final ActorRef<Tunnels.Command> tunnels;
     private final boolean rekey;
+    /** The peer whose reverse_params an adopting session programs (their slots count against its share); null otherwise. */
+    private final String adoptedFrom;
     private final Duration budget;
     private final SetupBatch batch;
 
     private Session(ActorContext<Command> context, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels,
-                    List<Direction> batch, boolean rekey) {
+                    List<Direction> batch, boolean rekey, String adoptedFrom) {
         super(context);
         this.deps = deps;
         this.reportTo = reportTo;
         this.tunnels = tunnels;
         this.rekey = rekey;
+        this.adoptedFrom = adoptedFrom;
         this.budget = deps.settings().control().setupBudget();
         this.batch = new SetupBatch(batch, rekey, deps);
     }
@@ -125,12 +128,17 @@ public final class Session extends AbstractBehavior<Session.Command> {
      * reporting to {@code reportTo}; the slots of the tunnels it establishes go to {@code tunnels}.
      */
     static Behavior<Command> request(List<FlowKey> flows, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, flows.stream().map(f -> new Direction(f, null)).toList(), Step.RESOLVE, false);
+        return start(deps, reportTo, tunnels, flows.stream().map(f -> new Direction(f, null)).toList(), Step.RESOLVE, false, null);
     }
 
-    /** A set-up whose parameters peers already sent as reverse_params. */
-    static Behavior<Command> adopt(List<Adopted> given, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), Step.ALLOCATE, false);
+    /**
+     * A set-up whose parameters the peer {@code from} (a principal's name) already sent as
+     * reverse_params; their slots count against its share ({@code pspgw.peer-limits.reverse-slots-per-peer}).
+     */
+    static Behavior<Command> adopt(List<Adopted> given, String from, SessionDeps deps, ActorRef<Outcomes> reportTo,
+                                   ActorRef<Tunnels.Command> tunnels) {
+        return start(deps, reportTo, tunnels, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), Step.ALLOCATE, false,
+                from);
     }
 
     /**
@@ -138,15 +146,15 @@ public final class Session extends AbstractBehavior<Session.Command> {
      * for a fresh SPI and reprograms the tunnel's own slot and entry with it.
      */
     static Behavior<Command> rekey(List<Tunnel> established, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, established.stream().map(Direction::new).toList(), Step.RESOLVE, true);
+        return start(deps, reportTo, tunnels, established.stream().map(Direction::new).toList(), Step.RESOLVE, true, null);
     }
 
     private enum Step { RESOLVE, ALLOCATE }
 
     private static Behavior<Command> start(SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels,
-                                           List<Direction> batch, Step first, boolean rekey) {
+                                           List<Direction> batch, Step first, boolean rekey, String adoptedFrom) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-            Session s = new Session(ctx, deps, reportTo, tunnels, batch, rekey);
+            Session s = new Session(ctx, deps, reportTo, tunnels, batch, rekey, adoptedFrom);
             timers.startSingleTimer(new SetupTimedOut(), s.budget);
             if (first == Step.ALLOCATE) {
                 s.allocate(new Group(null, batch));
@@ -225,8 +233,8 @@ public final class Session extends AbstractBehavior<Session.Command> {
     private void mintReverse(Group group) {
         List<DataplaneActor.AclPair> pairs = group.members().stream()
                 .map(d -> new DataplaneActor.AclPair(d.destination, d.source)).toList();
-        getContext().ask(DataplaneActor.Minted.class, deps.dataplane(), budget,
-                r -> new DataplaneActor.MintAndOpen(pairs, deps.settings().pspVersion(), deps.grants(), r),
+        getContext().ask(DataplaneActor.Minted.class, deps.grants(), budget,
+                r -> new IngressGrants.Open(null, pairs, deps.settings().pspVersion(), r),
                 (minted, failure) -> new ReverseMinted(group, minted, failure));
     }
 
@@ -308,7 +316,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         Group live = new Group(group.peer(), group.members().stream().filter(d -> !d.done).toList());
         if (!live.members().isEmpty()) {
             getContext().ask(CryptoSlotPool.Granted.class, deps.slots(), budget,
-                    r -> new CryptoSlotPool.Allocate(getContext().getSelf(), live.members().size(), r),
+                    r -> new CryptoSlotPool.Allocate(getContext().getSelf(), live.members().size(), adoptedFrom, r),
                     (granted, failure) -> new SlotsGranted(live, granted, failure));
         }
     }
@@ -319,7 +327,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
         for (int i = 0; i < members.size(); i++) {
             Direction d = members.get(i);
             if (i >= ids.size()) {
-                batch.fail(d, HoldDrop.NO_CRYPTO_SLOT, m.failure() == null ? "all crypto slots are in use (--max-tunnels)"
+                batch.fail(d, HoldDrop.NO_CRYPTO_SLOT, m.failure() == null ? m.granted().shortBecause()
                         : "the crypto slot pool did not answer");
             } else if (d.done) {
                 // closed while the slot was on its way: never programmed, straight back

@@ -40,7 +40,6 @@ public final class TunnelService implements PSP_Gateway {
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
 
     private final ActorSystem<?> system;
-    private final ActorRef<DataplaneActor.Command> dataplane;
     private final ActorRef<MissHandler.Command> missHandler;
     private final ActorRef<IngressGrants.Command> grants;
     private final ActorRef<KeyRotator.Command> keys;
@@ -53,13 +52,12 @@ public final class TunnelService implements PSP_Gateway {
     private final RequestRate rate;
 
     TunnelService(ActorSystem<?> system, Gateway.Refs refs, GatewaySettings settings, GatewayStats stats, ServedVips served,
-                  String principal, Supplier<Authorizer> authorizer, Denials denials) {
+                  String principal, Supplier<Authorizer> authorizer, Denials denials, RequestRate rate) {
         this.system = system;
         this.principal = principal;
         this.authorizer = authorizer;
         this.denials = denials;
-        this.rate = new RequestRate(settings.control().peerRequestsPerSecond(), settings.control().peerRequestBurst(), System::nanoTime);
-        this.dataplane = refs.dataplane();
+        this.rate = rate;
         this.missHandler = refs.missHandler();
         this.grants = refs.grants();
         this.keys = refs.keys();
@@ -85,8 +83,8 @@ public final class TunnelService implements PSP_Gateway {
         }
         List<DataplaneActor.AclPair> pairs = wanted.stream()
                 .map(w -> new DataplaneActor.AclPair(w.source(), w.destination())).toList();
-        CompletionStage<DataplaneActor.Minted> minted = AskPattern.ask(dataplane,
-                replyTo -> new DataplaneActor.MintAndOpen(pairs, version, grants, replyTo), ASK_TIMEOUT, system.scheduler());
+        CompletionStage<DataplaneActor.Minted> minted = AskPattern.ask(grants,
+                replyTo -> new IngressGrants.Open(principal, pairs, version, replyTo), ASK_TIMEOUT, system.scheduler());
         return minted.thenApply(m -> {
             if (m.failure() != null) {
                 throw failure(m.failure());
@@ -103,7 +101,7 @@ public final class TunnelService implements PSP_Gateway {
                 }
             }
             if (!adopted.isEmpty()) {
-                missHandler.tell(new MissHandler.AdoptReverse(adopted));
+                missHandler.tell(new MissHandler.AdoptReverse(principal, adopted));
             }
             stats.tunnelsServed(wanted.size());
             return out.build();
@@ -134,9 +132,9 @@ public final class TunnelService implements PSP_Gateway {
         });
         if (!rate.tryTake()) {
             denials.record(Authorizer.Denial.RATE_LIMITED, principal + " asked faster than pspgw.peer-limits allow");
-            stats.limited(principal);
-            throw status(Status.RESOURCE_EXHAUSTED, "more than " + settings.control().peerRequestsPerSecond()
-                    + " requests a second (burst " + settings.control().peerRequestBurst() + "): try again later");
+            stats.limited(principal, PeerLimits.Limit.REQUEST_RATE, 1);
+            throw status(Status.RESOURCE_EXHAUSTED, "more than " + settings.control().peerLimits().requestsPerSecond()
+                    + " requests a second (burst " + settings.control().peerLimits().burst() + "): try again later");
         }
         return caller;
     }
@@ -147,6 +145,7 @@ public final class TunnelService implements PSP_Gateway {
             throw status(Status.INVALID_ARGUMENT, "the request asks for no tunnels");
         }
         if (n > settings.control().maxTunnelsPerRequest()) {
+            stats.limited(principal, PeerLimits.Limit.TUNNELS_PER_REQUEST, 1);
             throw status(Status.RESOURCE_EXHAUSTED, n + " tunnels in one request; at most "
                     + settings.control().maxTunnelsPerRequest() + " are served per request");
         }

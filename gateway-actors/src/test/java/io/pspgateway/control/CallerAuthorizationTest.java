@@ -173,6 +173,27 @@ class CallerAuthorizationTest {
     }
 
     @Test
+    void aPeerTellingOfANegativeKeyGenerationIsRefusedAsAnInvalidArgument() throws Exception {
+        io.pspgateway.proto.keys.GatewayKeysClient keys = io.pspgateway.proto.keys.GatewayKeysClient.create(
+                settings(cluster.tls(1), Optional.empty()), clients);
+        try {
+            // a uint64 past 2^63 arrives as a negative long: beyond any count of rotations
+            ExecutionException e = assertThrows(ExecutionException.class, () -> keys.keysRotated(
+                    io.pspgateway.proto.keys.KeysRotatedRequest.newBuilder().setKeyGeneration(-1).build()).toCompletableFuture()
+                    .get(15, TimeUnit.SECONDS));
+            Status status = Peer.statusOf(e.getCause());
+            assertEquals(Status.Code.INVALID_ARGUMENT, status.getCode());
+            assertTrue(status.getDescription().contains("18446744073709551615"), status.getDescription());
+            // a sane generation from the same peer is taken
+            keys.keysRotated(io.pspgateway.proto.keys.KeysRotatedRequest.newBuilder().setKeyGeneration(1).build())
+                    .toCompletableFuture().get(15, TimeUnit.SECONDS);
+        } finally {
+            keys.close();
+        }
+        assertNothingChanged(before);
+    }
+
+    @Test
     void aValidCertificateOfAGatewayThatIsNoPeerIsDeniedForgedHeadersOrNot() throws Exception {
         Certificates.Issued stranger = cluster.issue("gw9", List.of(InetAddress.ofLiteral("127.0.0.99")), Duration.ofDays(1));
         long was = denied(Authorizer.Denial.UNKNOWN_CALLER);

@@ -36,4 +36,25 @@ class ControlSettingsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> with("pspgw.hold-per-flow = 0"));
         assertTrue(e.getMessage().contains("hold-per-flow"), e.getMessage());
     }
+
+    @Test
+    void peerLimitsDeriveFromTheSlotsAndTheHeapUnlessSet() {
+        PeerLimits declared = with("").peerLimits();
+        assertEquals(new PeerLimits(200, 400, PeerLimits.AUTO, PeerLimits.AUTO, PeerLimits.AUTO), declared);
+        long gib = 1L << 30;
+        assertEquals(new PeerLimits(200, 400, 512, 224, 131_072), declared.resolve(256, gib), "a GiB of heap holds 131 072 ACLs");
+        assertEquals(new PeerLimits(200, 400, 800_000, 350_000, 800_000), declared.resolve(400_000, gib),
+                "never fewer ACLs than twice the slots");
+        assertEquals(1, declared.resolve(1, gib).reverseSlotsPerPeer(), "a gateway of one slot still adopts");
+        PeerLimits set = with("pspgw.peer-limits { grants-per-peer = 10, reverse-slots-per-peer = 3, ingress-acls = 50 }").peerLimits();
+        assertEquals(new PeerLimits(200, 400, 10, 3, 50), set.resolve(256, gib), "set limits are kept as they are");
+    }
+
+    @Test
+    void peerLimitsThatAreNeitherAutoNorACountAreRefusedByName() {
+        IllegalArgumentException word = assertThrows(IllegalArgumentException.class, () -> with("pspgw.peer-limits.grants-per-peer = lots"));
+        assertTrue(word.getMessage().contains("peer-limits.grants-per-peer") && word.getMessage().contains("auto"), word.getMessage());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> with("pspgw.peer-limits.ingress-acls = 0"));
+        assertTrue(zero.getMessage().contains("peer-limits.ingress-acls"), zero.getMessage());
+    }
 }

@@ -1,6 +1,7 @@
 package io.pspgateway.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.annotations.JUnit5TestKit;
@@ -26,13 +27,23 @@ class CryptoSlotPoolTest {
         final ActorRef<CryptoSlotPool.Command> pool;
         final TestProbe<CryptoSlotPool.Granted> reply = testKit.createTestProbe();
 
+        final GatewayStats stats = new GatewayStats();
+
         Pool(int size) {
-            pool = testKit.spawn(CryptoSlotPool.create(size, dataplane.getRef(), ActorDecorator.NONE));
+            this(size, size);
+        }
+
+        Pool(int size, int sharePerPeer) {
+            pool = testKit.spawn(CryptoSlotPool.create(size, sharePerPeer, dataplane.getRef(), stats, ActorDecorator.NONE));
         }
 
         List<Integer> allocate(ActorRef<?> owner, int count) {
-            pool.tell(new CryptoSlotPool.Allocate(owner, count, reply.getRef()));
-            return reply.receiveMessage().cryptoIds();
+            return allocate(owner, count, null).cryptoIds();
+        }
+
+        CryptoSlotPool.Granted allocate(ActorRef<?> owner, int count, String behalfOf) {
+            pool.tell(new CryptoSlotPool.Allocate(owner, count, behalfOf, reply.getRef()));
+            return reply.receiveMessage();
         }
 
         int inUse() {
@@ -88,5 +99,29 @@ class CryptoSlotPoolTest {
         keeper.tell("stop");
         assertEquals(new DataplaneActor.WipeSlot(1), p.dataplane.expectMessageClass(DataplaneActor.WipeSlot.class));
         assertEquals(0, p.inUse());
+    }
+
+    @Test
+    void aPeersReverseParamsGetNoMoreThanItsShareWhileOthersAndOurOwnTrafficStillGetSlots() {
+        Pool p = new Pool(10, 3);
+        ActorRef<Object> session = testKit.<Object>createTestProbe().getRef();
+        ActorRef<Object> tunnels = testKit.<Object>createTestProbe().getRef();
+        assertEquals(List.of(0, 1), p.allocate(session, 2, "peer a").cryptoIds());
+        CryptoSlotPool.Granted past = p.allocate(session, 2, "peer a");
+        assertEquals(List.of(2), past.cryptoIds(), "only what is left of a's share");
+        assertTrue(past.shortBecause().contains("reverse-slots-per-peer"), past.shortBecause());
+        assertEquals(java.util.Map.of("peer a", java.util.Map.of(PeerLimits.Limit.REVERSE_SLOTS, 1L)), p.stats.limitedByPeer());
+        assertEquals(List.of(3, 4, 5), p.allocate(session, 3, "peer b").cryptoIds(), "another peer has a share of its own");
+        assertEquals(List.of(6, 7, 8, 9), p.allocate(session, 5, null).cryptoIds(), "our own traffic is not held to a share");
+
+        // handed to the owner of established tunnels, the slots still count against a's share...
+        p.pool.tell(new CryptoSlotPool.Transfer(List.of(0, 1, 2), tunnels));
+        p.pool.tell(new CryptoSlotPool.Release(9));
+        assertEquals(List.of(), p.allocate(session, 1, "peer a").cryptoIds());
+        // ...until one is released
+        p.pool.tell(new CryptoSlotPool.Release(1));
+        assertEquals(List.of(1), p.allocate(session, 1, "peer a").cryptoIds());
+        assertEquals(null, p.allocate(session, 1, null).shortBecause(), "slot 9 is free again");
+        assertTrue(p.allocate(session, 1, null).shortBecause().contains("--max-tunnels"));
     }
 }

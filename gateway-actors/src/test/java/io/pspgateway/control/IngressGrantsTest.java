@@ -1,6 +1,7 @@
 package io.pspgateway.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.List;
@@ -29,10 +30,102 @@ class IngressGrantsTest {
     private static final InetAddress OURS = io.pspgateway.config.HostPort.ip("10.1.0.1");
     private static final InetAddress PEER = io.pspgateway.config.HostPort.ip("198.51.100.2");
 
+    private ActorRef<IngressGrants.Command> spawn(TestProbe<DataplaneActor.Command> dataplane, java.time.Duration idleClose) {
+        return spawn(dataplane, idleClose, new PeerLimits(200, 400, 1 << 20, 1 << 20, 1 << 20), new GatewayStats());
+    }
+
+    private ActorRef<IngressGrants.Command> spawn(TestProbe<DataplaneActor.Command> dataplane, java.time.Duration idleClose,
+                                                  PeerLimits limits, GatewayStats stats) {
+        return testKit.spawn(IngressGrants.create(dataplane.getRef(), idleClose, limits, stats));
+    }
+
+    /**
+     * Opens {@code opened} for {@code peer} the way the TunnelService does, the data plane (the probe)
+     * minting exactly these SPIs; returns the mint the grants actor asked the data plane for.
+     */
+    private DataplaneActor.MintAndOpen open(ActorRef<IngressGrants.Command> grants, TestProbe<DataplaneActor.Command> dataplane,
+                                            String peer, List<IngressGrants.Grant> opened) {
+        TestProbe<DataplaneActor.Minted> asker = testKit.createTestProbe();
+        grants.tell(new IngressGrants.Open(peer, pairs(opened), io.pspgateway.psp.PspVersion.V1, asker.getRef()));
+        DataplaneActor.MintAndOpen mint = dataplane.expectMessageClass(DataplaneActor.MintAndOpen.class);
+        assertEquals(pairs(opened), mint.pairs());
+        mint.owner().tell(new IngressGrants.Granted(peer, mint.pairs().size(), opened));
+        return mint;
+    }
+
+    private static List<DataplaneActor.AclPair> pairs(List<IngressGrants.Grant> grants) {
+        return grants.stream().map(g -> new DataplaneActor.AclPair(g.source(), g.destination())).toList();
+    }
+
+    private static List<IngressGrants.Grant> grantsTo(int firstSpi, int n) {
+        List<IngressGrants.Grant> out = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(new IngressGrants.Grant(firstSpi + i, PEER_VIP, OURS));
+        }
+        return out;
+    }
+
+    /** Asks for {@code n} grants for {@code peer} expecting a refusal: returns its message, the data plane never asked. */
+    private String refused(ActorRef<IngressGrants.Command> grants, TestProbe<DataplaneActor.Command> dataplane, String peer, int n) {
+        TestProbe<DataplaneActor.Minted> asker = testKit.createTestProbe();
+        grants.tell(new IngressGrants.Open(peer, pairs(grantsTo(1000, n)), io.pspgateway.psp.PspVersion.V1, asker.getRef()));
+        DataplaneActor.Minted answer = asker.receiveMessage();
+        assertEquals(List.of(), answer.keys());
+        assertEquals(io.pspgateway.dataplane.DataplaneException.Kind.RESOURCE_EXHAUSTED, answer.failure().kind());
+        dataplane.expectNoMessage(java.time.Duration.ofMillis(50));
+        return answer.failure().getMessage();
+    }
+
+    @Test
+    void aPeerPastItsGrantsIsRefusedMintingNothingWhileAnotherPeerIsServed() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        GatewayStats stats = new GatewayStats();
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, java.time.Duration.ZERO, new PeerLimits(200, 400, 3, 8, 100), stats);
+        grants.tell(new IngressGrants.Owners(vip -> PEER));
+        open(grants, dataplane, "peer a", grantsTo(1, 2));
+        String why = refused(grants, dataplane, "peer a", 2);
+        assertTrue(why.contains("grants-per-peer"), why);
+        open(grants, dataplane, "peer b", grantsTo(10, 3));
+        open(grants, dataplane, null, grantsTo(20, 5)); // our own set-ups count against no peer
+        assertEquals(java.util.Map.of("peer a", java.util.Map.of(PeerLimits.Limit.GRANTS, 1L)), stats.limitedByPeer());
+
+        // a's grants closed (its gateway left): it may hold grants again
+        grants.tell(new IngressGrants.PeerGone(PEER));
+        dataplane.expectMessageClass(DataplaneActor.CloseAcls.class);
+        open(grants, dataplane, "peer a", grantsTo(30, 3));
+    }
+
+    @Test
+    void grantsBeingOpenedCountSoThatRequestsInFlightCannotOvershoot() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, java.time.Duration.ZERO, new PeerLimits(200, 400, 3, 8, 100),
+                new GatewayStats());
+        TestProbe<DataplaneActor.Minted> asker = testKit.createTestProbe();
+        grants.tell(new IngressGrants.Open("peer a", pairs(grantsTo(1, 2)), io.pspgateway.psp.PspVersion.V1, asker.getRef()));
+        DataplaneActor.MintAndOpen inFlight = dataplane.expectMessageClass(DataplaneActor.MintAndOpen.class);
+        refused(grants, dataplane, "peer a", 2);
+        // the data plane failed that mint: those grants are held no more
+        inFlight.owner().tell(new IngressGrants.Granted("peer a", 2, List.of()));
+        open(grants, dataplane, "peer a", grantsTo(5, 3));
+    }
+
+    @Test
+    void allIngressAclsTogetherAreBoundedForPeersAndOurOwnSetUps() {
+        TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
+        GatewayStats stats = new GatewayStats();
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, java.time.Duration.ZERO, new PeerLimits(200, 400, 10, 8, 4), stats);
+        open(grants, dataplane, null, grantsTo(1, 3));
+        String why = refused(grants, dataplane, "peer b", 2);
+        assertTrue(why.contains("ingress-acls"), why);
+        refused(grants, dataplane, null, 2);
+        open(grants, dataplane, "peer b", grantsTo(10, 1));
+        assertEquals(java.util.Map.of("peer b", java.util.Map.of(PeerLimits.Limit.INGRESS_ACLS, 1L)), stats.limitedByPeer());
+    }
+
     @Test
     void everyGrantOfAGoneGatewayIsClosedAndNoOtherOne() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), java.time.Duration.ZERO));
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, java.time.Duration.ZERO);
         InetAddress peerVip = PEER_VIP;
         InetAddress otherPeerVip = InetAddress.getByName("10.3.0.1");
         InetAddress ours = OURS;
@@ -40,10 +133,10 @@ class IngressGrantsTest {
         InetAddress otherPeer = InetAddress.getByName("198.51.100.3");
         grants.tell(new IngressGrants.Owners(vip -> vip.equals(peerVip) ? peer : vip.equals(otherPeerVip) ? otherPeer : null));
 
-        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(7, peerVip, ours))));
+        open(grants, dataplane, null, List.of(new IngressGrants.Grant(7, peerVip, ours)));
         // the peer asked again (a retry): both grants stay, requests may have arrived out of order
-        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(8, peerVip, ours),
-                new IngressGrants.Grant(9, otherPeerVip, ours))));
+        open(grants, dataplane, null, List.of(new IngressGrants.Grant(8, peerVip, ours),
+                new IngressGrants.Grant(9, otherPeerVip, ours)));
         dataplane.expectNoMessage(java.time.Duration.ofMillis(100));
 
         grants.tell(new IngressGrants.PeerGone(peer));
@@ -61,12 +154,12 @@ class IngressGrantsTest {
     @Test
     void grantsOfARetiredMasterKeyAreClosedAndForgottenByTheirOwner() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), java.time.Duration.ZERO));
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, java.time.Duration.ZERO);
         grants.tell(new IngressGrants.Owners(vip -> PEER));
         int keyZero = 0x0000_0011;
         int keyOne = 0x8000_0012;
-        grants.tell(new IngressGrants.Granted(List.of(new IngressGrants.Grant(keyZero, PEER_VIP, OURS),
-                new IngressGrants.Grant(keyOne, PEER_VIP, OURS))));
+        open(grants, dataplane, null, List.of(new IngressGrants.Grant(keyZero, PEER_VIP, OURS),
+                new IngressGrants.Grant(keyOne, PEER_VIP, OURS)));
 
         grants.tell(new IngressGrants.KeyRetired(0));
         DataplaneActor.CloseAcls retired = (DataplaneActor.CloseAcls) dataplane.receiveMessage();
@@ -83,15 +176,15 @@ class IngressGrantsTest {
     @Test
     void aGrantIdleWhileAnotherOfItsPairCarriesTrafficIsClosedAndAQuietPairKeepsBoth() throws Exception {
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), IDLE_CLOSE));
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, IDLE_CLOSE);
         InetAddress ours = InetAddress.getByName("10.1.0.1");
         InetAddress busy = InetAddress.getByName("10.2.0.1");
         InetAddress quiet = InetAddress.getByName("10.2.0.2");
         InetAddress lone = InetAddress.getByName("10.2.0.3");
         IngressGrants.Grant abandoned = new IngressGrants.Grant(1, busy, ours);
         IngressGrants.Grant used = new IngressGrants.Grant(2, busy, ours);
-        grants.tell(new IngressGrants.Granted(List.of(abandoned, used, new IngressGrants.Grant(3, quiet, ours),
-                new IngressGrants.Grant(4, quiet, ours), new IngressGrants.Grant(5, lone, ours))));
+        open(grants, dataplane, null, List.of(abandoned, used, new IngressGrants.Grant(3, quiet, ours),
+                new IngressGrants.Grant(4, quiet, ours), new IngressGrants.Grant(5, lone, ours)));
 
         // the sweeps (every half idle-close) read the counters of pairs with more than one grant; only SPI 2 carries traffic
         long usedPackets = 0;
@@ -127,12 +220,12 @@ class IngressGrantsTest {
         // a sweep that looked each one up along the pair's chain would stall this actor for minutes
         int n = 60_000;
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<IngressGrants.Command> grants = testKit.spawn(IngressGrants.create(dataplane.getRef(), IDLE_CLOSE));
+        ActorRef<IngressGrants.Command> grants = spawn(dataplane, IDLE_CLOSE);
         List<IngressGrants.Grant> all = new java.util.ArrayList<>(n);
         for (int spi = 1; spi <= n; spi++) {
             all.add(new IngressGrants.Grant(spi, PEER_VIP, OURS));
         }
-        grants.tell(new IngressGrants.Granted(all));
+        open(grants, dataplane, null, all);
         IngressGrants.Grant used = all.get(n / 2);
 
         long usedPackets = 0;

@@ -154,7 +154,7 @@ class KeysInLogsTest {
                         debugKeys));
                 TestProbe<DataplaneActor.Minted> reply = kit.createTestProbe();
                 TestProbe<IngressGrants.Command> grants = kit.createTestProbe();
-                dataplane.tell(new DataplaneActor.MintAndOpen(List.of(new DataplaneActor.AclPair(InetAddress.ofLiteral("10.2.0.1"),
+                dataplane.tell(new DataplaneActor.MintAndOpen(null, List.of(new DataplaneActor.AclPair(InetAddress.ofLiteral("10.2.0.1"),
                         InetAddress.ofLiteral("10.1.0.1"))), PspVersion.V1, grants.getRef(), reply.getRef()));
                 reply.receiveMessage().keys().forEach(k -> minted.add(k.key()));
             });

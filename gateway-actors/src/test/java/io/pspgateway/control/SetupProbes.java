@@ -97,7 +97,7 @@ final class SetupProbes {
 
     /** Answers the next mint of reverse SPIs with SPIs {@code firstSpi}, +1, ...; returns the pairs asked for. */
     List<DataplaneActor.AclPair> mint(int firstSpi) {
-        DataplaneActor.MintAndOpen asked = dataplane.expectMessageClass(DataplaneActor.MintAndOpen.class);
+        IngressGrants.Open asked = grants.expectMessageClass(IngressGrants.Open.class);
         List<SpiKey> keys = new ArrayList<>();
         for (int i = 0; i < asked.pairs().size(); i++) {
             keys.add(new SpiKey(firstSpi + i, PspVersion.V1, new byte[32]));
@@ -136,7 +136,7 @@ final class SetupProbes {
         for (int i = 0; i < Math.min(asked.count(), available); i++) {
             ids.add(first + i);
         }
-        asked.replyTo().tell(new CryptoSlotPool.Granted(ids));
+        asked.replyTo().tell(new CryptoSlotPool.Granted(ids, ids.size() < asked.count() ? "all crypto slots are in use (--max-tunnels)" : null));
         return ids;
     }
 

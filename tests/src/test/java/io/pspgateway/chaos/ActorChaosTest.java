@@ -57,7 +57,7 @@ class ActorChaosTest {
     /** A stand-in for a session: asks for a slot, then meets its fate; gives up when no answer comes. */
     private static Behavior<Object> holder(ActorRef<CryptoSlotPool.Command> pool, Fate fate, Tally tally) {
         return Behaviors.setup(ctx -> {
-            pool.tell(new CryptoSlotPool.Allocate(ctx.getSelf(), 1, ctx.getSelf().narrow()));
+            pool.tell(new CryptoSlotPool.Allocate(ctx.getSelf(), 1, null, ctx.getSelf().narrow()));
             ctx.setReceiveTimeout(Duration.ofSeconds(2), new NoAnswer());
             return Behaviors.receiveMessage(m -> {
                 ctx.cancelReceiveTimeout();
@@ -97,7 +97,7 @@ class ActorChaosTest {
         System.out.println("chaos seed: " + seed + " (replay with -Dchaos.seed=" + seed + ")");
         FaultPlan.Dice dice = FaultPlan.seeded(seed).withActorCrashes(0.2, CrashPoint.SLOT_POOL_ALLOCATE).dice();
         TestProbe<DataplaneActor.Command> dataplane = testKit.createTestProbe();
-        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(SLOTS, dataplane.getRef(), dice));
+        ActorRef<CryptoSlotPool.Command> pool = testKit.spawn(CryptoSlotPool.create(SLOTS, SLOTS, dataplane.getRef(), new io.pspgateway.control.GatewayStats(), dice));
         Random random = new Random(seed);
         Tally tally = new Tally();
         List<ActorRef<Object>> holders = new ArrayList<>();
