@@ -19,7 +19,8 @@ import java.util.Locale;
  * packets delivered versus dropped, key-generation and insertion rates during the burst, and heap
  * per established tunnel. Two warm-up rounds of the same size come first, then 3 s for the JIT
  * compiler; the JVM's flags (heap sizing) are the caller's ({@code scripts/bench-control} runs
- * both a sized heap and the JVM's own sizing). The measured window goes to stderr, for profiles.
+ * both a sized heap and the JVM's own sizing). The measured window goes to stderr, for profiles;
+ * {@code -Dbench.jfr=FILE} records it alone with JDK Flight Recorder.
  * Usage: TunnelSetupBenchmark [N (default 100 000)] [tls | plaintext (default tls: the gateways'
  * default, mutual TLS)]. Prints a markdown table.
  */
@@ -61,6 +62,12 @@ public final class TunnelSetupBenchmark {
             PerfCounters.Reading servingBefore = b.node().perf().read();
             PerfCounters.Reading askingBefore = a.node().perf().read();
             long[] sentAt = new long[n];
+            // -Dbench.jfr=FILE: a flight recording (JFR's profile settings) of the measured burst only
+            jdk.jfr.Recording recording = null;
+            if (System.getProperty("bench.jfr") != null) {
+                recording = new jdk.jfr.Recording(jdk.jfr.Configuration.getConfiguration("profile"));
+                recording.start();
+            }
             java.time.Instant start = java.time.Instant.now();
             long uptimeAtStart = ManagementFactory.getRuntimeMXBean().getUptime();
             long cpu0 = processCpuNanos();
@@ -91,6 +98,11 @@ public final class TunnelSetupBenchmark {
             }
             long totalNanos = System.nanoTime() - t0;
             long cpuNanos = processCpuNanos() - cpu0;
+            if (recording != null) {
+                recording.stop();
+                recording.dump(java.nio.file.Path.of(System.getProperty("bench.jfr")));
+                recording.close();
+            }
             // for reading a profile of the run (JFR) over the measured part only
             System.err.println("measured window: " + start + " to " + java.time.Instant.now() + " (JVM uptime " + uptimeAtStart
                     + " to " + ManagementFactory.getRuntimeMXBean().getUptime() + " ms)");
