@@ -162,7 +162,8 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
             }
             warnings.add("--insecure-plaintext: gRPC between gateways runs in plaintext, as the original's: tunnel keys cross the "
                     + "network in the clear and a caller is trusted by its source address alone. Use it only to interoperate with "
-                    + "an original DOCA gateway");
+                    + "an original DOCA gateway" + (o.clusterPort == null ? "" : ". The cluster (Artery) runs in plaintext too: "
+                    + "anyone who reaches --cluster-port can join, and members' VIP claims are unauthenticated"));
             return Optional.empty();
         }
         if (given == 0) {

@@ -11,6 +11,7 @@ import io.pspgateway.dataplane.DataplaneOps;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.MissPoller;
 import io.pspgateway.psp.IpText;
+import io.pspgateway.tls.ArteryTls;
 import io.pspgateway.tls.GrpcTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,7 +23,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.BootstrapSetup;
 import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
@@ -30,6 +33,7 @@ import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.ServerBuilder;
+import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +109,7 @@ public final class GatewayNode implements AutoCloseable {
         // every member of a gateway cluster must share one ActorSystem name; a lone gateway uses its own
         String systemName = settings.cluster().isPresent() ? ClusterMembership.SYSTEM_NAME : name;
         ActorSystem<Gateway.Command> system = ActorSystem.create(Gateway.create(settings, dataplane, stats, perf, actors, authorizer::set), systemName,
-                withHttp2);
+                actorSystemSetup(settings, withHttp2));
         try {
             if (settings.cluster().isPresent()) {
                 ClusterBootstrapper.startIfConfigured(system);
@@ -202,6 +206,20 @@ public final class GatewayNode implements AutoCloseable {
 
     private static String reason(CoordinatedShutdown shutdown) {
         return shutdown.getShutdownReason().map(Object::toString).orElse("unknown reason");
+    }
+
+    /**
+     * The ActorSystem's configuration; for a clustered gateway with TLS material, Artery over
+     * mutual TLS with that material ({@link ArteryTls}), so that only holders of a certificate of
+     * the CA can reach the cluster.
+     */
+    private static ActorSystemSetup actorSystemSetup(GatewaySettings settings, Config config) {
+        if (settings.cluster().isEmpty() || settings.tls().isEmpty()) {
+            return ActorSystemSetup.create(BootstrapSetup.create(config));
+        }
+        GrpcTls tls = settings.tls().get();
+        Config overTls = ConfigFactory.parseString("pekko.remote.artery.transport = tls-tcp").withFallback(config);
+        return ActorSystemSetup.create(BootstrapSetup.create(overTls), SSLEngineProviderSetup.create(system -> new ArteryTls(tls)));
     }
 
     /** This gateway's ActorSystem, for tests in this package that act as the cluster would. */

@@ -156,6 +156,11 @@ public final class GrpcTls {
         });
     }
 
+    /** Our certificate and key, trusting the CA: what the cluster's transport ({@link ArteryTls}) makes its engines from. */
+    SSLContext context() {
+        return context;
+    }
+
     /**
      * A server-side engine that asks for a client certificate from the CA. A certificate that does
      * not verify fails the handshake (and is counted); a caller that sends none gets a session with

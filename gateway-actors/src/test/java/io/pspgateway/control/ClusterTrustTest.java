@@ -1,0 +1,105 @@
+package io.pspgateway.control;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.pspgateway.cluster.ClusterMembership;
+import io.pspgateway.tls.ArteryTls;
+import io.pspgateway.tls.Certificates;
+import io.pspgateway.tls.GrpcTls;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.BootstrapSetup;
+import org.apache.pekko.actor.setup.ActorSystemSetup;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster's transport runs over mutual TLS with the gateways' material: a system that holds a
+ * certificate of the CA for its address joins, and in the same run none joins that has no
+ * certificate (plaintext Artery), one of another CA, or one of the CA for another address.
+ */
+class ClusterTrustTest {
+
+    /** A bare cluster node (no gateway) on {@code host} that joins {@code seed}, over TLS with {@code tls} or in plaintext. */
+    private static ActorSystem<Void> node(String host, Address seed, Optional<GrpcTls> tls) {
+        Config config = ClusterMembership.config(ConfigFactory.parseString(
+                "pekko.remote.artery.canonical.hostname = \"" + host + "\"\npekko.remote.artery.canonical.port = 0\n"
+                        + "pekko.cluster.seed-nodes = [\"" + seed + "\"]\npekko.remote.artery.transport = "
+                        + (tls.isPresent() ? "tls-tcp" : "tcp")));
+        ActorSystemSetup setup = ActorSystemSetup.create(BootstrapSetup.create(config));
+        if (tls.isPresent()) {
+            setup = setup.withSetup(SSLEngineProviderSetup.create(system -> new ArteryTls(tls.get())));
+        }
+        return ActorSystem.create(Behaviors.empty(), ClusterMembership.SYSTEM_NAME, setup);
+    }
+
+    private static Set<Address> members(ActorSystem<?> system) {
+        return StreamSupport.stream(Cluster.get(system).state().getMembers().spliterator(), false)
+                .filter(m -> m.status() == MemberStatus.up())
+                .map(m -> m.address()).collect(Collectors.toSet());
+    }
+
+    @Test
+    void onlyAHolderOfACertificateOfTheCaForItsAddressJoins() throws Exception {
+        try (LocalCluster c = LocalCluster.startClustered(2, 1, ConfigFactory.empty())) {
+            ActorSystem<?> seedSystem = c.get(0).node().actorSystem();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (members(seedSystem).size() != 2) {
+                assertTrue(System.nanoTime() < deadline, "the two gateways never formed the cluster over TLS");
+                Thread.sleep(50);
+            }
+            Address seed = Cluster.get(seedSystem).selfMember().address();
+            InetAddress legitHost = InetAddress.ofLiteral("127.0.0.20");
+            GrpcTls legit = c.material(c.issue("gw20", List.of(legitHost), Duration.ofDays(1)));
+            Certificates.Issued otherCa = Certificates.newAuthority("another CA", Duration.ofDays(1));
+            Certificates.Issued foreign = Certificates.issue(otherCa, "gw21", List.of(InetAddress.ofLiteral("127.0.0.21")),
+                    Duration.ofDays(1));
+            GrpcTls foreignMaterial = GrpcTls.of(List.of(c.authority().certificate()), List.of(foreign.certificate()), foreign.key());
+            // a certificate of the CA, but for another address than the one the system announces
+            GrpcTls elsewhere = c.material(c.issue("gw22", List.of(InetAddress.ofLiteral("127.0.0.99")), Duration.ofDays(1)));
+
+            List<ActorSystem<Void>> started = new ArrayList<>();
+            try {
+                ActorSystem<Void> member = node("127.0.0.20", seed, Optional.of(legit));
+                started.add(member);
+                List<ActorSystem<Void>> intruders = List.of(node("127.0.0.23", seed, Optional.empty()),
+                        node("127.0.0.21", seed, Optional.of(foreignMaterial)), node("127.0.0.22", seed, Optional.of(elsewhere)));
+                started.addAll(intruders);
+
+                Address memberAddress = Cluster.get(member).selfMember().address();
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!members(seedSystem).contains(memberAddress)) {
+                    assertTrue(System.nanoTime() < deadline, "the holder of a certificate of the CA never joined: " + members(seedSystem));
+                    Thread.sleep(50);
+                }
+                // the intruders have had as long as the member took, and more: none is a member
+                Thread.sleep(5_000);
+                Set<Address> intruderAddresses = intruders.stream().map(s -> Cluster.get(s).selfMember().address())
+                        .collect(Collectors.toSet());
+                Set<Address> up = members(seedSystem);
+                assertEquals(3, up.size(), "the two gateways and the member, no intruder: " + up);
+                assertTrue(up.stream().noneMatch(intruderAddresses::contains), up.toString());
+                for (ActorSystem<Void> intruder : intruders) {
+                    assertTrue(members(intruder).isEmpty(), intruder + " believes it joined: " + members(intruder));
+                }
+            } finally {
+                started.forEach(ActorSystem::terminate);
+            }
+        }
+    }
+}
