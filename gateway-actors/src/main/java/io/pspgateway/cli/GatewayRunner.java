@@ -1,5 +1,6 @@
 package io.pspgateway.cli;
 
+import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.control.GatewayNode;
 import io.pspgateway.control.GatewaySettings;
 import io.pspgateway.dataplane.Backend;
@@ -8,7 +9,9 @@ import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.psp.IpText;
+import io.pspgateway.tls.TlsReloader;
 import java.io.PrintWriter;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -62,6 +65,20 @@ final class GatewayRunner {
                 settings.staticTunnels() ? "static" : "on-demand");
         out.flush();
 
+        // new certificates without a restart: when the files change, and on SIGHUP
+        Optional<TlsReloader> reloader = Optional.empty();
+        if (settings.tls().isPresent()) {
+            Optional<String> id = settings.cluster().map(ClusterMembership::gatewayId);
+            TlsReloader r;
+            try {
+                r = TlsReloader.start(settings.tls().get(), id, true);
+            } catch (java.io.IOException e) {
+                log.warn("cannot watch the TLS files ({}): they are read again on SIGHUP only", e.toString());
+                r = TlsReloader.start(settings.tls().get(), id, false);
+            }
+            r.reloadOnSighup();
+            reloader = Optional.of(r);
+        }
         ScheduledExecutorService printer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon(true)
                 .name("pspgw-printer").unstarted(r));
         if (o.statPrint || o.perfPrint != null) {
@@ -75,8 +92,10 @@ final class GatewayRunner {
         // ActorSystem to terminate, which after a partition may never happen (see whenTerminated).
         CompletableFuture<Boolean> bySignal = new CompletableFuture<>();
         CountDownLatch closed = new CountDownLatch(1);
+        Optional<TlsReloader> reloading = reloader;
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             bySignal.complete(true);
+            reloading.ifPresent(GatewayRunner::closeQuietly);
             printer.shutdownNow();
             node.close();
             closed.countDown();
@@ -94,12 +113,21 @@ final class GatewayRunner {
             closed.await();
             return 0;
         }
+        reloader.ifPresent(GatewayRunner::closeQuietly);
         printer.shutdownNow();
         log.error("the gateway's actors are stopping on their own ({}: downed by the cluster, or a fatal error): its tunnels are "
                 + "gone; exiting with status {} so that the service manager starts a new incarnation", stopping.get(),
                 EXIT_ACTORS_STOPPED);
         node.close();
         return EXIT_ACTORS_STOPPED;
+    }
+
+    private static void closeQuietly(TlsReloader reloader) {
+        try {
+            reloader.close();
+        } catch (java.io.IOException ignored) {
+            // only the file watch is closed: nothing is lost
+        }
     }
 
     /** The exit status when the gateway's actors stopped without being asked to (downed by the cluster). */

@@ -112,7 +112,7 @@ public final class GatewayNode implements AutoCloseable {
                 actorSystemSetup(settings, withHttp2));
         try {
             if (settings.cluster().isPresent()) {
-                ClusterBootstrapper.startIfConfigured(system);
+                ClusterBootstrapper.startIfConfigured(system, settings.tls());
             }
             Gateway.Refs refs = AskPattern.<Gateway.Command, Gateway.Refs>ask(system, Gateway.GetRefs::new, STARTUP,
                     system.scheduler()).toCompletableFuture().get(STARTUP.toSeconds(), TimeUnit.SECONDS);

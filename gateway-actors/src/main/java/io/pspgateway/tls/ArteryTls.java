@@ -35,10 +35,7 @@ public final class ArteryTls implements SSLEngineProvider {
 
     @Override
     public SSLEngine createServerSSLEngine(String hostname, int port) {
-        SSLEngine engine = tls.context().createSSLEngine(hostname, port);
-        engine.setUseClientMode(false);
-        engine.setNeedClientAuth(true);
-        return engine;
+        return tls.newClientAuthenticatingEngine();
     }
 
     @Override

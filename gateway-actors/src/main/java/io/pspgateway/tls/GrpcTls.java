@@ -30,8 +30,11 @@ import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -44,24 +47,36 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
  * {@code --tls-key}): one CA every peer's certificate must chain to, and this gateway's own
  * certificate (its chain may follow it in the file) and PKCS#8 key. Both ends authenticate: the
  * server demands a client certificate from that CA, the client verifies the server's certificate
- * against the address it dials (its IP SANs, IPv6 too). Loaded and checked once at start.
+ * against the address it dials (its IP SANs, IPv6 too).
+ *
+ * <p>The material can be replaced while the gateway runs ({@link #reload}, {@link #replace}): the
+ * SSL contexts are made once, on a key manager and a trust manager that delegate to the current
+ * material, so every handshake after a replacement uses the new certificate, key and CA, while
+ * connections already up keep theirs. The session caches are emptied at each replacement, so that
+ * no new connection resumes a session of the old material.
  */
 public final class GrpcTls {
+    /** Where the material was read from; null when it was given in memory ({@link #of}). */
+    private final Sources sources;
+    private volatile Material material;
+    private final LongAdder handshakesRefused = new LongAdder();
+    private final X509ExtendedKeyManager keyManager = new LiveKeyManager();
     private final SSLContext context;
-    private final X509Certificate certificate;
-    private final LongAdder handshakesRefused;
-    private final KeyManager[] keyManagers;
-    private final X509ExtendedTrustManager trustManager;
     /** Client contexts that also demand a gateway id of the server, by id (a cluster's members: bounded). */
     private final Map<String, SSLContext> byServerId = new ConcurrentHashMap<>();
 
-    private GrpcTls(SSLContext context, X509Certificate certificate, LongAdder handshakesRefused, KeyManager[] keyManagers,
-                    X509ExtendedTrustManager trustManager) {
-        this.context = context;
-        this.certificate = certificate;
-        this.handshakesRefused = handshakesRefused;
-        this.keyManagers = keyManagers;
-        this.trustManager = trustManager;
+    /** The three files of {@code --tls-ca}, {@code --tls-cert} and {@code --tls-key}. */
+    public record Sources(Path ca, Path cert, Path key) {
+    }
+
+    /** One generation of the material: our certificate with the key manager holding its key, and the CA's trust manager. */
+    private record Material(X509Certificate certificate, X509ExtendedKeyManager keys, X509ExtendedTrustManager trust) {
+    }
+
+    private GrpcTls(Sources sources, Material material) throws GeneralSecurityException {
+        this.sources = sources;
+        this.material = material;
+        this.context = context(new CountingTrustManager(() -> this.material.trust(), handshakesRefused, Optional.empty()));
     }
 
     /** Why the material cannot be used: a missing or unreadable file, no PEM of the right kind, a key that does not fit. */
@@ -73,6 +88,65 @@ public final class GrpcTls {
 
     /** Reads and checks the three PEM files; a {@link TlsException} names the flag and the problem. */
     public static GrpcTls load(Path ca, Path cert, Path key) throws TlsException {
+        Sources sources = new Sources(ca, cert, key);
+        try {
+            return new GrpcTls(sources, read(sources));
+        } catch (GeneralSecurityException e) {
+            throw new TlsException("cannot make a TLS context: " + e.getMessage());
+        }
+    }
+
+    /** Where the material is read from; empty when it was given in memory. */
+    public Optional<Sources> sources() {
+        return Optional.ofNullable(sources);
+    }
+
+    /**
+     * Reads the files again and, when they pass the checks of {@link #load} and the certificate
+     * names {@code gatewayId} (when given) among its DNS names, uses them for every handshake from
+     * now on; when they do not, nothing changes and the {@link TlsException} says why. Returns the
+     * certificate in use now.
+     */
+    public synchronized X509Certificate reload(Optional<String> gatewayId) throws TlsException {
+        if (sources == null) {
+            throw new IllegalStateException("this TLS material was given in memory: there are no files to read again");
+        }
+        Material next = read(sources);
+        if (gatewayId.isPresent() && !dnsNames(next.certificate()).contains(gatewayId.get())) {
+            throw new TlsException("--tls-cert " + sources.cert() + " names " + dnsNames(next.certificate()) + ", not this gateway's id "
+                    + gatewayId.get());
+        }
+        swap(next);
+        return next.certificate();
+    }
+
+    /** Uses this certificate (and chain), key and CA for every handshake from now on (tests; what {@link #reload} does with files). */
+    public synchronized void replace(List<X509Certificate> authorities, List<X509Certificate> chain, PrivateKey key)
+            throws GeneralSecurityException {
+        swap(material(authorities, chain, key));
+    }
+
+    private void swap(Material next) {
+        material = next;
+        invalidateSessions(context);
+        byServerId.values().forEach(GrpcTls::invalidateSessions);
+    }
+
+    private static void invalidateSessions(SSLContext context) {
+        for (SSLSessionContext sessions : List.of(context.getClientSessionContext(), context.getServerSessionContext())) {
+            for (byte[] id : java.util.Collections.list(sessions.getIds())) {
+                SSLSession session = sessions.getSession(id);
+                if (session != null) {
+                    session.invalidate();
+                }
+            }
+        }
+    }
+
+    private static Material read(Sources files) throws TlsException {
+        Path ca = files.ca();
+        Path cert = files.cert();
+        Path key = files.key();
         List<X509Certificate> authorities = certificates(ca, "--tls-ca");
         List<X509Certificate> chain = certificates(cert, "--tls-cert");
         PrivateKey privateKey = privateKey(key);
@@ -87,7 +161,7 @@ public final class GrpcTls {
                     + " (peers would refuse it; issue it with: pspgw certs issue --ca DIR ...)");
         }
         try {
-            return of(authorities, chain, privateKey);
+            return material(authorities, chain, privateKey);
         } catch (GeneralSecurityException e) {
             throw new TlsException("--tls-key " + key + " does not fit --tls-cert " + cert + ": " + e.getMessage());
         }
@@ -95,6 +169,11 @@ public final class GrpcTls {
 
     /** The material of a gateway whose certificate (and chain) is {@code chain}, its key {@code key}, trusting {@code authorities}. */
     public static GrpcTls of(List<X509Certificate> authorities, List<X509Certificate> chain, PrivateKey key) throws GeneralSecurityException {
+        return new GrpcTls(null, material(authorities, chain, key));
+    }
+
+    private static Material material(List<X509Certificate> authorities, List<X509Certificate> chain, PrivateKey key)
+            throws GeneralSecurityException {
         try {
             KeyStore keys = KeyStore.getInstance("PKCS12");
             keys.load(null, null);
@@ -109,10 +188,8 @@ public final class GrpcTls {
             }
             TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(trust);
-            LongAdder refused = new LongAdder();
-            X509ExtendedTrustManager jdk = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
-            SSLContext context = context(kmf.getKeyManagers(), new CountingTrustManager(jdk, refused, Optional.empty()));
-            return new GrpcTls(context, chain.getFirst(), refused, kmf.getKeyManagers(), jdk);
+            return new Material(chain.getFirst(), (X509ExtendedKeyManager) kmf.getKeyManagers()[0],
+                    (X509ExtendedTrustManager) tmf.getTrustManagers()[0]);
         } catch (IOException e) {
             throw new GeneralSecurityException(e.getMessage(), e);
         }
@@ -132,10 +209,57 @@ public final class GrpcTls {
         return new Certificates.Issued(ca, privateKey(key));
     }
 
-    private static SSLContext context(KeyManager[] keys, X509ExtendedTrustManager trust) throws GeneralSecurityException {
+    private SSLContext context(X509ExtendedTrustManager trust) throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLSv1.3");
-        context.init(keys, new TrustManager[] {trust}, new SecureRandom());
+        context.init(new KeyManager[] {keyManager}, new TrustManager[] {trust}, new SecureRandom());
         return context;
+    }
+
+    /** The current material's key manager, whichever that is at the handshake. */
+    private final class LiveKeyManager extends X509ExtendedKeyManager {
+        private X509ExtendedKeyManager now() {
+            return material.keys();
+        }
+
+        @Override
+        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
+            return now().getClientAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, Socket socket) {
+            return now().chooseClientAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
+            return now().getServerAliases(keyType, issuers);
+        }
+
+        @Override
+        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, Socket socket) {
+            return now().chooseServerAlias(keyType, issuers, socket);
+        }
+
+        @Override
+        public X509Certificate[] getCertificateChain(String alias) {
+            return now().getCertificateChain(alias);
+        }
+
+        @Override
+        public PrivateKey getPrivateKey(String alias) {
+            return now().getPrivateKey(alias);
+        }
+
+        @Override
+        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, SSLEngine engine) {
+            return now().chooseEngineClientAlias(keyType, issuers, engine);
+        }
+
+        @Override
+        public String chooseEngineServerAlias(String keyType, java.security.Principal[] issuers, SSLEngine engine) {
+            return now().chooseEngineServerAlias(keyType, issuers, engine);
+        }
     }
 
     /**
@@ -149,15 +273,18 @@ public final class GrpcTls {
         }
         return byServerId.computeIfAbsent(serverId.get(), id -> {
             try {
-                return context(keyManagers, new CountingTrustManager(trustManager, handshakesRefused, Optional.of(id)));
+                return context(new CountingTrustManager(() -> material.trust(), handshakesRefused, Optional.of(id)));
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("cannot make a TLS context: " + e.getMessage(), e);
             }
         });
     }
 
-    /** Our certificate and key, trusting the CA: what the cluster's transport ({@link ArteryTls}) makes its engines from. */
-    SSLContext context() {
+    /**
+     * Our certificate and key, trusting the CA: what the cluster's transport ({@link ArteryTls})
+     * and the bootstrap's probes of Pekko Management make their engines from.
+     */
+    public SSLContext context() {
         return context;
     }
 
@@ -174,13 +301,21 @@ public final class GrpcTls {
         return engine;
     }
 
-    /** The JDK's trust manager, counting what it refuses. */
+    /** A server-side engine that refuses, in the handshake, a client without a certificate of the CA (Artery, Pekko Management). */
+    public SSLEngine newClientAuthenticatingEngine() {
+        SSLEngine engine = context.createSSLEngine();
+        engine.setUseClientMode(false);
+        engine.setNeedClientAuth(true);
+        return engine;
+    }
+
+    /** The current material's JDK trust manager, counting what it refuses. */
     private static final class CountingTrustManager extends X509ExtendedTrustManager {
-        private final X509ExtendedTrustManager delegate;
+        private final java.util.function.Supplier<X509ExtendedTrustManager> delegate;
         private final LongAdder refused;
         private final Optional<String> serverId;
 
-        CountingTrustManager(X509ExtendedTrustManager delegate, LongAdder refused, Optional<String> serverId) {
+        CountingTrustManager(java.util.function.Supplier<X509ExtendedTrustManager> delegate, LongAdder refused, Optional<String> serverId) {
             this.delegate = delegate;
             this.refused = refused;
             this.serverId = serverId;
@@ -209,23 +344,23 @@ public final class GrpcTls {
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            counted(() -> delegate.checkClientTrusted(chain, authType, socket));
+            counted(() -> delegate.get().checkClientTrusted(chain, authType, socket));
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            counted(() -> delegate.checkClientTrusted(chain, authType, engine));
+            counted(() -> delegate.get().checkClientTrusted(chain, authType, engine));
         }
 
         @Override
         public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            counted(() -> delegate.checkClientTrusted(chain, authType));
+            counted(() -> delegate.get().checkClientTrusted(chain, authType));
         }
 
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
             counted(() -> {
-                delegate.checkServerTrusted(chain, authType, socket);
+                delegate.get().checkServerTrusted(chain, authType, socket);
                 isExpectedServer(chain);
             });
         }
@@ -233,7 +368,7 @@ public final class GrpcTls {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
             counted(() -> {
-                delegate.checkServerTrusted(chain, authType, engine);
+                delegate.get().checkServerTrusted(chain, authType, engine);
                 isExpectedServer(chain);
             });
         }
@@ -241,20 +376,20 @@ public final class GrpcTls {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
             counted(() -> {
-                delegate.checkServerTrusted(chain, authType);
+                delegate.get().checkServerTrusted(chain, authType);
                 isExpectedServer(chain);
             });
         }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
-            return delegate.getAcceptedIssuers();
+            return delegate.get().getAcceptedIssuers();
         }
     }
 
-    /** This gateway's own certificate (what peers see). */
+    /** This gateway's own certificate (what peers see from now on). */
     public X509Certificate certificate() {
-        return certificate;
+        return material.certificate();
     }
 
     /** The DNS names among {@code certificate}'s subject alternative names (a gateway's id). */

@@ -67,6 +67,9 @@ class GatewayConfigTest {
         assertTrue(c.dataplane().doca().maintainOrder());
         assertEquals("gw-a", c.gateway().cluster().orElseThrow().gatewayId());
         assertEquals(25520, c.pekko().getInt("pekko.remote.artery.canonical.port"));
+        assertTrue(c.warnings().stream().anyMatch(w -> w.contains("The cluster (Artery) runs in plaintext too")
+                && w.contains("VIP claims are unauthenticated")), "a plaintext cluster is warned of: " + c.warnings());
+        assertTrue(config(IPV4_UPLINK).warnings().stream().noneMatch(w -> w.contains("Artery")), "no cluster, no word of it");
     }
 
     @Test

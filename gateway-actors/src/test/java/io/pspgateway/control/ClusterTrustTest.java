@@ -29,9 +29,10 @@ import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 import org.junit.jupiter.api.Test;
 
 /**
- * The cluster's transport runs over mutual TLS with the gateways' material: a system that holds a
+ * The cluster runs over mutual TLS with the gateways' material. Artery: a system that holds a
  * certificate of the CA for its address joins, and in the same run none joins that has no
- * certificate (plaintext Artery), one of another CA, or one of the CA for another address.
+ * certificate (plaintext Artery), one of another CA, or one of the CA for another address. Pekko
+ * Management (bootstrap): answered over HTTPS to a holder of a certificate of the CA only.
  */
 class ClusterTrustTest {
 
@@ -100,6 +101,58 @@ class ClusterTrustTest {
             } finally {
                 started.forEach(ActorSystem::terminate);
             }
+        }
+    }
+
+    @Test
+    void bootstrapManagementAnswersOnlyOverHttpsToAHolderOfACertificateOfTheCa() throws Exception {
+        Config quick = ConfigFactory.parseString("""
+                pekko.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s
+                pekko.management.cluster.bootstrap.contact-point-discovery.interval = 500ms
+                """);
+        ActorSystem<Void> clients = ActorSystem.create(Behaviors.empty(), "management-callers");
+        try (LocalCluster c = LocalCluster.startBootstrapped(2, 1, quick)) {
+            GatewayNode gw0 = c.get(0).node();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (gw0.clusterMembersUp() != 2) {
+                assertTrue(System.nanoTime() < deadline, "the two gateways never bootstrapped a cluster over HTTPS");
+                Thread.sleep(50);
+            }
+            Config settings = gw0.actorSystem().settings().config();
+            String endpoint = settings.getString("pekko.management.http.hostname") + ":" + settings.getInt("pekko.management.http.port")
+                    + "/bootstrap/seed-nodes";
+            org.apache.pekko.http.javadsl.Http http = org.apache.pekko.http.javadsl.Http.get(clients);
+            javax.net.ssl.SSLContext withCertificate = c.material(c.issue("gw30", List.of(InetAddress.ofLiteral("127.0.0.30")),
+                    Duration.ofDays(1))).context();
+            var answered = http.singleRequest(org.apache.pekko.http.javadsl.model.HttpRequest.GET("https://" + endpoint),
+                    org.apache.pekko.http.javadsl.ConnectionContext.httpsClient(withCertificate)).toCompletableFuture().get(15, TimeUnit.SECONDS);
+            assertEquals(200, answered.status().intValue(), "a holder of a certificate of the CA is answered");
+            answered.discardEntityBytes(clients);
+
+            // trusting the CA but presenting no certificate: refused in the handshake
+            java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            trust.setCertificateEntry("ca", c.authority().certificate());
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+            tmf.init(trust);
+            javax.net.ssl.SSLContext anonymous = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+            anonymous.init(null, tmf.getTrustManagers(), null);
+            assertThrowsWithin(http.singleRequest(org.apache.pekko.http.javadsl.model.HttpRequest.GET("https://" + endpoint),
+                    org.apache.pekko.http.javadsl.ConnectionContext.httpsClient(anonymous)), "a caller without a certificate");
+            assertThrowsWithin(http.singleRequest(org.apache.pekko.http.javadsl.model.HttpRequest.GET("http://" + endpoint)),
+                    "a plain HTTP caller");
+        } finally {
+            clients.terminate();
+        }
+    }
+
+    private static void assertThrowsWithin(java.util.concurrent.CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse> call,
+                                           String who) throws Exception {
+        try {
+            var response = call.toCompletableFuture().get(15, TimeUnit.SECONDS);
+            throw new AssertionError(who + " was answered: " + response.status());
+        } catch (java.util.concurrent.ExecutionException refused) {
+            // the connection failed: nothing was answered
         }
     }
 }
