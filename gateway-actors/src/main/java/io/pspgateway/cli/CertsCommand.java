@@ -75,6 +75,11 @@ final class CertsCommand implements Callable<Integer> {
         @Option(names = "--days", paramLabel = "N", defaultValue = "365", description = "Validity in days. Default: ${DEFAULT-VALUE}")
         int days;
 
+        @Option(names = "--vip-prefix", paramLabel = "PREFIX",
+                description = "A VIP prefix the gateway may announce to its cluster, e.g. 10.2.0.0/24 (repeatable). "
+                        + "Written into the certificate; without any, it may announce none.")
+        List<String> vipPrefixes = new ArrayList<>();
+
         @Option(names = "--out", paramLabel = "DIR2", required = true, description = "Where to write NAME.pem and NAME-key.pem.")
         Path out;
 
@@ -94,6 +99,11 @@ final class CertsCommand implements Callable<Integer> {
                     throw new CommandLine.ParameterException(spec.commandLine(), "--ip: " + e.getMessage());
                 }
             }
+            try {
+                io.pspgateway.cluster.VipPrefixes.parse(vipPrefixes);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--vip-prefix " + e.getMessage());
+            }
             Certificates.Issued authority;
             try {
                 authority = GrpcTls.loadAuthority(ca.resolve("ca.pem"), ca.resolve("ca-key.pem"));
@@ -105,9 +115,10 @@ final class CertsCommand implements Callable<Integer> {
             Path cert = out.resolve(name + ".pem");
             Path key = out.resolve(name + "-key.pem");
             refuseExisting(spec, cert, key);
-            Certificates.Issued issued = Certificates.issue(authority, name, addresses, Duration.ofDays(days));
+            Certificates.Issued issued = Certificates.issue(authority, name, addresses, vipPrefixes, Duration.ofDays(days));
             Certificates.write(issued, cert, key);
-            spec.commandLine().getOut().printf("wrote %s and %s for %s at %s%n", cert, key, name, String.join(", ", ips));
+            spec.commandLine().getOut().printf("wrote %s and %s for %s at %s%s%n", cert, key, name, String.join(", ", ips),
+                    vipPrefixes.isEmpty() ? " (may announce no VIP prefix)" : ", announcing " + String.join(", ", vipPrefixes));
             return 0;
         }
     }

@@ -93,6 +93,7 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
         Optional<GrpcTls> tls = tlsMaterial(o, cli, warnings);
         if (membership.isPresent() && tls.isPresent()) {
             requireGatewayIdInCertificate(membership.get().gatewayId(), tls.get(), cli);
+            requirePrefixesInCertificate(membership.get().vipPrefixes(), tls.get(), cli);
         }
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls, o.debugKeys);
@@ -196,6 +197,16 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
                     + "names: " + names + "): over TLS members know each other by it; pass --gateway-id NAME with the --name "
                     + "the certificate was issued for");
         }
+    }
+
+    /** The other members would ignore an announcement of prefixes the certificate does not allow: refused at start instead. */
+    private static void requirePrefixesInCertificate(io.pspgateway.cluster.VipPrefixes announced, GrpcTls tls, CommandLine cli) {
+        List<String> allowed = io.pspgateway.tls.Certificates.vipPrefixes(tls.certificate());
+        announced.firstOutside(io.pspgateway.cluster.VipPrefixes.parse(allowed)).ifPresent(outside -> {
+            throw new CommandLine.ParameterException(cli, "this gateway would announce " + outside + " (--vip-prefix, or its --local-vip), "
+                    + "which --tls-cert does not allow (it allows " + (allowed.isEmpty() ? "none" : allowed) + "): the other members "
+                    + "would ignore its announcements. Issue its certificate with pspgw certs issue --vip-prefix PREFIX");
+        });
     }
 
     private static void validate(GatewayOptions o, CommandLine cli) {

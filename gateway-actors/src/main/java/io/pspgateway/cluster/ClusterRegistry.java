@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -38,6 +39,9 @@ import org.apache.pekko.cluster.typed.Subscribe;
  * top-level key, so a 10 000-prefix announcement changes and travels alone instead of making a
  * single entry of every gateway's prefixes that no frame could carry. Why Distributed Data and not
  * the receptionist: peers need plain, converging data (addresses and prefixes), not actor references.
+ *
+ * <p>What it publishes is signed, and what it reads is believed only as {@link AnnouncementTrust}
+ * allows: an announcement it does not believe counts as none from that member.
  */
 public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Command> {
 
@@ -80,15 +84,19 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     private final Key<LWWRegister<GatewayInfo>> ownKey;
     private final Consumer<List<GatewayInfo>> listener;
     private final TimerScheduler<Command> timers;
-    /** What each Up member (by register key) announces; null until its register arrives. */
+    private final AnnouncementTrust trust;
+    /** What each Up member (by register key) announces; null until its register arrives (or while it is not believed). */
     private final Map<Key<LWWRegister<GatewayInfo>>, GatewayInfo> upMembers = new HashMap<>();
+    /** The incarnation (member uid) whose register each key is. */
+    private final Map<Key<LWWRegister<GatewayInfo>>, Long> incarnations = new HashMap<>();
     private GatewayInfo own;
     private List<GatewayInfo> lastView = List.of();
 
     private ClusterRegistry(ActorContext<Command> context, TimerScheduler<Command> timers,
                             ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> replicator,
-                            GatewayInfo own, Consumer<List<GatewayInfo>> listener) {
+                            GatewayInfo own, AnnouncementTrust trust, Consumer<List<GatewayInfo>> listener) {
         super(context);
+        this.trust = trust;
         // behind the timer and replicator wrappers the context would name its logger after Pekko's ActorCell
         context.setLoggerName(ClusterRegistry.class);
         this.timers = timers;
@@ -101,10 +109,13 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
         publish(own.withIncarnation(self.uniqueAddress().longUid()));
     }
 
-    /** Publishes {@code own} and reports every change of the live view to {@code listener} (called on this actor). */
-    public static Behavior<Command> create(GatewayInfo own, Consumer<List<GatewayInfo>> listener) {
+    /**
+     * Publishes {@code own}, signed as {@code trust} signs, and reports every change of the live
+     * view (what {@code trust} believes) to {@code listener} (called on this actor).
+     */
+    public static Behavior<Command> create(GatewayInfo own, AnnouncementTrust trust, Consumer<List<GatewayInfo>> listener) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> DistributedData.withReplicatorMessageAdapter(
-                (ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> r) -> new ClusterRegistry(ctx, timers, r, own, listener))));
+                (ReplicatorMessageAdapter<Command, LWWRegister<GatewayInfo>> r) -> new ClusterRegistry(ctx, timers, r, own, trust, listener))));
     }
 
     /** The register a member publishes in: one per incarnation. */
@@ -143,8 +154,9 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
                 .build();
     }
 
-    private void publish(GatewayInfo info) {
-        own = info;
+    private void publish(GatewayInfo unsigned) {
+        own = unsigned;
+        GatewayInfo info = trust.sign(unsigned);
         // straight to every member now (gossip would take a few rounds); members joining later get it by gossip
         replicator.askUpdate(replyTo -> new Replicator.Update<>(ownKey, LWWRegister.create(self, info), PUBLISH,
                 replyTo, register -> register.withValue(self, info)), Written::new);
@@ -153,7 +165,13 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
     private Behavior<Command> onRegisterChanged(RegisterChanged m) {
         if (m.response() instanceof Replicator.Changed<LWWRegister<GatewayInfo>> changed
                 && upMembers.containsKey(changed.key())) {
-            upMembers.put(changed.key(), changed.dataValue().getValue());
+            GatewayInfo announced = changed.dataValue().getValue();
+            Optional<String> refusal = trust.refusal(announced, incarnations.get(changed.key()));
+            if (refusal.isPresent()) {
+                getContext().getLog().warn("ignoring the announcement of gateway '{}' in the register of {}: {}", announced.id(),
+                        changed.key().id(), refusal.get());
+            }
+            upMembers.put(changed.key(), refusal.isPresent() ? null : announced);
             reportSoon();
         }
         return this;
@@ -168,11 +186,13 @@ public final class ClusterRegistry extends AbstractBehavior<ClusterRegistry.Comm
         boolean up = member.status() == MemberStatus.up() || member.status() == MemberStatus.weaklyUp();
         if (up && !upMembers.containsKey(key)) {
             upMembers.put(key, null);
+            incarnations.put(key, member.uniqueAddress().longUid());
             replicator.subscribe(key, RegisterChanged::new);
         } else if (!up && upMembers.containsKey(key)) {
             // no unsubscribe: the typed replicator's Unsubscribe drops every subscription of this actor
             // (they share one adapter), not just this key's; changes of keys not Up are ignored instead
             upMembers.remove(key);
+            incarnations.remove(key);
             reportSoon();
         }
         if (m.event() instanceof ClusterEvent.MemberRemoved) {

@@ -18,12 +18,28 @@ import java.util.List;
  * @param keyGeneration how many times it has rotated its master keys; SPIs minted under its active
  *                    key have bit 31 = {@link #activeKeyIndex()}, and senders holding SPIs of the other
  *                    key re-key before its next rotation retires it
+ * @param proof       who signed it ({@link AnnouncementTrust}); null when unsigned. Changing any of
+ *                    the above drops it: the announcing member signs what it publishes
  */
 public record GatewayInfo(String id, String grpcHost, int grpcPort, String physical, VipPrefixes vipPrefixes,
-                          List<Integer> versions, long incarnation, long keyGeneration) {
+                          List<Integer> versions, long incarnation, long keyGeneration, Proof proof) {
+
+    /**
+     * The announcement as the member serialized it (fields 1-8 of {@code GatewayAnnouncement}), its
+     * signature with the member's TLS key, and that key's certificate (DER).
+     */
+    public record Proof(com.google.protobuf.ByteString signed, com.google.protobuf.ByteString certificate,
+                        com.google.protobuf.ByteString signature) {
+    }
 
     public GatewayInfo {
         versions = List.copyOf(versions);
+    }
+
+    /** An unsigned announcement. */
+    public GatewayInfo(String id, String grpcHost, int grpcPort, String physical, VipPrefixes vipPrefixes, List<Integer> versions,
+                       long incarnation, long keyGeneration) {
+        this(id, grpcHost, grpcPort, physical, vipPrefixes, versions, incarnation, keyGeneration, null);
     }
 
     /** The same gateway announcing {@code prefixes} instead. */
@@ -39,6 +55,11 @@ public record GatewayInfo(String id, String grpcHost, int grpcPort, String physi
     /** The same gateway after its master keys reached generation {@code generation}. */
     public GatewayInfo withKeyGeneration(long generation) {
         return new GatewayInfo(id, grpcHost, grpcPort, physical, vipPrefixes, versions, incarnation, generation);
+    }
+
+    /** The same announcement with {@code proof} of who made it. */
+    GatewayInfo withProof(Proof proof) {
+        return new GatewayInfo(id, grpcHost, grpcPort, physical, vipPrefixes, versions, incarnation, keyGeneration, proof);
     }
 
     /** Bit 31 of the SPIs it mints now. */

@@ -33,6 +33,15 @@ public final class GatewayInfoSerializer extends SerializerWithStringManifest {
         if (!(o instanceof GatewayInfo info)) {
             throw new IllegalArgumentException("cannot serialize " + o.getClass().getName());
         }
+        GatewayAnnouncement.Builder out = content(info).toBuilder();
+        if (info.proof() != null) {
+            out.setSigned(info.proof().signed()).setCertificate(info.proof().certificate()).setSignature(info.proof().signature());
+        }
+        return out.build().toByteArray();
+    }
+
+    /** Fields 1-8: what is signed. */
+    static GatewayAnnouncement content(GatewayInfo info) {
         return GatewayAnnouncement.newBuilder()
                 .setId(info.id())
                 .setGrpcHost(info.grpcHost())
@@ -42,7 +51,13 @@ public final class GatewayInfoSerializer extends SerializerWithStringManifest {
                 .addAllPspVersions(info.versions())
                 .setIncarnation(info.incarnation())
                 .setKeyGeneration(info.keyGeneration())
-                .build().toByteArray();
+                .build();
+    }
+
+    /** The announcement fields 1-8 of {@code a} make, unsigned. */
+    static GatewayInfo info(GatewayAnnouncement a) {
+        return new GatewayInfo(a.getId(), a.getGrpcHost(), a.getGrpcPort(), a.getPhysicalIp(),
+                VipPrefixes.unpack(a.getVipPrefixes().toByteArray()), a.getPspVersionsList(), a.getIncarnation(), a.getKeyGeneration());
     }
 
     @Override
@@ -52,9 +67,12 @@ public final class GatewayInfoSerializer extends SerializerWithStringManifest {
         }
         try {
             GatewayAnnouncement a = GatewayAnnouncement.parseFrom(bytes);
-            return new GatewayInfo(a.getId(), a.getGrpcHost(), a.getGrpcPort(), a.getPhysicalIp(),
-                    VipPrefixes.unpack(a.getVipPrefixes().toByteArray()), a.getPspVersionsList(), a.getIncarnation(),
-                    a.getKeyGeneration());
+            if (a.getSigned().isEmpty()) {
+                return info(a);
+            }
+            // a signed announcement is read from what was signed, never from the copy beside it
+            return info(GatewayAnnouncement.parseFrom(a.getSigned()))
+                    .withProof(new GatewayInfo.Proof(a.getSigned(), a.getCertificate(), a.getSignature()));
         } catch (InvalidProtocolBufferException | IllegalArgumentException e) {
             throw new NotSerializableException("unreadable gateway announcement: " + e.getMessage());
         }

@@ -117,6 +117,48 @@ public final class VipPrefixes {
         }
     }
 
+    /** The first of these prefixes that none of {@code allowed} covers, written out; empty when every one is covered. */
+    public java.util.Optional<String> firstOutside(VipPrefixes allowed) {
+        List<byte[]> networks = new ArrayList<>();
+        List<Integer> lengths = new ArrayList<>();
+        allowed.forEach((network, length) -> {
+            networks.add(network.clone());
+            lengths.add(length);
+        });
+        String[] outside = {null};
+        forEach((network, length) -> {
+            if (outside[0] != null) {
+                return;
+            }
+            for (int i = 0; i < networks.size(); i++) {
+                if (covers(networks.get(i), lengths.get(i), network, length)) {
+                    return;
+                }
+            }
+            outside[0] = IpText.of(HostPort.ip(network)) + "/" + length;
+        });
+        return java.util.Optional.ofNullable(outside[0]);
+    }
+
+    /** Whether prefix {@code network}/{@code length} lies within {@code outer}/{@code outerLength} (same family). */
+    private static boolean covers(byte[] outer, int outerLength, byte[] network, int length) {
+        if (outer.length != network.length || length < outerLength) {
+            return false;
+        }
+        int whole = outerLength / 8;
+        for (int i = 0; i < whole; i++) {
+            if (outer[i] != network[i]) {
+                return false;
+            }
+        }
+        int rest = outerLength % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = 0xFF << (8 - rest) & 0xFF;
+        return (outer[whole] & mask) == (network[whole] & mask);
+    }
+
     /** The prefixes written out, "10.2.0.0/24" (for logs and tests). */
     public List<String> asStrings() {
         List<String> out = new ArrayList<>(count);

@@ -35,7 +35,7 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
                        ActorRef<PeerDirectory.Command> directory, ActorRef<MissHandler.Command> missHandler,
                        ActorRef<Tunnels.Command> tunnels,
                        Optional<ActorRef<ClusterRegistry.Command>> registry, ActorRef<IngressGrants.Command> grants,
-                       ActorRef<KeyRotator.Command> keys) {
+                       ActorRef<KeyRotator.Command> keys, io.pspgateway.cluster.AnnouncementTrust announcements) {
     }
 
     private final Refs refs;
@@ -60,17 +60,18 @@ public final class Gateway extends AbstractBehavior<Gateway.Command> {
         ActorRef<MissHandler.Command> missHandler = context.spawn(MissHandler.create(deps, tunnels), "miss-handler");
         directory.tell(new PeerDirectory.Listen(tunnels, grants));
         Optional<ActorRef<ClusterRegistry.Command>> registry = Optional.empty();
+        io.pspgateway.cluster.AnnouncementTrust announcements = new io.pspgateway.cluster.AnnouncementTrust(settings.tls());
         if (settings.cluster().isPresent()) {
             ClusterMembership membership = settings.cluster().get();
             String grpcHost = settings.grpcBind().getAddress().isAnyLocalAddress()
                     ? IpText.of(settings.uplink()) : IpText.of(settings.grpcBind().getAddress());
             GatewayInfo own = new GatewayInfo(membership.gatewayId(), grpcHost, settings.grpcBind().getPort(),
                     IpText.of(settings.uplink()), membership.vipPrefixes(), versions, 0, 0);
-            registry = Optional.of(context.spawn(ClusterRegistry.create(own, view -> directory.tell(new PeerDirectory.ClusterView(view))),
+            registry = Optional.of(context.spawn(ClusterRegistry.create(own, announcements, view -> directory.tell(new PeerDirectory.ClusterView(view))),
                     "cluster-registry"));
         }
         ActorRef<KeyRotator.Command> keys = context.spawn(KeyRotator.create(dataplane, grants, registry, directory, settings.control()), "key-rotator");
-        this.refs = new Refs(dataplane, slots, directory, missHandler, tunnels, registry, grants, keys);
+        this.refs = new Refs(dataplane, slots, directory, missHandler, tunnels, registry, grants, keys, announcements);
     }
 
     /**

@@ -222,6 +222,11 @@ public final class GatewayNode implements AutoCloseable {
         return ActorSystemSetup.create(BootstrapSetup.create(overTls), SSLEngineProviderSetup.create(system -> new ArteryTls(tls)));
     }
 
+    /** Cluster announcements this gateway did not believe (unsigned, forged, or claiming what their certificate does not allow). */
+    public long announcementsRefused() {
+        return refs.announcements().refused();
+    }
+
     /** This gateway's ActorSystem, for tests in this package that act as the cluster would. */
     ActorSystem<Gateway.Command> actorSystem() {
         return system;

@@ -419,7 +419,8 @@ public final class LocalCluster implements AutoCloseable {
     private Optional<GrpcTls> tlsFor(int i, InetAddress loopback, Security security) throws Exception {
         Optional<GrpcTls> material = switch (security) {
             case Security.Generated g -> {
-                Certificates.Issued own = issue("gw" + i, List.of(loopback), Duration.ofDays(1));
+                // a member may announce any VIP of this test network: tests move VIPs between gateways
+                Certificates.Issued own = Certificates.issue(authority, "gw" + i, List.of(loopback), List.of(TEST_VIPS), Duration.ofDays(1));
                 generated.put("gw" + i, own);
                 yield Optional.of(material(own));
             }
@@ -429,6 +430,9 @@ public final class LocalCluster implements AutoCloseable {
         tls.add(material);
         return material;
     }
+
+    /** The VIPs of every gateway here (10.(i+1).x.y), which each generated certificate allows its member to announce. */
+    public static final String TEST_VIPS = "10.0.0.0/8";
 
     /** The CA every generated certificate of this cluster chains to (tests issue their own with it). */
     public Certificates.Issued authority() {

@@ -24,6 +24,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
+import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
+import org.bouncycastle.asn1.ASN1Sequence;
+import org.bouncycastle.asn1.DERSequence;
+import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -80,10 +86,24 @@ public final class Certificates {
     }
 
     /**
-     * A gateway's certificate signed by {@code authority}: subject CN = {@code name}, SANs = DNS
-     * {@code name} and every address in {@code addresses}, EKU serverAuth and clientAuth.
+     * The extension naming the VIP prefixes a gateway may announce to its cluster: a SEQUENCE OF
+     * UTF8String, each a prefix as written ("10.2.0.0/24", "fd00::/64"). Non-critical, so that TLS
+     * stacks that do not know it still verify the certificate. The OID is under 2.25 (X.667: a
+     * UUID as an object identifier), which needs no registration.
      */
+    public static final ASN1ObjectIdentifier VIP_PREFIXES = new ASN1ObjectIdentifier("2.25.223671583054347185811648811399734679690");
+
+    /** As {@link #issue(Issued, String, List, List, Duration)} with no VIP prefixes: a certificate that may announce none. */
     public static Issued issue(Issued authority, String name, List<InetAddress> addresses, Duration validity) {
+        return issue(authority, name, addresses, List.of(), validity);
+    }
+
+    /**
+     * A gateway's certificate signed by {@code authority}: subject CN = {@code name}, SANs = DNS
+     * {@code name} and every address in {@code addresses}, EKU serverAuth and clientAuth, and, when
+     * {@code vipPrefixes} names any, the {@link #VIP_PREFIXES} extension with them.
+     */
+    public static Issued issue(Issued authority, String name, List<InetAddress> addresses, List<String> vipPrefixes, Duration validity) {
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("a gateway's certificate needs at least one address (--ip): the one its peers dial");
         }
@@ -105,9 +125,36 @@ public final class Certificates {
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(sans.toArray(GeneralName[]::new)));
             b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(keys.getPublic()));
             b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(authority.certificate()));
+            if (!vipPrefixes.isEmpty()) {
+                b.addExtension(VIP_PREFIXES, false, new DERSequence(vipPrefixes.stream().map(DERUTF8String::new)
+                        .toArray(ASN1Encodable[]::new)));
+            }
             return new Issued(sign(b, authority.key()), keys.getPrivate());
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot build the certificate of " + name, e);
+        }
+    }
+
+    /**
+     * The VIP prefixes {@code certificate} lets its holder announce, as written in its
+     * {@link #VIP_PREFIXES} extension: none when it has no such extension.
+     *
+     * @throws IllegalArgumentException when the extension is there but not a sequence of strings
+     */
+    public static List<String> vipPrefixes(X509Certificate certificate) {
+        byte[] wrapped = certificate.getExtensionValue(VIP_PREFIXES.getId());
+        if (wrapped == null) {
+            return List.of();
+        }
+        try {
+            ASN1Sequence sequence = ASN1Sequence.getInstance(ASN1OctetString.getInstance(wrapped).getOctets());
+            List<String> out = new ArrayList<>(sequence.size());
+            for (ASN1Encodable e : sequence) {
+                out.add(DERUTF8String.getInstance(e).getString());
+            }
+            return out;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("the certificate's VIP prefix extension is malformed: " + e.getMessage(), e);
         }
     }
 

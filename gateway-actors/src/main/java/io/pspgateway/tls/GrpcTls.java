@@ -120,6 +120,40 @@ public final class GrpcTls {
         return next.certificate();
     }
 
+    /** {@code data} signed with our TLS key (SHA-256 with ECDSA, RSA or EdDSA, as the key is), for {@link #verify}. */
+    public byte[] sign(byte[] data) throws GeneralSecurityException {
+        PrivateKey key = material.keys().getPrivateKey("gateway");
+        java.security.Signature signer = java.security.Signature.getInstance(signatureAlgorithm(key.getAlgorithm()));
+        signer.initSign(key);
+        signer.update(data);
+        return signer.sign();
+    }
+
+    /**
+     * Checks that {@code certificate} was issued by our CA and is valid now, and that
+     * {@code signature} over {@code data} was made with its key.
+     *
+     * @throws GeneralSecurityException saying which check failed
+     */
+    public void verify(X509Certificate certificate, byte[] data, byte[] signature) throws GeneralSecurityException {
+        material.trust().checkClientTrusted(new X509Certificate[] {certificate}, certificate.getPublicKey().getAlgorithm());
+        java.security.Signature verifier = java.security.Signature.getInstance(signatureAlgorithm(certificate.getPublicKey().getAlgorithm()));
+        verifier.initVerify(certificate.getPublicKey());
+        verifier.update(data);
+        if (!verifier.verify(signature)) {
+            throw new java.security.SignatureException("the signature was not made with the key of the certificate");
+        }
+    }
+
+    private static String signatureAlgorithm(String keyAlgorithm) throws java.security.NoSuchAlgorithmException {
+        return switch (keyAlgorithm) {
+            case "EC" -> "SHA256withECDSA";
+            case "RSA" -> "SHA256withRSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> throw new java.security.NoSuchAlgorithmException("no signature for keys of type " + keyAlgorithm);
+        };
+    }
+
     /** Uses this certificate (and chain), key and CA for every handshake from now on (tests; what {@link #reload} does with files). */
     public synchronized void replace(List<X509Certificate> authorities, List<X509Certificate> chain, PrivateKey key)
             throws GeneralSecurityException {

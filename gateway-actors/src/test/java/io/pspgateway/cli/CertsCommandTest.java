@@ -33,6 +33,14 @@ class CertsCommandTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(gw.resolve("gw1-key.pem"))));
         GrpcTls tls = GrpcTls.load(ca.resolve("ca.pem"), gw.resolve("gw1.pem"), gw.resolve("gw1-key.pem"));
         assertTrue(tls.certificate().getSubjectAlternativeNames().toString().contains("2001:db8:0:0:0:0:0:1"));
+        assertEquals(java.util.List.of(), io.pspgateway.tls.Certificates.vipPrefixes(tls.certificate()), "no --vip-prefix: none may be announced");
+
+        Path announcing = dir.resolve("gw2");
+        assertEquals(0, run("certs", "issue", "--ca", ca.toString(), "--name", "gw2", "--ip", "198.51.100.2", "--vip-prefix", "10.2.0.0/24",
+                "--vip-prefix", "fd00:2::/64", "--out", announcing.toString()), err.toString());
+        GrpcTls gw2 = GrpcTls.load(ca.resolve("ca.pem"), announcing.resolve("gw2.pem"), announcing.resolve("gw2-key.pem"));
+        assertEquals(java.util.List.of("10.2.0.0/24", "fd00:2::/64"), io.pspgateway.tls.Certificates.vipPrefixes(gw2.certificate()),
+                "the prefixes it may announce, read back from the certificate");
 
         String before = Files.readString(gw.resolve("gw1-key.pem"));
         assertEquals(2, run("certs", "issue", "--ca", ca.toString(), "--name", "gw1", "--ip", "::1", "--out", gw.toString()));
@@ -52,6 +60,9 @@ class CertsCommandTest {
         assertEquals(2, run("certs", "issue", "--ca", dir.resolve("ca").toString(), "--name", "not a name", "--ip", "::1",
                 "--out", dir.resolve("out").toString()));
         assertTrue(err.toString().contains("--name must be a DNS name"), err.toString());
+        assertEquals(2, run("certs", "issue", "--ca", dir.resolve("ca").toString(), "--name", "gw1", "--ip", "::1",
+                "--vip-prefix", "10.2.0.0/33", "--out", dir.resolve("out").toString()));
+        assertTrue(err.toString().contains("--vip-prefix '10.2.0.0/33': prefix length must be 0-32"), err.toString());
         assertTrue(!Files.exists(dir.resolve("out")), "nothing written");
     }
 

@@ -104,6 +104,20 @@ class GatewayConfigTest {
         assertTrue(wrong.getMessage().startsWith("--gateway-id gw-west is not a DNS name of --tls-cert (its DNS names: [gw-east])"),
                 wrong.getMessage());
         assertThrows(CommandLine.ParameterException.class, () -> config(tls), "the default id, the uplink's address, is no DNS name");
+
+        // what it announces must be what its certificate allows (here: nothing)
+        CommandLine.ParameterException unannounceable = assertThrows(CommandLine.ParameterException.class,
+                () -> config(concat(tls, "--gateway-id", "gw-east", "--vip-prefix", "10.9.0.0/24")));
+        assertTrue(unannounceable.getMessage().contains("would announce 10.9.0.0/24") && unannounceable.getMessage().contains("allows none"),
+                unannounceable.getMessage());
+        Certificates.Issued allowed = Certificates.issue(ca, "gw-east", List.of(InetAddress.ofLiteral("192.0.2.1")), List.of("10.9.0.0/16"),
+                Duration.ofDays(1));
+        Certificates.write(allowed, dir.resolve("gw2.pem"), dir.resolve("gw2-key.pem"));
+        String[] announcing = {"--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--tls-ca", dir.resolve("ca.pem").toString(),
+                "--tls-cert", dir.resolve("gw2.pem").toString(), "--tls-key", dir.resolve("gw2-key.pem").toString(), "--cluster-port", "25520",
+                "--gateway-id", "gw-east", "--vip-prefix", "10.9.3.0/24"};
+        assertEquals(List.of("10.9.3.0/24"), config(announcing).gateway().cluster().orElseThrow().vipPrefixes().asStrings(),
+                "within its certificate's 10.9.0.0/16");
     }
 
     private static String[] concat(String[] a, String... b) {

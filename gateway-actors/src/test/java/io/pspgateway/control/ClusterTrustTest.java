@@ -146,6 +146,43 @@ class ClusterTrustTest {
         }
     }
 
+    @Test
+    void aMemberAnnouncingWhatItsCertificateDoesNotAllowIsIgnoredByTheOthers() throws Exception {
+        Certificates.Issued ca = Certificates.newAuthority("announcement policy test CA", Duration.ofDays(1));
+        try (LocalCluster c = LocalCluster.startClusteredWithTls(3, 1, i -> {
+            // gateways 0 and 1 may announce their VIPs; gateway 2's certificate allows none
+            List<String> allowed = i < 2 ? List.of(LocalCluster.TEST_VIPS) : List.of();
+            Certificates.Issued own = Certificates.issue(ca, "gw" + i, List.of(InetAddress.ofLiteral("127.0.0." + (i + 1))), allowed,
+                    Duration.ofDays(1));
+            try {
+                return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new AssertionError(e);
+            }
+        })) {
+            GatewayNode gw0 = c.get(0).node();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (members(gw0.actorSystem()).size() != 3 || gw0.announcementsRefused() == 0 || gw0.clusterGateways().isEmpty()) {
+                assertTrue(System.nanoTime() < deadline, "members " + members(gw0.actorSystem()) + ", refused "
+                        + gw0.announcementsRefused() + ", view " + gw0.clusterGateways());
+                Thread.sleep(50);
+            }
+            assertEquals(List.of("gw1"), gw0.clusterGateways(), "gw2 is a member, but what it announces is not believed");
+            // traffic to gw2's VIP finds no gateway serving it: a counted drop, no request to gw2
+            LocalCluster.Member a = c.get(0);
+            a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(2).vip(), 1));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (gw0.stats().dropped(GatewayStats.HoldDrop.NO_PEER) == 0) {
+                assertTrue(System.nanoTime() < deadline, "no counted drop for gw2's VIP");
+                Thread.sleep(20);
+            }
+            assertEquals(0, c.get(2).node().stats().tunnelsServed());
+            // and gw1, whose announcement is believed, is tunnelled to
+            a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(1).vip(), 2));
+            assertEquals(2, io.pspgateway.psp.InnerPackets.sequence(c.get(1).host().take(10_000)));
+        }
+    }
+
     private static void assertThrowsWithin(java.util.concurrent.CompletionStage<org.apache.pekko.http.javadsl.model.HttpResponse> call,
                                            String who) throws Exception {
         try {
