@@ -106,7 +106,7 @@ public final class Session extends AbstractBehavior<Session.Command> {
     /** The owner of established tunnels, to whom new tunnels' slots move. */
     private final ActorRef<Tunnels.Command> tunnels;
     private final boolean rekey;
-    /** The peer whose reverse_params an adopting session programs (their slots count against its share); null otherwise. */
+    /** The peer whose reverse_params this session adopts (its slots count against that peer's share); null otherwise. */
     private final String adoptedFrom;
     private final Duration budget;
     private final SetupBatch batch;
@@ -128,17 +128,13 @@ public final class Session extends AbstractBehavior<Session.Command> {
      * reporting to {@code reportTo}; the slots of the tunnels it establishes go to {@code tunnels}.
      */
     static Behavior<Command> request(List<FlowKey> flows, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, flows.stream().map(f -> new Direction(f, null)).toList(), Step.RESOLVE, false, null);
+        return start(deps, reportTo, tunnels, flows.stream().map(f -> new Direction(f, null)).toList(), false, null);
     }
 
-    /**
-     * A set-up whose parameters the peer {@code from} (a principal's name) already sent as
-     * reverse_params; their slots count against its share ({@code pspgw.peer-limits.reverse-slots-per-peer}).
-     */
+    /** A set-up of what the peer {@code from} (a principal's name, never null) sent as reverse_params: it starts at Allocating. */
     static Behavior<Command> adopt(List<Adopted> given, String from, SessionDeps deps, ActorRef<Outcomes> reportTo,
                                    ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), Step.ALLOCATE, false,
-                from);
+        return start(deps, reportTo, tunnels, given.stream().map(a -> new Direction(a.flow(), a.params())).toList(), false, from);
     }
 
     /**
@@ -146,17 +142,15 @@ public final class Session extends AbstractBehavior<Session.Command> {
      * for a fresh SPI and reprograms the tunnel's own slot and entry with it.
      */
     static Behavior<Command> rekey(List<Tunnel> established, SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels) {
-        return start(deps, reportTo, tunnels, established.stream().map(Direction::new).toList(), Step.RESOLVE, true, null);
+        return start(deps, reportTo, tunnels, established.stream().map(Direction::new).toList(), true, null);
     }
 
-    private enum Step { RESOLVE, ALLOCATE }
-
     private static Behavior<Command> start(SessionDeps deps, ActorRef<Outcomes> reportTo, ActorRef<Tunnels.Command> tunnels,
-                                           List<Direction> batch, Step first, boolean rekey, String adoptedFrom) {
+                                           List<Direction> batch, boolean rekey, String adoptedFrom) {
         return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
             Session s = new Session(ctx, deps, reportTo, tunnels, batch, rekey, adoptedFrom);
             timers.startSingleTimer(new SetupTimedOut(), s.budget);
-            if (first == Step.ALLOCATE) {
+            if (adoptedFrom != null) {
                 s.allocate(new Group(null, batch));
             } else {
                 s.resolve();
