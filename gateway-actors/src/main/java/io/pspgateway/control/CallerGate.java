@@ -13,6 +13,8 @@ import io.pspgateway.proto.keys.KeysRotatedRequest;
 import io.pspgateway.proto.keys.KeysRotatedResponse;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.GrpcTls;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.grpc.GrpcServiceException;
@@ -113,8 +116,16 @@ final class CallerGate implements org.apache.pekko.japi.function.Function<HttpRe
         if (session.isEmpty()) {
             return Optional.empty();
         }
-        return GrpcTls.peerCertificate(session.get())
-                .<Authorizer.Caller>map(leaf -> new Authorizer.Certified(GrpcTls.ipAddresses(leaf), GrpcTls.dnsNames(leaf)));
+        Certificate[] chain;
+        try {
+            chain = session.get().getPeerCertificates();
+        } catch (SSLPeerUnverifiedException none) {
+            return Optional.empty();
+        }
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
+            return Optional.empty();
+        }
+        return Optional.of(new Authorizer.Certified(GrpcTls.ipAddresses(leaf), GrpcTls.dnsNames(leaf)));
     }
 
     private static String describe(Authorizer.Caller caller) {

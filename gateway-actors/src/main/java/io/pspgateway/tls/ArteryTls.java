@@ -3,9 +3,11 @@ package io.pspgateway.tls;
 import io.pspgateway.config.HostPort;
 import io.pspgateway.psp.IpText;
 import java.net.InetAddress;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import org.apache.pekko.remote.artery.tcp.SSLEngineProvider;
 import org.apache.pekko.remote.artery.tcp.SslTransportException;
@@ -57,15 +59,20 @@ public final class ArteryTls implements SSLEngineProvider {
 
     /** Why the peer of {@code session} may not serve {@code hostname}; empty when its certificate names that address. */
     static Optional<Throwable> namesAddress(String hostname, SSLSession session) {
-        Optional<X509Certificate> presented = GrpcTls.peerCertificate(session);
-        if (presented.isEmpty()) {
+        Certificate[] chain;
+        try {
+            chain = session.getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.of(new SslTransportException("the member at " + hostname + " presented no certificate", e));
+        }
+        if (chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
             return Optional.of(new SslTransportException("the member at " + hostname + " presented no X.509 certificate", null));
         }
-        X509Certificate leaf = presented.get();
         InetAddress dialled;
         try {
-            // Artery writes an IPv6 host in brackets, as in its addresses (pekko://pspgw@[2001:db8::1]:25520): HostPort reads both
-            dialled = HostPort.parse(hostname, 1).getAddress();
+            // Artery writes an IPv6 host in brackets, as in its addresses: pekko://pspgw@[2001:db8::1]:25520
+            boolean bracketed = hostname.startsWith("[") && hostname.endsWith("]");
+            dialled = HostPort.ip(bracketed ? hostname.substring(1, hostname.length() - 1) : hostname);
         } catch (IllegalArgumentException notAnAddress) {
             // a DNS name as canonical hostname: the certificate must carry it as a DNS SAN
             return GrpcTls.dnsNames(leaf).contains(hostname) ? Optional.empty()

@@ -426,16 +426,6 @@ public final class GrpcTls {
         return material.certificate();
     }
 
-    /** The leaf certificate the peer of {@code session} presented; empty when it presented none (or no X.509 one). */
-    public static Optional<X509Certificate> peerCertificate(SSLSession session) {
-        try {
-            java.security.cert.Certificate[] chain = session.getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate leaf ? Optional.of(leaf) : Optional.empty();
-        } catch (javax.net.ssl.SSLPeerUnverifiedException none) {
-            return Optional.empty();
-        }
-    }
-
     /** The DNS names among {@code certificate}'s subject alternative names (a gateway's id). */
     public static List<String> dnsNames(X509Certificate certificate) {
         return alternativeNames(certificate, SAN_DNS);
