@@ -97,10 +97,13 @@ public final class LocalCluster implements AutoCloseable {
         }
     }
 
-    /** Starts gateway i on its addresses and ports: again, after a crash, as a new incarnation. */
+    /**
+     * Starts gateway i on its addresses and ports: again, after a crash, as a new incarnation. A
+     * clustered gateway is given its Artery port and seed nodes at each launch.
+     */
     @FunctionalInterface
     private interface Launcher {
-        Member launch() throws Exception;
+        Member launch(Config cluster) throws Exception;
     }
 
     private final MemoryNetwork network = new MemoryNetwork();
@@ -109,6 +112,9 @@ public final class LocalCluster implements AutoCloseable {
     private final Map<String, Certificates.Issued> generated = new LinkedHashMap<>();
     private final List<Member> members = new ArrayList<>();
     private final List<Launcher> launchers = new ArrayList<>();
+    /** Where each clustered gateway's Artery listens now (empty for a cluster of tunnel files). */
+    private final List<InetSocketAddress> artery = new ArrayList<>();
+    private boolean joinsBySeeds;
 
     static InetAddress vipOf(int gateway, int host) {
         return address("10." + (gateway + 1) + "." + (host >> 8) + "." + (host & 0xFF));
@@ -326,6 +332,7 @@ public final class LocalCluster implements AutoCloseable {
         try {
             int[] grpcPorts = freePorts(n);
             boolean clustered = join == Join.SEEDS || join == Join.BOOTSTRAP;
+            c.joinsBySeeds = join == Join.SEEDS;
             int[] arteryPorts = clustered ? freePorts(n) : new int[0];
             int[] managementPorts = join == Join.BOOTSTRAP ? freePorts(n) : new int[0];
             StringBuilder contactPoints = new StringBuilder();
@@ -357,22 +364,21 @@ public final class LocalCluster implements AutoCloseable {
                 Optional<ClusterMembership> membership = Optional.empty();
                 if (clustered) {
                     String joining = join == Join.SEEDS
-                            ? "pekko.cluster.seed-nodes = [\"pekko://" + ClusterMembership.SYSTEM_NAME + "@"
-                                    + IpText.of(new InetSocketAddress(underlay.loopback(0), arteryPorts[0])) + "\"]"
+                            ? ""
                             : "pspgw.cluster.join = bootstrap\npekko.management.http.port = " + managementPorts[i]
                                     + "\npekko.management.http.hostname = \"" + IpText.of(underlay.loopback(i)) + "\""
                                     + "\npekko.discovery.config.services.pspgw.endpoints = [" + contactPoints + "]"
                                     + "\npekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + n;
-                    nodeConfig = ClusterMembership.config(ConfigFactory.parseString(
-                            "pekko.remote.artery.canonical.port = " + arteryPorts[i] + "\npekko.remote.artery.canonical.hostname = \""
-                                    + IpText.of(underlay.loopback(i)) + "\"\n" + joining).withFallback(overrides));
+                    nodeConfig = ClusterMembership.config(ConfigFactory.parseString(joining).withFallback(overrides));
                     membership = Optional.of(new ClusterMembership("gw" + i, VipPrefixes.parse(List.of(servedPrefix(i, vipsPerGateway)))));
+                    c.artery.add(new InetSocketAddress(underlay.loopback(i), arteryPorts[i]));
                 }
                 GatewaySettings settings = new GatewaySettings(tunnels.localGrpc(), phys, "", vips, PspVersion.V1,
                         GatewaySettings.defaultCryptOffset(PspMode.TUNNEL, false, false), OptionalLong.empty(), PspMode.TUNNEL, join == Join.FILES_STATIC, tunnels,
                         ControlSettings.from(nodeConfig), membership, c.tlsFor(i, underlay.loopback(i), security), false);
-                Config finalConfig = nodeConfig;
-                Launcher launcher = () -> {
+                Config baseConfig = nodeConfig;
+                Launcher launcher = cluster -> {
+                    Config finalConfig = cluster.withFallback(baseConfig);
                     if (plane instanceof Plane.Soft soft) {
                         PacketPort[] opened = soft.ports().open(index, phys, c);
                         SoftDataplane dp = new SoftDataplane(soft.settings().apply(index), decorator.port(index, opened[0]),
@@ -386,7 +392,8 @@ public final class LocalCluster implements AutoCloseable {
                             startNode(index, settings, decorator.dataplane(index, dp), finalConfig, decorator));
                 };
                 c.launchers.add(launcher);
-                c.members.add(launcher.launch());
+                c.members.add(launcher.launch(join == Join.SEEDS ? c.clusterAt(i, List.of(c.artery.getFirst()))
+                        : clustered ? c.clusterAt(i, List.of()) : ConfigFactory.empty()));
             }
             return c;
         } catch (Exception e) {
@@ -479,14 +486,37 @@ public final class LocalCluster implements AutoCloseable {
     }
 
     /**
-     * Starts gateway {@code i} again — same physical, gRPC and cluster addresses, a fresh data
+     * Starts gateway {@code i} again — same gateway id, physical and gRPC addresses, a fresh data
      * plane (new master keys) and ActorSystem: a new incarnation. Its node must have been closed.
      */
     public Member restart(int i) throws Exception {
         network.detach(members.get(i).physical());
-        Member again = launchers.get(i).launch();
+        Config cluster = ConfigFactory.empty();
+        if (!artery.isEmpty()) {
+            // the crashed system may still hold its Artery port (Pekko 1.2 can wait without end for its
+            // TLS streams, apache/pekko#3247): the new incarnation listens on the same host, another port,
+            // and joins through the others
+            InetSocketAddress old = artery.get(i);
+            artery.set(i, new InetSocketAddress(old.getAddress(), freePorts(1)[0]));
+            List<InetSocketAddress> others = new ArrayList<>(artery);
+            others.remove(i);
+            cluster = clusterAt(i, joinsBySeeds ? others : List.of());
+        }
+        Member again = launchers.get(i).launch(cluster);
         members.set(i, again);
         return again;
+    }
+
+    /** Gateway i's Artery address and, when it joins by seed nodes, the seeds it joins through. */
+    private Config clusterAt(int i, List<InetSocketAddress> seeds) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("pekko.remote.artery.canonical.hostname", IpText.of(artery.get(i).getAddress()));
+        values.put("pekko.remote.artery.canonical.port", artery.get(i).getPort());
+        if (!seeds.isEmpty()) {
+            values.put("pekko.cluster.seed-nodes",
+                    seeds.stream().map(a -> "pekko://" + ClusterMembership.SYSTEM_NAME + "@" + IpText.of(a)).toList());
+        }
+        return ConfigFactory.parseMap(values);
     }
 
     /** Waits until every gateway sees all the others in its cluster view; fails after {@code millis}. */

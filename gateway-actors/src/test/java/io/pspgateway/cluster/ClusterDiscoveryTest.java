@@ -115,7 +115,7 @@ class ClusterDiscoveryTest {
     }
 
     @Test
-    void aGatewayRestartedOnTheSameAddressIsANewIncarnationThatPeersReTunnelTo() throws Exception {
+    void aGatewayRestartedOnTheSameAddressesIsANewIncarnationThatPeersReTunnelTo() throws Exception {
         var crashy = ConfigFactory.parseString("pekko.coordinated-shutdown.run-by-actor-system-terminate = off");
         try (LocalCluster c = LocalCluster.startClustered(3, 3, crashy)) {
             for (int i = 0; i < 3; i++) {
@@ -127,7 +127,7 @@ class ClusterDiscoveryTest {
             byte[] first = c.get(2).host().take(10_000);
             assertEquals(1, first == null ? -1 : sequence(first), "delivered to the first incarnation");
 
-            // gw2 crashes and comes back at once on the same addresses, with new master keys
+            // gw2 crashes and comes back at once on the same addresses (its Artery on another port), with new master keys
             c.get(2).node().close();
             LocalCluster.Member again = c.restart(2);
             eventually(() -> again.node().clusterGateways().size() == 2, 60_000, "the new incarnation joined");
