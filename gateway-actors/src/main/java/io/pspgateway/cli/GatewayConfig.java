@@ -92,8 +92,10 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
                 : new InetSocketAddress(HostPort.ip(uplink instanceof Inet6Address ? "::" : "0.0.0.0"), TunnelConfig.DEFAULT_GRPC_PORT);
         Optional<GrpcTls> tls = tlsMaterial(o, cli, warnings);
         if (membership.isPresent() && tls.isPresent()) {
-            requireGatewayIdInCertificate(membership.get().gatewayId(), tls.get(), cli);
-            requirePrefixesInCertificate(membership.get().vipPrefixes(), tls.get(), cli);
+            membership.get().refusalUnder(tls.get().certificate()).ifPresent(refusal -> {
+                throw new CommandLine.ParameterException(cli, "--tls-cert " + o.tlsCert + ": " + refusal + "; pass --gateway-id the "
+                        + "--name it was issued for, or issue it with pspgw certs issue --name ID --vip-prefix PREFIX");
+            });
         }
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls, o.debugKeys);
@@ -184,29 +186,6 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
         } catch (GrpcTls.TlsException e) {
             throw new CommandLine.ParameterException(cli, e.getMessage());
         }
-    }
-
-    /**
-     * Over TLS, cluster members know each other by gateway id: it must be a DNS name of this
-     * gateway's certificate (pspgw certs issue --name), or peers could not tell who is calling.
-     */
-    private static void requireGatewayIdInCertificate(String gatewayId, GrpcTls tls, CommandLine cli) {
-        List<String> names = GrpcTls.dnsNames(tls.certificate());
-        if (!names.contains(gatewayId)) {
-            throw new CommandLine.ParameterException(cli, "--gateway-id " + gatewayId + " is not a DNS name of --tls-cert (its DNS "
-                    + "names: " + names + "): over TLS members know each other by it; pass --gateway-id NAME with the --name "
-                    + "the certificate was issued for");
-        }
-    }
-
-    /** The other members would ignore an announcement of prefixes the certificate does not allow: refused at start instead. */
-    private static void requirePrefixesInCertificate(io.pspgateway.cluster.VipPrefixes announced, GrpcTls tls, CommandLine cli) {
-        List<String> allowed = io.pspgateway.tls.Certificates.vipPrefixes(tls.certificate());
-        announced.firstOutside(io.pspgateway.cluster.VipPrefixes.parse(allowed)).ifPresent(outside -> {
-            throw new CommandLine.ParameterException(cli, "this gateway would announce " + outside + " (--vip-prefix, or its --local-vip), "
-                    + "which --tls-cert does not allow (it allows " + (allowed.isEmpty() ? "none" : allowed) + "): the other members "
-                    + "would ignore its announcements. Issue its certificate with pspgw certs issue --vip-prefix PREFIX");
-        });
     }
 
     private static void validate(GatewayOptions o, CommandLine cli) {

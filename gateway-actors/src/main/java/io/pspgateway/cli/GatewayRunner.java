@@ -1,6 +1,5 @@
 package io.pspgateway.cli;
 
-import io.pspgateway.cluster.ClusterMembership;
 import io.pspgateway.control.GatewayNode;
 import io.pspgateway.control.GatewaySettings;
 import io.pspgateway.dataplane.Backend;
@@ -11,12 +10,14 @@ import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.TlsReloader;
 import java.io.PrintWriter;
+import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -68,13 +69,14 @@ final class GatewayRunner {
         // new certificates without a restart: when the files change, and on SIGHUP
         Optional<TlsReloader> reloader = Optional.empty();
         if (settings.tls().isPresent()) {
-            Optional<String> id = settings.cluster().map(ClusterMembership::gatewayId);
+            Function<X509Certificate, Optional<String>> acceptable =
+                    certificate -> settings.cluster().flatMap(membership -> membership.refusalUnder(certificate));
             TlsReloader r;
             try {
-                r = TlsReloader.start(settings.tls().get(), id, true);
+                r = TlsReloader.start(settings.tls().get(), acceptable, true);
             } catch (java.io.IOException e) {
                 log.warn("cannot watch the TLS files ({}): they are read again on SIGHUP only", e.toString());
-                r = TlsReloader.start(settings.tls().get(), id, false);
+                r = TlsReloader.start(settings.tls().get(), acceptable, false);
             }
             r.reloadOnSighup();
             reloader = Optional.of(r);

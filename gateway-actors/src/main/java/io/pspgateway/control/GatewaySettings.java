@@ -41,6 +41,11 @@ public record GatewaySettings(InetSocketAddress grpcBind, InetAddress uplink, St
             throw new IllegalArgumentException("--psp-version must be 0 or 1 (what the DOCA gateway exchanges), got "
                     + pspVersion.wire());
         }
+        if (cluster.isPresent() && tls.isPresent()) {
+            cluster.get().refusalUnder(tls.get().certificate()).ifPresent(refusal -> {
+                throw new IllegalArgumentException(refusal + "; issue the certificate with pspgw certs issue --name ID --vip-prefix PREFIX");
+            });
+        }
     }
 
     /**

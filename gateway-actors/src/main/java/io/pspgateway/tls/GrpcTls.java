@@ -23,6 +23,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -102,19 +103,19 @@ public final class GrpcTls {
     }
 
     /**
-     * Reads the files again and, when they pass the checks of {@link #load} and the certificate
-     * names {@code gatewayId} (when given) among its DNS names, uses them for every handshake from
-     * now on; when they do not, nothing changes and the {@link TlsException} says why. Returns the
+     * Reads the files again and, when they pass the checks of {@link #load} and {@code acceptable}
+     * (a reason to refuse the new certificate, or empty), uses them for every handshake from now
+     * on; when they do not, nothing changes and the {@link TlsException} says why. Returns the
      * certificate in use now.
      */
-    public synchronized X509Certificate reload(Optional<String> gatewayId) throws TlsException {
+    public synchronized X509Certificate reload(Function<X509Certificate, Optional<String>> acceptable) throws TlsException {
         if (sources == null) {
             throw new IllegalStateException("this TLS material was given in memory: there are no files to read again");
         }
         Material next = read(sources);
-        if (gatewayId.isPresent() && !dnsNames(next.certificate()).contains(gatewayId.get())) {
-            throw new TlsException("--tls-cert " + sources.cert() + " names " + dnsNames(next.certificate()) + ", not this gateway's id "
-                    + gatewayId.get());
+        Optional<String> refusal = acceptable.apply(next.certificate());
+        if (refusal.isPresent()) {
+            throw new TlsException("--tls-cert " + sources.cert() + ": " + refusal.get());
         }
         swap(next);
         return next.certificate();

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -34,7 +35,7 @@ public final class TlsReloader implements AutoCloseable {
     private static final Duration SETTLE = Duration.ofMillis(300);
 
     private final GrpcTls tls;
-    private final Optional<String> gatewayId;
+    private final Function<X509Certificate, Optional<String>> acceptable;
     private final Optional<WatchService> watcher;
     private final Thread thread;
     private Instant lastExpiryWarning = Instant.EPOCH;
@@ -42,18 +43,19 @@ public final class TlsReloader implements AutoCloseable {
     /** What a reading of the files came to. */
     public enum Outcome { REPLACED, UNCHANGED, REFUSED }
 
-    private TlsReloader(GrpcTls tls, Optional<String> gatewayId, Optional<WatchService> watcher) {
+    private TlsReloader(GrpcTls tls, Function<X509Certificate, Optional<String>> acceptable, Optional<WatchService> watcher) {
         this.tls = tls;
-        this.gatewayId = gatewayId;
+        this.acceptable = acceptable;
         this.watcher = watcher;
         this.thread = Thread.ofPlatform().daemon(true).name("pspgw-tls-reloader").unstarted(this::watch);
     }
 
     /**
      * Starts reloading {@code tls} (read from files), watching the files when {@code watchFiles};
-     * {@code gatewayId}: a clustered gateway's id, which a new certificate must name too.
+     * {@code acceptable}: why a new certificate would not do for this gateway (a clustered one's
+     * id and prefixes), or empty.
      */
-    public static TlsReloader start(GrpcTls tls, Optional<String> gatewayId, boolean watchFiles) throws IOException {
+    public static TlsReloader start(GrpcTls tls, Function<X509Certificate, Optional<String>> acceptable, boolean watchFiles) throws IOException {
         GrpcTls.Sources files = tls.sources().orElseThrow(
                 () -> new IllegalArgumentException("TLS material given in memory has no files to reload"));
         Optional<WatchService> watcher = Optional.empty();
@@ -69,7 +71,7 @@ public final class TlsReloader implements AutoCloseable {
             }
             watcher = Optional.of(service);
         }
-        TlsReloader reloader = new TlsReloader(tls, gatewayId, watcher);
+        TlsReloader reloader = new TlsReloader(tls, acceptable, watcher);
         reloader.warnIfExpiring(tls.certificate(), Instant.now());
         reloader.thread.start();
         return reloader;
@@ -85,7 +87,7 @@ public final class TlsReloader implements AutoCloseable {
         X509Certificate before = tls.certificate();
         X509Certificate now;
         try {
-            now = tls.reload(gatewayId);
+            now = tls.reload(acceptable);
         } catch (GrpcTls.TlsException e) {
             log.error("TLS material not reloaded ({}): {}; still using the certificate with serial {}", why, e.getMessage(),
                     before.getSerialNumber().toString(16));

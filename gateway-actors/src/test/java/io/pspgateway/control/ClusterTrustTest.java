@@ -3,6 +3,9 @@ package io.pspgateway.control;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.pspgateway.cluster.ClusterMembership;
@@ -27,6 +30,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.remote.artery.tcp.SSLEngineProviderSetup;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /**
  * The cluster runs over mutual TLS with the gateways' material. Artery: a system that holds a
@@ -146,28 +150,54 @@ class ClusterTrustTest {
         }
     }
 
+    /** Gateway i's material from {@code ca}: DNS SAN {@code id}, IP SAN 127.0.0.(i+1), allowed to announce {@code allowed}. */
+    private static GrpcTls material(Certificates.Issued ca, int i, String id, List<String> allowed) {
+        Certificates.Issued own = Certificates.issue(ca, id, List.of(InetAddress.ofLiteral("127.0.0." + (i + 1))), allowed,
+                Duration.ofDays(1));
+        try {
+            return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aGatewayWhoseCertificateDoesNotNameItsIdOrAllowItsPrefixesDoesNotStart() {
+        Certificates.Issued ca = Certificates.newAuthority("start refusal test CA", Duration.ofDays(1));
+        // gateway 1 is gw1, but its certificate was issued for gw9: the others would not know it by its id
+        IllegalArgumentException misnamed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LocalCluster.startClusteredWithTls(2, 1, i -> material(ca, i, i == 1 ? "gw9" : "gw" + i, List.of(LocalCluster.TEST_VIPS)))
+                        .close());
+        assertTrue(misnamed.getMessage().startsWith("gateway id gw1 is not a DNS name of the certificate (its DNS names: [gw9])"),
+                misnamed.getMessage());
+        // gateway 1 serves 10.2.0.0/24, but its certificate allows another prefix only
+        IllegalArgumentException unallowed = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LocalCluster.startClusteredWithTls(2, 1, i -> material(ca, i, "gw" + i, List.of(i == 1 ? "10.9.0.0/16" : LocalCluster.TEST_VIPS)))
+                        .close());
+        assertTrue(unallowed.getMessage().startsWith("this gateway would announce 10.2.0.0/24, which its certificate does not allow "
+                + "(it allows [10.9.0.0/16])"), unallowed.getMessage());
+    }
+
     @Test
     void aMemberAnnouncingWhatItsCertificateDoesNotAllowIsIgnoredByTheOthers() throws Exception {
         Certificates.Issued ca = Certificates.newAuthority("announcement policy test CA", Duration.ofDays(1));
-        try (LocalCluster c = LocalCluster.startClusteredWithTls(3, 1, i -> {
-            // gateways 0 and 1 may announce their VIPs; gateway 2's certificate allows none
-            List<String> allowed = i < 2 ? List.of(LocalCluster.TEST_VIPS) : List.of();
-            Certificates.Issued own = Certificates.issue(ca, "gw" + i, List.of(InetAddress.ofLiteral("127.0.0." + (i + 1))), allowed,
-                    Duration.ofDays(1));
-            try {
-                return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
-            } catch (java.security.GeneralSecurityException e) {
-                throw new AssertionError(e);
-            }
-        })) {
+        // each gateway may announce its own /24 and nothing else
+        try (LocalCluster c = LocalCluster.startClusteredWithTls(3, 1, i -> material(ca, i, "gw" + i, List.of("10." + (i + 1) + ".0.0/24")))) {
             GatewayNode gw0 = c.get(0).node();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (members(gw0.actorSystem()).size() != 3 || gw0.announcementsRefused() == 0 || gw0.clusterGateways().isEmpty()) {
-                assertTrue(System.nanoTime() < deadline, "members " + members(gw0.actorSystem()) + ", refused "
-                        + gw0.announcementsRefused() + ", view " + gw0.clusterGateways());
+            while (gw0.clusterGateways().size() != 2) {
+                assertTrue(System.nanoTime() < deadline, "members " + members(gw0.actorSystem()) + ", view " + gw0.clusterGateways());
                 Thread.sleep(50);
             }
-            assertEquals(List.of("gw1"), gw0.clusterGateways(), "gw2 is a member, but what it announces is not believed");
+            // gw2 goes on to claim gw1's prefix as well, as a gateway run with other code could: the
+            // signature is good, the certificate does not allow it, so none of it is believed
+            c.get(2).node().announce(io.pspgateway.cluster.VipPrefixes.parse(List.of("10.3.0.0/24", "10.2.0.0/24")));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (gw0.announcementsRefused() == 0 || !gw0.clusterGateways().equals(List.of("gw1"))) {
+                assertTrue(System.nanoTime() < deadline, "refused " + gw0.announcementsRefused() + ", view " + gw0.clusterGateways());
+                Thread.sleep(50);
+            }
+            assertEquals(3, members(gw0.actorSystem()).size(), "gw2 is a member, but what it announces is not believed");
             // traffic to gw2's VIP finds no gateway serving it: a counted drop, no request to gw2
             LocalCluster.Member a = c.get(0);
             a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(2).vip(), 1));
@@ -177,9 +207,50 @@ class ClusterTrustTest {
                 Thread.sleep(20);
             }
             assertEquals(0, c.get(2).node().stats().tunnelsServed());
-            // and gw1, whose announcement is believed, is tunnelled to
+            // and gw1, still the only believed owner of 10.2.0.0/24, is tunnelled to
             a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(1).vip(), 2));
             assertEquals(2, io.pspgateway.psp.InnerPackets.sequence(c.get(1).host().take(10_000)));
+        }
+    }
+
+    @Test
+    void aPrefixTwoMembersMayBothClaimIsUsedForNeitherUntilOneLetsGo() throws Exception {
+        Logger directory = (Logger) LoggerFactory.getLogger(PeerDirectory.class);
+        ListAppender<ILoggingEvent> warnings = new ListAppender<>();
+        warnings.start();
+        directory.addAppender(warnings);
+        // every certificate allows all test VIPs: both claims below are signed and allowed
+        try (LocalCluster c = LocalCluster.startClustered(3, 1, ConfigFactory.empty())) {
+            c.awaitClusterViews(30_000);
+            LocalCluster.Member a = c.get(0);
+            GatewayNode gw0 = a.node();
+            c.get(1).node().announce(io.pspgateway.cluster.VipPrefixes.parse(List.of("10.2.0.0/24", "10.3.0.0/24")));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (warnings.list.stream().noneMatch(e -> e.getFormattedMessage().startsWith("VIP prefix 10.3.0.0/24 is claimed by both"))) {
+                assertTrue(System.nanoTime() < deadline, "the conflict over 10.3.0.0/24 was never reported");
+                Thread.sleep(20);
+            }
+            assertEquals(0, gw0.announcementsRefused(), "both claims are signed and allowed");
+            a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(2).vip(), 1));
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (gw0.stats().dropped(GatewayStats.HoldDrop.NO_PEER) == 0) {
+                assertTrue(System.nanoTime() < deadline, "no counted drop for the contested VIP");
+                Thread.sleep(20);
+            }
+            assertEquals(0, c.get(1).node().stats().tunnelsServed() + c.get(2).node().stats().tunnelsServed(),
+                    "neither claimant was asked for a tunnel");
+            // gw1 lets go: the prefix is gw2's again, and traffic to it arrives there
+            c.get(1).node().announce(io.pspgateway.cluster.VipPrefixes.parse(List.of("10.2.0.0/24")));
+            byte[] arrived = null;
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (int seq = 2; arrived == null && System.nanoTime() < deadline; seq++) {
+                a.host().send(io.pspgateway.psp.InnerPackets.udp(a.vip(), c.get(2).vip(), seq));
+                arrived = c.get(2).host().take(200);
+            }
+            assertTrue(arrived != null, "traffic to 10.3.0.1 reached gw2 once gw1 let go");
+            assertEquals(0, c.get(1).node().stats().tunnelsServed(), "gw1 was never asked for the contested prefix");
+        } finally {
+            directory.detachAppender(warnings);
         }
     }
 

@@ -3,6 +3,8 @@ package io.pspgateway.tls;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.pspgateway.cluster.ClusterMembership;
+import io.pspgateway.cluster.VipPrefixes;
 import java.math.BigInteger;
 import java.net.InetAddress;
 import java.nio.file.Files;
@@ -22,8 +24,12 @@ class TlsReloaderTest {
     @TempDir
     Path dir;
 
+    /** The gateway the material is for: gw1, announcing 10.1.0.0/24. */
+    private static final ClusterMembership GW1 = new ClusterMembership("gw1", VipPrefixes.parse(List.of("10.1.0.0/24")));
+
+    /** A certificate for gateway id {@code name} that allows 10.1.0.0/16. */
     private static Certificates.Issued issue(String name, Duration validity) {
-        return Certificates.issue(CA, name, List.of(InetAddress.ofLiteral("192.0.2.1")), validity);
+        return Certificates.issue(CA, name, List.of(InetAddress.ofLiteral("192.0.2.1")), List.of("10.1.0.0/16"), validity);
     }
 
     /** Puts {@code issued} in place as an update does: each file written aside, then moved over the old one. */
@@ -51,7 +57,7 @@ class TlsReloaderTest {
     void aCertificatePutInPlaceIsUsedWithoutARestart() throws Exception {
         Certificates.Issued first = issue("gw1", Duration.ofDays(30));
         GrpcTls tls = loaded(first);
-        try (TlsReloader reloader = TlsReloader.start(tls, Optional.of("gw1"), true)) {
+        try (TlsReloader reloader = TlsReloader.start(tls, GW1::refusalUnder, true)) {
             Certificates.Issued second = issue("gw1", Duration.ofDays(30));
             install(second);
             long deadline = System.nanoTime() + 10_000_000_000L;
@@ -67,7 +73,7 @@ class TlsReloaderTest {
     void sighupReadsTheFilesAgainAndBadMaterialIsRefusedKeepingTheOld() throws Exception {
         Certificates.Issued first = issue("gw1", Duration.ofDays(30));
         GrpcTls tls = loaded(first);
-        try (TlsReloader reloader = TlsReloader.start(tls, Optional.of("gw1"), false)) {
+        try (TlsReloader reloader = TlsReloader.start(tls, GW1::refusalUnder, false)) {
             reloader.reloadOnSighup();
             Certificates.Issued second = issue("gw1", Duration.ofDays(30));
             install(second);
@@ -80,6 +86,8 @@ class TlsReloaderTest {
 
             install(issue("gw2", Duration.ofDays(30)));
             assertEquals(TlsReloader.Outcome.REFUSED, reloader.reloadNow("a test"), "a certificate for another gateway id");
+            install(Certificates.issue(CA, "gw1", List.of(InetAddress.ofLiteral("192.0.2.1")), List.of("10.2.0.0/16"), Duration.ofDays(30)));
+            assertEquals(TlsReloader.Outcome.REFUSED, reloader.reloadNow("a test"), "a certificate that does not allow what gw1 announces");
             Certificates.Issued otherCa = Certificates.newAuthority("another CA", Duration.ofDays(1));
             install(Certificates.issue(otherCa, "gw1", List.of(InetAddress.ofLiteral("192.0.2.1")), Duration.ofDays(30)));
             assertEquals(TlsReloader.Outcome.REFUSED, reloader.reloadNow("a test"), "a certificate of another CA");
