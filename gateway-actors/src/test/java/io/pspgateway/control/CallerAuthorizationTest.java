@@ -304,31 +304,45 @@ class CallerAuthorizationTest {
 
     @Test
     void inAClusterAMemberWhoseCertificateNamesAnotherGatewayIsNeverCalled() throws Exception {
-        // gateway 2's certificate is for its address, but names gateway gw9, not the id gw2 it announces:
+        // gateway 2 starts as itself, then signs with a certificate of the CA for its address that names
+        // gateway gw9, not the id gw2 it announces, as a gateway run with other code could: from then on
         // its announcement is not believed, so no peer of it is made and nothing is asked of it
         Certificates.Issued ca = Certificates.newAuthority("cluster id test CA", Duration.ofDays(1));
-        try (LocalCluster c = LocalCluster.startClusteredWithTls(3, 3, i -> {
-            Certificates.Issued own = Certificates.issue(ca, i < 2 ? "gw" + i : "gw9", List.of(InetAddress.ofLiteral("127.0.0." + (i + 1))),
-                    List.of(LocalCluster.TEST_VIPS), Duration.ofDays(1));
-            try {
-                return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
-            } catch (GeneralSecurityException e) {
-                throw new AssertionError(e);
-            }
-        })) {
+        try (LocalCluster c = LocalCluster.startClusteredWithTls(3, 3, i -> material(ca, "gw" + i, i))) {
             LocalCluster.Member a = c.get(0);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (a.node().clusterMembersUp() != 3 || a.node().announcementsRefused() == 0
-                    || !a.node().clusterGateways().equals(List.of("gw1"))) {
-                assertTrue(System.nanoTime() < deadline, "gw0 should believe gw1 and not gw2: " + a.node().clusterGateways());
-                Thread.sleep(50);
-            }
+            awaitView(a, 0, List.of("gw1", "gw2"));
+            Certificates.Issued misnamed = Certificates.issue(ca, "gw9", List.of(InetAddress.ofLiteral("127.0.0.3")),
+                    List.of(LocalCluster.TEST_VIPS), Duration.ofDays(1));
+            c.tls(2).orElseThrow().replace(List.of(ca.certificate()), List.of(misnamed.certificate()), misnamed.key());
+            c.get(2).node().announce(io.pspgateway.cluster.VipPrefixes.parse(List.of("10.3.0.0/24")));
+            awaitView(a, 1, List.of("gw1"));
             a.host().send(InnerPackets.udp(a.vip(), c.get(1).vip(), 1));
             assertEquals(1, InnerPackets.sequence(c.get(1).host().take(10_000)), "a member proving its id is served");
             a.host().send(InnerPackets.udp(a.vip(), c.get(2).vip(), 2));
             OnDemandTunnelTest.eventually(() -> a.node().stats().dropped(GatewayStats.HoldDrop.NO_PEER) >= 1,
                     "traffic to gw2's VIP finds no gateway (a counted drop)");
             assertEquals(0, c.get(2).node().stats().tunnelsServed(), "nothing was asked of the member that is not who it announces");
+        }
+    }
+
+    private static GrpcTls material(Certificates.Issued ca, String name, int i) {
+        Certificates.Issued own = Certificates.issue(ca, name, List.of(InetAddress.ofLiteral("127.0.0." + (i + 1))),
+                List.of(LocalCluster.TEST_VIPS), Duration.ofDays(1));
+        try {
+            return GrpcTls.of(List.of(ca.certificate()), List.of(own.certificate()), own.key());
+        } catch (GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until gateway {@code a} sees three members, has refused at least {@code refused} announcements and believes {@code gateways}. */
+    private static void awaitView(LocalCluster.Member a, long refused, List<String> gateways) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (a.node().clusterMembersUp() != 3 || a.node().announcementsRefused() < refused
+                || !a.node().clusterGateways().equals(gateways)) {
+            assertTrue(System.nanoTime() < deadline, "gw0 should believe " + gateways + ": " + a.node().clusterGateways()
+                    + ", refused " + a.node().announcementsRefused());
+            Thread.sleep(50);
         }
     }
 }
