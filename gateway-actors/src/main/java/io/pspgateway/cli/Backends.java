@@ -1,6 +1,8 @@
 package io.pspgateway.cli;
 
 import io.pspgateway.dataplane.Backend;
+import io.pspgateway.dataplane.doca.DocaFlowNative;
+import io.pspgateway.dataplane.doca.DocaUnavailableException;
 import io.pspgateway.dataplane.soft.SoftBackend;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import java.io.IOException;
@@ -29,9 +31,22 @@ final class Backends {
     static Backend open(GatewayOptions.BackendKind kind, DataplaneConfig config) throws IOException, UnavailableBackendException {
         return switch (kind) {
             case soft -> openSoft(config);
-            case doca -> throw new UnavailableBackendException("--backend doca: the DOCA Flow backend is not part of this build yet; "
-                    + "run --backend soft (the default)");
+            case doca -> openDoca(config);
         };
+    }
+
+    /**
+     * Binds DOCA 3.0 from {@code pspgw.doca.lib-dir}. Where it is absent (or another release) the
+     * operator gets one line saying what was not found where and what to install or set. Where it
+     * is present this build still stops: its doca backend builds no pipeline yet.
+     */
+    private static Backend openDoca(DataplaneConfig config) throws UnavailableBackendException {
+        try (DocaFlowNative doca = DocaFlowNative.load(config.doca().libDir())) {
+            throw new UnavailableBackendException("--backend doca: DOCA " + doca.runtimeVersion() + " found in "
+                    + config.doca().libDir() + ", but this build's doca backend does not program DOCA Flow yet; run --backend soft");
+        } catch (DocaUnavailableException e) {
+            throw new UnavailableBackendException(e.getMessage());
+        }
     }
 
     private static Backend openSoft(DataplaneConfig config) throws IOException {

@@ -2,6 +2,7 @@ package io.pspgateway.cli;
 
 import com.typesafe.config.Config;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -27,8 +28,11 @@ record DataplaneConfig(int keySlots, int sampleLog2, boolean ingressAcl, int inn
         }
     }
 
-    /** The original's device flags; each empty when not given. */
+    /**
+     * The original's device flags, each empty when not given, and where DOCA's libraries are
+     * (HOCON {@code pspgw.doca.lib-dir}).
+     */
     record DocaFlags(Optional<String> pciAddress, Optional<String> representors, Optional<String> coreMask,
-                     Optional<String> decapDmac, Optional<String> nexthopDmac, boolean maintainOrder) {
+                     Optional<String> decapDmac, Optional<String> nexthopDmac, boolean maintainOrder, Path libDir) {
     }
 }

@@ -16,6 +16,7 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -103,7 +104,7 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
                 o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.vfName, new InetSocketAddress(uplink, o.udpPort),
                 queues(config, cli), new DataplaneConfig.DocaFlags(Optional.ofNullable(o.pciAddr), Optional.ofNullable(o.repr),
                         Optional.ofNullable(o.coreMask), Optional.ofNullable(o.decapDmac), Optional.ofNullable(o.nexthopDmac),
-                        o.maintainOrder));
+                        o.maintainOrder, Path.of(config.getString("pspgw.doca.lib-dir"))));
         return new GatewayConfig(o.backend, dataplane, settings, config, List.copyOf(warnings));
     }
 

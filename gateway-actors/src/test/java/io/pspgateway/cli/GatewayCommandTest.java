@@ -147,18 +147,43 @@ class GatewayCommandTest {
     }
 
     @Test
-    void theBackendIsChosenByFlagAndTheDocaOneIsRefusedInOneLineUntilItLands() throws Exception {
+    void theBackendIsChosenByFlagAndDocaWhereItIsAbsentIsRefusedInOneLine() throws Exception {
         assertEquals(GatewayOptions.BackendKind.soft, options().backend);
         assertEquals(GatewayOptions.BackendKind.doca, options("--backend", "doca").backend);
         StringWriter help = new StringWriter();
         PspGatewayCommand.commandLine().usage(new PrintWriter(help, true));
         assertTrue(help.toString().contains("--backend=soft|doca"), help.toString());
-
-        assertEquals(2, run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext", "--backend", "doca"));
-        assertEquals(java.util.List.of("pspgw: --backend doca: the DOCA Flow backend is not part of this build yet; "
-                + "run --backend soft (the default)"), err.toString().lines().filter(l -> !l.isBlank()).toList());
         assertEquals(2, run("--backend", "fpga"));
         assertTrue(err.toString().contains("--backend"), err.toString());
+
+        // no DOCA in its default place: which library, where, and what to do
+        Path absent = dir.resolve("no-doca");
+        assertEquals(2, runWithDocaLibDir(absent));
+        assertEquals(java.util.List.of("pspgw: --backend doca: libdoca_common.so not found in " + absent + " (pspgw.doca.lib-dir): "
+                + "install DOCA 3.0 (the doca-runtime package) or set pspgw.doca.lib-dir to the directory that holds its libraries"),
+                err.toString().lines().filter(l -> !l.isBlank()).toList());
+        // a file of that name that is no library: the loader's own reason
+        Files.createDirectories(absent);
+        Files.writeString(absent.resolve("libdoca_common.so"), "not an ELF file, but longer than an ELF header. ".repeat(4));
+        assertEquals(2, runWithDocaLibDir(absent));
+        java.util.List<String> lines = err.toString().lines().filter(l -> !l.isBlank()).toList();
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("pspgw: --backend doca: " + absent.resolve("libdoca_common.so") + " does not load: "),
+                lines.get(0));
+        assertTrue(lines.get(0).contains("invalid ELF header"), lines.get(0));
+    }
+
+    /** Runs {@code --backend doca} with HOCON {@code pspgw.doca.lib-dir} set to {@code libDir}, from a fresh error stream. */
+    private int runWithDocaLibDir(Path libDir) {
+        System.setProperty("pspgw.doca.lib-dir", libDir.toString());
+        com.typesafe.config.ConfigFactory.invalidateCaches();
+        try {
+            err.getBuffer().setLength(0);
+            return run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext", "--backend", "doca");
+        } finally {
+            System.clearProperty("pspgw.doca.lib-dir");
+            com.typesafe.config.ConfigFactory.invalidateCaches();
+        }
     }
 
     @Test

@@ -45,7 +45,7 @@ class GatewayConfigTest {
         assertEquals(new InetSocketAddress("192.0.2.1", 1000), d.psp());
         assertEquals(new DataplaneConfig.Queues(1, 32, 4096), d.queues());
         assertEquals(new DataplaneConfig.DocaFlags(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), false), d.doca());
+                Optional.empty(), false, java.nio.file.Path.of("/opt/mellanox/doca/lib/x86_64-linux-gnu")), d.doca());
         assertTrue(c.gateway().cluster().isEmpty());
         assertTrue(c.gateway().cookie().isEmpty());
         assertTrue(c.gateway().tls().isEmpty());

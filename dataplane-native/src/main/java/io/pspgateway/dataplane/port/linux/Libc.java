@@ -16,8 +16,9 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The libc functions the Linux ports call through FFM — this list is the whole allowlist; no
- * other native symbol is bound anywhere in the project. Every call that can fail captures
+ * The libc functions the Linux ports call through FFM — this list is their whole allowlist; the
+ * only other native symbols the project binds are DOCA's, on their own allowlist
+ * ({@code io.pspgateway.dataplane.doca.DocaSymbol}). Every call that can fail captures
  * {@code errno} and turns a -1 into an {@link IOException} naming the call and the error.
  *
  * <p>{@code read}, {@code write}, {@code recvmmsg} and {@code sendmmsg} are only ever called on

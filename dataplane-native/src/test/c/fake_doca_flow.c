@@ -1,0 +1,441 @@
+/*
+ * Fake libdoca_flow.so: what the doca backend's tests load in place of DOCA Flow 3.0. Written from
+ * the project's ABI table and notes only (struct sizes, offsets, enum values); no DOCA header.
+ *
+ * It journals every call (function, its scalar arguments and handles as text, the calling thread),
+ * hands out handles it can name ("port#1", "pipe#3"), counts what is created and not yet destroyed,
+ * fires the entry-process callback for the entries added since the last entries_process, and fails
+ * the Nth call of a function with an error a test chose. Test control: the fake_* functions.
+ */
+#define _GNU_SOURCE
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include "fake_doca.h"
+
+#define JOURNAL_MAX 4096
+#define DETAIL_MAX 160
+#define PENDING_MAX 1024
+
+struct call { char function[64]; char detail[DETAIL_MAX]; long thread; };
+static struct call journal[JOURNAL_MAX];
+static int journal_size;
+static int journal_lost;
+
+static char fail_function[64];
+static int fail_remaining; /* calls of fail_function to let through before failing, -1 when none armed */
+static int fail_error;
+
+enum kind { CFG, PORT_CFG, PIPE_CFG, PORT, PIPE, ENTRY, BULK, KINDS };
+static const char *const kind_names[] = {"cfg", "port_cfg", "pipe_cfg", "port", "pipe", "entry", "bulk"};
+struct object { enum kind kind; int id; int live; };
+static int next_id[KINDS];
+static int live[KINDS];
+
+typedef void (*entry_process_cb)(void *entry, uint16_t queue, int status, int op, void *user_ctx);
+static entry_process_cb callback;
+struct pending { struct object *entry; void *user_ctx; int op; };
+static struct pending pending[PENDING_MAX];
+static int pending_count;
+static int entry_status_error_remaining = -1; /* entries to report SUCCESS before one ERROR, -1 when none armed */
+
+static int initialised;
+
+int fake_doca_enter(const char *function, const char *detail) {
+    if (journal_size < JOURNAL_MAX) {
+        struct call *c = &journal[journal_size++];
+        snprintf(c->function, sizeof c->function, "%s", function);
+        snprintf(c->detail, sizeof c->detail, "%s", detail);
+        c->thread = (long) syscall(SYS_gettid);
+    } else {
+        journal_lost++;
+    }
+    if (fail_remaining >= 0 && strcmp(function, fail_function) == 0) {
+        if (fail_remaining-- == 0) {
+            return fail_error;
+        }
+    }
+    return 0;
+}
+
+/* ---- test control ------------------------------------------------------------------------- */
+
+void fake_reset(void) {
+    journal_size = 0;
+    journal_lost = 0;
+    fail_remaining = -1;
+    entry_status_error_remaining = -1;
+    pending_count = 0;
+    /* live objects are kept: a test checks that what it created was destroyed */
+}
+
+int fake_journal_size(void) { return journal_lost > 0 ? -1 : journal_size; }
+const char *fake_journal_function(int i) { return journal[i].function; }
+const char *fake_journal_detail(int i) { return journal[i].detail; }
+long fake_journal_thread(int i) { return journal[i].thread; }
+
+/* The `after`+1-th call of `function` from now fails with `error`. */
+void fake_fail(const char *function, int after, int error) {
+    snprintf(fail_function, sizeof fail_function, "%s", function);
+    fail_remaining = after;
+    fail_error = error;
+}
+
+/* After `after` successful entries, entries_process reports one entry as DOCA_FLOW_ENTRY_STATUS_ERROR. */
+void fake_fail_entry(int after) { entry_status_error_remaining = after; }
+
+/* Objects of every kind created and not destroyed (ports not stopped, bulks not freed ...). */
+int fake_live_objects(void) {
+    int n = 0;
+    for (int k = 0; k < KINDS; k++) {
+        n += live[k];
+    }
+    return n;
+}
+
+int fake_initialised(void) { return initialised; }
+
+/* ---- handles ------------------------------------------------------------------------------ */
+
+static struct object *create(enum kind kind) {
+    struct object *o = calloc(1, sizeof *o);
+    o->kind = kind;
+    o->id = ++next_id[kind];
+    o->live = 1;
+    live[kind]++;
+    return o;
+}
+
+static void destroy(struct object *o) {
+    if (o != NULL && o->live) {
+        o->live = 0;
+        live[o->kind]--;
+    }
+    /* never freed: a use after destroy stays readable and is reported as "#dead" */
+}
+
+static const char *name(const void *handle, char *buffer, size_t size) {
+    const struct object *o = handle;
+    if (o == NULL) {
+        snprintf(buffer, size, "NULL");
+    } else {
+        snprintf(buffer, size, "%s#%d%s", kind_names[o->kind], o->id, o->live ? "" : "#dead");
+    }
+    return buffer;
+}
+
+#define CALL(function, ...) do { \
+        char detail[DETAIL_MAX]; snprintf(detail, sizeof detail, __VA_ARGS__); \
+        int error = fake_doca_enter(function, detail); if (error != 0) return error; } while (0)
+
+/* ---- global configuration ----------------------------------------------------------------- */
+
+int doca_flow_cfg_create(void **cfg) {
+    CALL("doca_flow_cfg_create", "%s", "");
+    *cfg = create(CFG);
+    return 0;
+}
+
+int doca_flow_cfg_destroy(void *cfg) {
+    char n[32];
+    CALL("doca_flow_cfg_destroy", "%s", name(cfg, n, sizeof n));
+    destroy(cfg);
+    return 0;
+}
+
+int doca_flow_cfg_set_pipe_queues(void *cfg, uint16_t queues) {
+    CALL("doca_flow_cfg_set_pipe_queues", "%u", queues);
+    return 0;
+}
+
+int doca_flow_cfg_set_nr_counters(void *cfg, uint32_t n) {
+    CALL("doca_flow_cfg_set_nr_counters", "%u", n);
+    return 0;
+}
+
+int doca_flow_cfg_set_mode_args(void *cfg, const char *args) {
+    CALL("doca_flow_cfg_set_mode_args", "%s", args);
+    return 0;
+}
+
+int doca_flow_cfg_set_cb_entry_process(void *cfg, entry_process_cb cb) {
+    CALL("doca_flow_cfg_set_cb_entry_process", "%s", cb != NULL ? "callback" : "NULL");
+    callback = cb;
+    return 0;
+}
+
+/* doca_flow_resource_rss_cfg (24): outer_flags@0, inner_flags@4, queues_array@8, nr_queues@16, rss_hash_func@20 */
+static void rss_text(const uint8_t *rss, char *out, size_t size) {
+    uint32_t outer, inner;
+    int32_t nr, hash;
+    const uint16_t *queues;
+    memcpy(&outer, rss, 4);
+    memcpy(&inner, rss + 4, 4);
+    memcpy(&queues, rss + 8, 8);
+    memcpy(&nr, rss + 16, 4);
+    memcpy(&hash, rss + 20, 4);
+    int at = snprintf(out, size, "outer=%u inner=%u hash=%d queues=", outer, inner, hash);
+    for (int i = 0; i < nr && at < (int) size; i++) {
+        at += snprintf(out + at, size - at, i == 0 ? "%u" : ",%u", queues[i]);
+    }
+}
+
+int doca_flow_cfg_set_default_rss(void *cfg, const void *rss) {
+    char text[DETAIL_MAX];
+    rss_text(rss, text, sizeof text);
+    CALL("doca_flow_cfg_set_default_rss", "%s", text);
+    return 0;
+}
+
+int doca_flow_cfg_set_nr_shared_resource(void *cfg, uint32_t n, int type) {
+    CALL("doca_flow_cfg_set_nr_shared_resource", "%u type=%d", n, type);
+    return 0;
+}
+
+int doca_flow_init(void *cfg) {
+    char n[32];
+    CALL("doca_flow_init", "%s", name(cfg, n, sizeof n));
+    if (initialised) {
+        return 18; /* DOCA_ERROR_BAD_STATE */
+    }
+    initialised = 1;
+    return 0;
+}
+
+void doca_flow_destroy(void) {
+    fake_doca_enter("doca_flow_destroy", "");
+    initialised = 0;
+}
+
+/* ---- ports -------------------------------------------------------------------------------- */
+
+int doca_flow_port_cfg_create(void **cfg) {
+    CALL("doca_flow_port_cfg_create", "%s", "");
+    *cfg = create(PORT_CFG);
+    return 0;
+}
+
+int doca_flow_port_cfg_destroy(void *cfg) {
+    char n[32];
+    CALL("doca_flow_port_cfg_destroy", "%s", name(cfg, n, sizeof n));
+    destroy(cfg);
+    return 0;
+}
+
+int doca_flow_port_cfg_set_port_id(void *cfg, uint16_t id) {
+    CALL("doca_flow_port_cfg_set_port_id", "%u", id);
+    return 0;
+}
+
+int doca_flow_port_cfg_set_dev(void *cfg, void *dev) {
+    CALL("doca_flow_port_cfg_set_dev", "%s", dev != NULL ? "dev" : "NULL");
+    return 0;
+}
+
+int doca_flow_port_cfg_set_actions_mem_size(void *cfg, uint32_t size) {
+    CALL("doca_flow_port_cfg_set_actions_mem_size", "%u", size);
+    return 0;
+}
+
+int doca_flow_port_start(const void *cfg, void **port) {
+    char n[32];
+    CALL("doca_flow_port_start", "%s", name(cfg, n, sizeof n));
+    *port = create(PORT);
+    return 0;
+}
+
+int doca_flow_port_stop(void *port) {
+    char n[32];
+    CALL("doca_flow_port_stop", "%s", name(port, n, sizeof n));
+    destroy(port);
+    return 0;
+}
+
+/* ---- shared resources --------------------------------------------------------------------- */
+
+int doca_flow_shared_resources_bind(int type, uint32_t *ids, uint32_t count, void *object) {
+    char n[32];
+    CALL("doca_flow_shared_resources_bind", "type=%d ids=%u..%u count=%u to=%s", type, count > 0 ? ids[0] : 0,
+         count > 0 ? ids[count - 1] : 0, count, name(object, n, sizeof n));
+    return 0;
+}
+
+int doca_flow_shared_resource_set_cfg(int type, uint32_t id, void *cfg) {
+    CALL("doca_flow_shared_resource_set_cfg", "type=%d id=%u", type, id);
+    return 0;
+}
+
+/* ---- pipes and entries -------------------------------------------------------------------- */
+
+int doca_flow_pipe_cfg_create(void **cfg, void *port) {
+    char n[32];
+    CALL("doca_flow_pipe_cfg_create", "%s", name(port, n, sizeof n));
+    *cfg = create(PIPE_CFG);
+    return 0;
+}
+
+int doca_flow_pipe_cfg_destroy(void *cfg) {
+    char n[32];
+    CALL("doca_flow_pipe_cfg_destroy", "%s", name(cfg, n, sizeof n));
+    destroy(cfg);
+    return 0;
+}
+
+int doca_flow_pipe_cfg_set_name(void *cfg, const char *pipe_name) { CALL("doca_flow_pipe_cfg_set_name", "%s", pipe_name); return 0; }
+int doca_flow_pipe_cfg_set_type(void *cfg, int type) { CALL("doca_flow_pipe_cfg_set_type", "%d", type); return 0; }
+int doca_flow_pipe_cfg_set_domain(void *cfg, int domain) { CALL("doca_flow_pipe_cfg_set_domain", "%d", domain); return 0; }
+int doca_flow_pipe_cfg_set_dir_info(void *cfg, int dir) { CALL("doca_flow_pipe_cfg_set_dir_info", "%d", dir); return 0; }
+int doca_flow_pipe_cfg_set_is_root(void *cfg, _Bool root) { CALL("doca_flow_pipe_cfg_set_is_root", "%d", root); return 0; }
+int doca_flow_pipe_cfg_set_nr_entries(void *cfg, uint32_t n) { CALL("doca_flow_pipe_cfg_set_nr_entries", "%u", n); return 0; }
+int doca_flow_pipe_cfg_set_miss_counter(void *cfg, _Bool on) { CALL("doca_flow_pipe_cfg_set_miss_counter", "%d", on); return 0; }
+int doca_flow_pipe_cfg_set_monitor(void *cfg, const void *monitor) { CALL("doca_flow_pipe_cfg_set_monitor", "%s", ""); return 0; }
+
+int doca_flow_pipe_cfg_set_match(void *cfg, const void *match, const void *mask) {
+    CALL("doca_flow_pipe_cfg_set_match", "mask=%s", mask == NULL ? "NULL" : mask == match ? "match" : "own");
+    return 0;
+}
+
+int doca_flow_pipe_cfg_set_actions(void *cfg, void *const *actions, void *const *masks, void *const *descs, size_t n) {
+    CALL("doca_flow_pipe_cfg_set_actions", "%zu", n);
+    return 0;
+}
+
+int doca_flow_pipe_create(const void *cfg, const void *fwd, const void *fwd_miss, void **pipe) {
+    char n[32];
+    CALL("doca_flow_pipe_create", "%s", name(cfg, n, sizeof n));
+    *pipe = create(PIPE);
+    return 0;
+}
+
+static int add(const char *function, void *pipe, void *user_ctx, void **entry) {
+    char n[32];
+    CALL(function, "%s", name(pipe, n, sizeof n));
+    if (pending_count == PENDING_MAX) {
+        return 24; /* DOCA_ERROR_FULL */
+    }
+    struct object *e = create(ENTRY);
+    pending[pending_count++] = (struct pending) {e, user_ctx, 0};
+    *entry = e;
+    return 0;
+}
+
+int doca_flow_pipe_add_entry(uint16_t queue, void *pipe, const void *match, const void *actions, const void *monitor,
+                             const void *fwd, uint32_t flags, void *user_ctx, void **entry) {
+    return add("doca_flow_pipe_add_entry", pipe, user_ctx, entry);
+}
+
+int doca_flow_pipe_control_add_entry(uint16_t queue, uint32_t priority, void *pipe, const void *match, const void *mask,
+                                     const void *condition, const void *actions, const void *actions_mask,
+                                     const void *descs, const void *monitor, const void *fwd, void *user_ctx, void **entry) {
+    return add("doca_flow_pipe_control_add_entry", pipe, user_ctx, entry);
+}
+
+int doca_flow_pipe_remove_entry(uint16_t queue, uint32_t flags, void *entry) {
+    char n[32];
+    CALL("doca_flow_pipe_remove_entry", "%s", name(entry, n, sizeof n));
+    destroy(entry);
+    return 0;
+}
+
+int doca_flow_entries_process(void *port, uint16_t queue, uint64_t timeout_us, uint32_t max) {
+    char n[32];
+    CALL("doca_flow_entries_process", "%s queue=%u max=%u", name(port, n, sizeof n), queue, max);
+    int done = 0;
+    for (; done < pending_count && (max == 0 || done < (int) max); done++) {
+        int status = 1; /* DOCA_FLOW_ENTRY_STATUS_SUCCESS */
+        if (entry_status_error_remaining >= 0 && entry_status_error_remaining-- == 0) {
+            status = 2;
+        }
+        if (callback != NULL) {
+            callback(pending[done].entry, queue, status, pending[done].op, pending[done].user_ctx);
+        }
+    }
+    memmove(pending, pending + done, (pending_count - done) * sizeof pending[0]);
+    pending_count -= done;
+    return 0;
+}
+
+int doca_flow_resource_query_entry(void *entry, void *query) {
+    char n[32];
+    CALL("doca_flow_resource_query_entry", "%s", name(entry, n, sizeof n));
+    memset(query, 0, 16);
+    return 0;
+}
+
+int doca_flow_resource_query_pipe_miss(void *pipe, void *query) {
+    char n[32];
+    CALL("doca_flow_resource_query_pipe_miss", "%s", name(pipe, n, sizeof n));
+    memset(query, 0, 16);
+    return 0;
+}
+
+/* ---- PSP keys ----------------------------------------------------------------------------- */
+
+struct bulk { struct object object; int key_type; uint32_t count; uint32_t generation; };
+static uint32_t master_generation;
+static uint32_t next_spi = 1;
+
+int doca_flow_crypto_psp_master_key_rotate(void *port) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_master_key_rotate", "%s", name(port, n, sizeof n));
+    master_generation++;
+    return 0;
+}
+
+int doca_flow_crypto_psp_spi_key_bulk_alloc(void *port, int key_type, uint32_t count, void **bulk) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_bulk_alloc", "%s type=%d count=%u", name(port, n, sizeof n), key_type, count);
+    struct bulk *b = calloc(1, sizeof *b);
+    b->object = (struct object) {BULK, ++next_id[BULK], 1};
+    live[BULK]++;
+    b->key_type = key_type;
+    b->count = count;
+    *bulk = b;
+    return 0;
+}
+
+int doca_flow_crypto_psp_spi_key_bulk_free(void *bulk) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_bulk_free", "%s", name(bulk, n, sizeof n));
+    destroy(bulk);
+    return 0;
+}
+
+int doca_flow_crypto_psp_spi_key_bulk_generate(void *bulk) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_bulk_generate", "%s", name(bulk, n, sizeof n));
+    ((struct bulk *) bulk)->generation = master_generation;
+    return 0;
+}
+
+/* Deterministic: SPI bit 31 is the master key generation's parity; key byte i = SPI's low byte + i. */
+int doca_flow_crypto_psp_spi_key_bulk_get(void *bulk, uint32_t index, uint32_t *spi, uint32_t *key) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_bulk_get", "%s index=%u", name(bulk, n, sizeof n), index);
+    struct bulk *b = bulk;
+    if (index >= b->count) {
+        return 6; /* DOCA_ERROR_INVALID_VALUE */
+    }
+    *spi = (next_spi++ & 0x7fffffff) | ((b->generation & 1u) << 31);
+    int length = b->key_type == 0 ? 16 : 32;
+    for (int i = 0; i < length; i++) {
+        ((uint8_t *) key)[i] = (uint8_t) (*spi + i);
+    }
+    return 0;
+}
+
+int doca_flow_crypto_psp_spi_key_wipe(void *bulk, uint32_t index) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_wipe", "%s index=%u", name(bulk, n, sizeof n), index);
+    return 0;
+}
+
+int doca_flow_crypto_psp_spi_key_bulk_clear(void *bulk) {
+    char n[32];
+    CALL("doca_flow_crypto_psp_spi_key_bulk_clear", "%s", name(bulk, n, sizeof n));
+    return 0;
+}

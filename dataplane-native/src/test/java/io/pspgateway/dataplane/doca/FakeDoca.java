@@ -1,0 +1,168 @@
+package io.pspgateway.dataplane.doca;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The fake DOCA libraries (src/test/c, built by the test build into target/fake-doca) and their
+ * test controls: the journal of calls, injected faults, the objects still alive. The libraries
+ * are loaded once per JVM, in DOCA's order, and stay loaded: like DOCA, the fake is process-wide.
+ */
+final class FakeDoca {
+    /** One journalled call: the function, its arguments as the fake wrote them, the native thread id. */
+    record Call(String function, String detail, long thread) {
+        @Override
+        public String toString() {
+            return detail.isEmpty() ? function : function + " " + detail;
+        }
+    }
+
+    private static FakeDoca loaded;
+
+    private final Path dir;
+    private final SymbolLookup lookup;
+    private final MethodHandle setVersion;
+    private final MethodHandle reset;
+    private final MethodHandle journalSize;
+    private final MethodHandle journalFunction;
+    private final MethodHandle journalDetail;
+    private final MethodHandle journalThread;
+    private final MethodHandle failCall;
+    private final MethodHandle failEntry;
+    private final MethodHandle liveObjects;
+
+    private FakeDoca(Path dir) throws DocaUnavailableException {
+        this.dir = dir;
+        this.lookup = DocaLibraries.open(dir, Arena.global());
+        setVersion = bind("fake_doca_set_version", FunctionDescriptor.ofVoid(ADDRESS));
+        reset = bind("fake_reset", FunctionDescriptor.ofVoid());
+        journalSize = bind("fake_journal_size", FunctionDescriptor.of(JAVA_INT));
+        journalFunction = bind("fake_journal_function", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        journalDetail = bind("fake_journal_detail", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        journalThread = bind("fake_journal_thread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        failCall = bind("fake_fail", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
+        failEntry = bind("fake_fail_entry", FunctionDescriptor.ofVoid(JAVA_INT));
+        liveObjects = bind("fake_live_objects", FunctionDescriptor.of(JAVA_INT));
+    }
+
+    /**
+     * The fake, with an empty journal, no fault armed and version 3.0.0058. Skips the test (loudly)
+     * where the build had no C compiler; under CI=true the build itself fails then.
+     */
+    static synchronized FakeDoca get() throws DocaUnavailableException {
+        if (loaded == null) {
+            Path dir = Path.of(System.getProperty("pspgw.test.fake-doca", "target/fake-doca"));
+            if (!Files.isRegularFile(dir.resolve("libdoca_flow.so"))) {
+                if ("true".equals(System.getenv("CI"))) {
+                    Assertions.fail("the fake DOCA libraries were not built into " + dir + " (src/test/c/build-fake-doca)");
+                }
+                System.err.println("SKIPPED: no fake DOCA libraries in " + dir + " (no C compiler when the tests were built)");
+                Assumptions.abort("no fake DOCA libraries in " + dir);
+            }
+            loaded = new FakeDoca(dir);
+        }
+        loaded.reset();
+        loaded.version("3.0.0058");
+        return loaded;
+    }
+
+    Path dir() {
+        return dir;
+    }
+
+    SymbolLookup lookup() {
+        return lookup;
+    }
+
+    void version(String version) {
+        try (Arena arena = Arena.ofConfined()) {
+            setVersion.invokeExact(arena.allocateFrom(version));
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The {@code after}+1-th call of {@code function} from now returns {@code error}. */
+    void fail(String function, int after, int error) {
+        try (Arena arena = Arena.ofConfined()) {
+            failCall.invokeExact(arena.allocateFrom(function), after, error);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** After {@code after} successful entries, the next entries_process reports one entry as failed. */
+    void failEntry(int after) {
+        invoke(() -> {
+            failEntry.invokeExact(after);
+        });
+    }
+
+    /** The calls since the last {@link #get()}. */
+    List<Call> journal() {
+        try {
+            int size = (int) journalSize.invokeExact();
+            if (size < 0) {
+                throw new AssertionError("the fake's journal overflowed");
+            }
+            List<Call> calls = new ArrayList<>(size);
+            for (int i = 0; i < size; i++) {
+                calls.add(new Call(string((MemorySegment) journalFunction.invokeExact(i)), string((MemorySegment) journalDetail.invokeExact(i)),
+                        (long) journalThread.invokeExact(i)));
+            }
+            return calls;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** What the binding created and has not destroyed, of every kind, since the libraries were loaded. */
+    int liveObjects() {
+        try {
+            return (int) liveObjects.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private void reset() {
+        invoke(() -> {
+            reset.invokeExact();
+        });
+    }
+
+    private interface NativeCall {
+        void run() throws Throwable;
+    }
+
+    private static void invoke(NativeCall call) {
+        try {
+            call.run();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static String string(MemorySegment s) {
+        return s.reinterpret(4096).getString(0);
+    }
+
+    private MethodHandle bind(String name, FunctionDescriptor descriptor) {
+        return Linker.nativeLinker().downcallHandle(lookup.find(name).orElseThrow(() -> new AssertionError("the fake lacks " + name)),
+                descriptor);
+    }
+}
