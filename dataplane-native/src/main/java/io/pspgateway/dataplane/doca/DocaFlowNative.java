@@ -107,6 +107,26 @@ public final class DocaFlowNative implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code symbol}, a function returning {@code doca_error_t}, and throws on an error.
+     * Control path only: the arguments are boxed, which costs far less than DOCA's own work here.
+     *
+     * @throws DocaCallException when the call returns anything but DOCA_SUCCESS
+     */
+    void call(DocaSymbol symbol, Object... arguments) {
+        int status;
+        try {
+            status = (int) handle(symbol).invokeWithArguments(arguments);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(symbol.symbol + " threw", t);
+        }
+        if (status != DocaAbi.DOCA_SUCCESS) {
+            throw new DocaCallException(symbol.symbol, status, errorName(status));
+        }
+    }
+
     /** The handle of {@code symbol}, bound to the descriptor {@link DocaSymbol} gives. */
     MethodHandle handle(DocaSymbol symbol) {
         return handles.get(symbol);

@@ -1,0 +1,123 @@
+package io.pspgateway.dataplane.doca;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where DOCA reports the outcome of each queued entry operation: the entry-process callback,
+ * registered at {@code doca_flow_init}. Each operation is given a token, passed to DOCA as the
+ * entry's {@code usr_ctx}; the callback files the status under it, and the writer takes it.
+ *
+ * <p>Threading: DOCA calls back on the thread that calls {@code doca_flow_entries_process}, which
+ * is the data plane's single writer, so the state here is touched by one thread and has no lock.
+ *
+ * <p>The upcall stub is made once per process in the global arena: DOCA keeps the pointer until
+ * {@code doca_flow_destroy}, and a stub freed any earlier would be a jump into freed memory. It
+ * dispatches to the completions of the DOCA Flow instance that is running. An exception that
+ * escaped an upcall would end the JVM, so the callback catches everything and counts it.
+ */
+final class EntryCompletions {
+    private static final Logger log = LoggerFactory.getLogger(EntryCompletions.class);
+    private static MemorySegment upcall;
+    private static volatile EntryCompletions current;
+
+    private final Map<Long, Integer> outcomes = new HashMap<>();
+    private long nextToken = 1;
+    private long unknown;
+    private long failedCallbacks;
+
+    /** The {@code doca_flow_entry_process_cb} to register: one stub per process. */
+    static synchronized MemorySegment upcall() {
+        if (upcall == null) {
+            try {
+                var target = MethodHandles.lookup().findStatic(EntryCompletions.class, "onEntry",
+                        MethodType.methodType(void.class, MemorySegment.class, short.class, int.class, int.class, MemorySegment.class));
+                upcall = Linker.nativeLinker().upcallStub(target, DocaSymbol.ENTRY_PROCESS_CALLBACK, Arena.global());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("the entry callback's target is missing", e);
+            }
+        }
+        return upcall;
+    }
+
+    /** Makes these the completions the callback reports to, until {@link #detach()}. */
+    void attach() {
+        current = this;
+    }
+
+    void detach() {
+        if (current == this) {
+            current = null;
+        }
+    }
+
+    /** A token for an operation about to be queued: the {@code usr_ctx} to give DOCA. */
+    MemorySegment expect() {
+        long token = nextToken++;
+        outcomes.put(token, DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS);
+        return MemorySegment.ofAddress(token);
+    }
+
+    /**
+     * The status reported for {@code token}: SUCCESS or ERROR, after which the token is
+     * forgotten; IN_PROCESS while DOCA has not reported it.
+     */
+    int outcome(MemorySegment token) {
+        int status = outcomes.getOrDefault(token.address(), DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS);
+        if (status != DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS) {
+            outcomes.remove(token.address());
+        }
+        return status;
+    }
+
+    /** Stops waiting for {@code token}: a late report of it is then counted as unknown. */
+    void abandon(MemorySegment token) {
+        outcomes.remove(token.address());
+    }
+
+    /** Reports whose {@code usr_ctx} was no pending token: ignored. */
+    long unknownReports() {
+        return unknown;
+    }
+
+    /** Callbacks that threw inside Java and were stopped at the upcall boundary. */
+    long failedCallbacks() {
+        return failedCallbacks;
+    }
+
+    private void report(long token, int status, int op) {
+        if (op != DocaAbi.DOCA_FLOW_ENTRY_OP_ADD || !outcomes.containsKey(token)) {
+            // a removal's report, or an operation given up on: nothing waits for it
+            if (op == DocaAbi.DOCA_FLOW_ENTRY_OP_ADD) {
+                unknown++;
+            }
+            return;
+        }
+        outcomes.put(token, status);
+    }
+
+    @SuppressWarnings("unused") // the upcall's target
+    private static void onEntry(MemorySegment entry, short queue, int status, int op, MemorySegment userContext) {
+        EntryCompletions to = current;
+        if (to == null) {
+            return;
+        }
+        try {
+            to.report(userContext.address(), status, op);
+        } catch (Throwable t) {
+            to.failedCallbacks++;
+            try {
+                log.error("the DOCA entry callback failed; the entry's outcome is lost and its insert will time out", t);
+            } catch (Throwable ignored) {
+                // nothing may escape an upcall
+            }
+        }
+    }
+}
