@@ -42,6 +42,7 @@ struct pending { struct object *entry; void *user_ctx; int op; };
 static struct pending pending[PENDING_MAX];
 static int pending_count;
 static int entry_status_error_remaining = -1; /* entries to report SUCCESS before one ERROR, -1 when none armed */
+static int holding; /* entries_process reports nothing, as if the hardware had not finished */
 
 static int initialised;
 
@@ -69,6 +70,7 @@ void fake_reset(void) {
     journal_lost = 0;
     fail_remaining = -1;
     entry_status_error_remaining = -1;
+    holding = 0;
     pending_count = 0;
     /* live objects are kept: a test checks that what it created was destroyed */
 }
@@ -98,6 +100,9 @@ int fake_live_objects(void) {
 }
 
 int fake_initialised(void) { return initialised; }
+
+/* While `on`, entries_process reports no entry: what a timed-out insert looks like. */
+void fake_hold_entries(int on) { holding = on; }
 
 /* ---- handles ------------------------------------------------------------------------------ */
 
@@ -345,7 +350,7 @@ int doca_flow_entries_process(void *port, uint16_t queue, uint64_t timeout_us, u
     char n[32];
     CALL("doca_flow_entries_process", "%s queue=%u max=%u", name(port, n, sizeof n), queue, max);
     int done = 0;
-    for (; done < pending_count && (max == 0 || done < (int) max); done++) {
+    for (; !holding && done < pending_count && (max == 0 || done < (int) max); done++) {
         int status = 1; /* DOCA_FLOW_ENTRY_STATUS_SUCCESS */
         if (entry_status_error_remaining >= 0 && entry_status_error_remaining-- == 0) {
             status = 2;

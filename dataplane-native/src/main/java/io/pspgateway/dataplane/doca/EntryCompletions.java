@@ -82,6 +82,11 @@ final class EntryCompletions {
         outcomes.remove(token.address());
     }
 
+    /** Operations given a token and neither taken nor abandoned: zero between inserts. */
+    int waiting() {
+        return outcomes.size();
+    }
+
     /** Reports whose {@code usr_ctx} was no pending token: ignored. */
     long unknownReports() {
         return unknown;

@@ -44,6 +44,7 @@ final class FakeDoca {
     private final MethodHandle failCall;
     private final MethodHandle failEntry;
     private final MethodHandle liveObjects;
+    private final MethodHandle holdEntries;
 
     private FakeDoca(Path dir) throws DocaUnavailableException {
         this.dir = dir;
@@ -57,6 +58,7 @@ final class FakeDoca {
         failCall = bind("fake_fail", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
         failEntry = bind("fake_fail_entry", FunctionDescriptor.ofVoid(JAVA_INT));
         liveObjects = bind("fake_live_objects", FunctionDescriptor.of(JAVA_INT));
+        holdEntries = bind("fake_hold_entries", FunctionDescriptor.ofVoid(JAVA_INT));
     }
 
     /**
@@ -109,6 +111,13 @@ final class FakeDoca {
     void failEntry(int after) {
         invoke(() -> {
             failEntry.invokeExact(after);
+        });
+    }
+
+    /** While {@code on}, entries_process reports no entry, as if the hardware had not finished. */
+    void holdEntries(boolean on) {
+        invoke(() -> {
+            holdEntries.invokeExact(on ? 1 : 0);
         });
     }
 

@@ -1,0 +1,100 @@
+package io.pspgateway.dataplane.doca;
+
+import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_FLOW_ENTRIES_PROCESS;
+import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_FLOW_PIPE_REMOVE_ENTRY;
+import static java.lang.foreign.ValueLayout.ADDRESS;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Pipe queue 0 of the PF, driven by the data plane's single writer: an entry added through it is
+ * in the hardware when {@link #add} returns, and one that fails leaves nothing behind.
+ *
+ * <p>DOCA queues an entry and reports its outcome later, through the entry callback, from inside
+ * {@code doca_flow_entries_process}. So each add processes the queue until its own report
+ * arrives, for at most {@link #MAX_ROUNDS} rounds of {@link #ROUND_US} each; an entry reported
+ * as failed, or not reported in time, is removed again before the error is thrown. The structs
+ * an add passes must stay alive until {@code add} returns: DOCA may read them while processing.
+ */
+final class EntryQueue {
+    static final short QUEUE = 0;
+    /** How long one {@code entries_process} round may wait: the sample's 10 ms. */
+    static final long ROUND_US = 10_000;
+    /** Rounds before an insert is given up: one second in all. */
+    static final int MAX_ROUNDS = 100;
+
+    /** One queued operation: the DOCA call that queues an entry with {@code userContext}, writing its handle to {@code entry}. */
+    @FunctionalInterface
+    interface Insert {
+        void queue(MemorySegment userContext, MemorySegment entry);
+    }
+
+    private final DocaFlowNative doca;
+    private final MemorySegment port;
+    private final EntryCompletions completions;
+
+    EntryQueue(DocaFlow flow) {
+        this.doca = flow.doca();
+        this.port = flow.pf();
+        this.completions = flow.completions();
+    }
+
+    /**
+     * Queues the entry {@code insert} describes and processes until DOCA reports it.
+     *
+     * @param what the entry, for the error: "encrypt entry for 10.0.0.2"
+     * @return the entry's handle, live in the hardware
+     * @throws DocaCallException when the add call fails, DOCA reports the entry as failed, or it
+     *     does not report it in time; no entry is left in the pipe then
+     */
+    MemorySegment add(String what, Insert insert) {
+        MemorySegment token = completions.expect();
+        MemorySegment entry;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment holder = arena.allocate(ADDRESS);
+            insert.queue(token, holder);
+            entry = holder.get(ADDRESS, 0);
+        } catch (RuntimeException e) {
+            completions.abandon(token);
+            throw e;
+        }
+        int status = DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS;
+        try {
+            for (int round = 0; round < MAX_ROUNDS && status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS; round++) {
+                process();
+                status = completions.outcome(token);
+            }
+        } catch (RuntimeException e) {
+            completions.abandon(token);
+            removeQuietly(entry, e);
+            throw e;
+        }
+        if (status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_SUCCESS) {
+            return entry;
+        }
+        completions.abandon(token);
+        DocaCallException failure = DocaCallException.entry(what, status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_ERROR
+                ? "DOCA reported the entry as failed" : "DOCA did not report the entry within " + MAX_ROUNDS * ROUND_US / 1000 + " ms");
+        removeQuietly(entry, failure);
+        throw failure;
+    }
+
+    /** Removes {@code entry} from its pipe and processes the removal. */
+    void remove(MemorySegment entry) {
+        doca.call(DOCA_FLOW_PIPE_REMOVE_ENTRY, QUEUE, DocaAbi.DOCA_FLOW_NO_WAIT, entry);
+        process();
+    }
+
+    private void removeQuietly(MemorySegment entry, RuntimeException cause) {
+        try {
+            remove(entry);
+        } catch (RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private void process() {
+        doca.call(DOCA_FLOW_ENTRIES_PROCESS, port, QUEUE, ROUND_US, 1);
+    }
+}
