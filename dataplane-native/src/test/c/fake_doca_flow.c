@@ -380,7 +380,7 @@ int doca_flow_resource_query_pipe_miss(void *pipe, void *query) {
 
 /* ---- PSP keys ----------------------------------------------------------------------------- */
 
-struct bulk { struct object object; int key_type; uint32_t count; uint32_t generation; };
+struct bulk { struct object object; int key_type; uint32_t count; uint32_t generation; const uint8_t *last_key; };
 static uint32_t master_generation;
 static uint32_t next_spi = 1;
 
@@ -403,9 +403,20 @@ int doca_flow_crypto_psp_spi_key_bulk_alloc(void *port, int key_type, uint32_t c
     return 0;
 }
 
+/* Journals whether the buffer the last key was written to has been zeroed by the time the bulk is freed. */
 int doca_flow_crypto_psp_spi_key_bulk_free(void *bulk) {
     char n[32];
-    CALL("doca_flow_crypto_psp_spi_key_bulk_free", "%s", name(bulk, n, sizeof n));
+    const struct bulk *b = bulk;
+    const char *keys = "none-read";
+    if (b->last_key != NULL) {
+        keys = "zeroed";
+        for (int i = 0; i < (b->key_type == 0 ? 16 : 32); i++) {
+            if (b->last_key[i] != 0) {
+                keys = "LEFT-IN-BUFFER";
+            }
+        }
+    }
+    CALL("doca_flow_crypto_psp_spi_key_bulk_free", "%s keys=%s", name(bulk, n, sizeof n), keys);
     destroy(bulk);
     return 0;
 }
@@ -426,6 +437,7 @@ int doca_flow_crypto_psp_spi_key_bulk_get(void *bulk, uint32_t index, uint32_t *
         return 6; /* DOCA_ERROR_INVALID_VALUE */
     }
     *spi = (next_spi++ & 0x7fffffff) | ((b->generation & 1u) << 31);
+    b->last_key = (const uint8_t *) key;
     int length = b->key_type == 0 ? 16 : 32;
     for (int i = 0; i < length; i++) {
         ((uint8_t *) key)[i] = (uint8_t) (*spi + i);
