@@ -269,8 +269,21 @@ int doca_flow_shared_resources_bind(int type, uint32_t *ids, uint32_t count, voi
     return 0;
 }
 
+/* For a PSP resource the cfg is psp_cfg.key_cfg {key_type@0, key pointer@8}: the key is journalled in hex. */
 int doca_flow_shared_resource_set_cfg(int type, uint32_t id, void *cfg) {
-    CALL("doca_flow_shared_resource_set_cfg", "type=%d id=%u", type, id);
+    if (type != 4) {
+        CALL("doca_flow_shared_resource_set_cfg", "type=%d id=%u", type, id);
+        return 0;
+    }
+    int32_t key_type;
+    const uint8_t *key;
+    memcpy(&key_type, cfg, 4);
+    memcpy(&key, (const uint8_t *) cfg + 8, 8);
+    char hex[65] = "";
+    for (int i = 0; key != NULL && i < (key_type == 0 ? 16 : 32); i++) {
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    }
+    CALL("doca_flow_shared_resource_set_cfg", "type=%d id=%u key_type=%d key=%s", type, id, key_type, key != NULL ? hex : "NULL");
     return 0;
 }
 
