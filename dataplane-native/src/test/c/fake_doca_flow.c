@@ -21,7 +21,8 @@
 #define DETAIL_MAX 160
 #define PENDING_MAX 1024
 
-struct call { char function[64]; char detail[DETAIL_MAX]; long thread; };
+#define BLOBS 3
+struct call { char function[64]; char detail[DETAIL_MAX]; long thread; unsigned char *blob[BLOBS]; int blob_size[BLOBS]; };
 static struct call journal[JOURNAL_MAX];
 static int journal_size;
 static int journal_lost;
@@ -38,7 +39,8 @@ static int live[KINDS];
 
 typedef void (*entry_process_cb)(void *entry, uint16_t queue, int status, int op, void *user_ctx);
 static entry_process_cb callback;
-struct pending { struct object *entry; void *user_ctx; int op; };
+struct pending { struct object *entry; void *user_ctx; int op; const void *match; const void *actions; unsigned char match_copy[544];
+                 unsigned char actions_copy[1040]; };
 static struct pending pending[PENDING_MAX];
 static int pending_count;
 static int entry_status_error_remaining = -1; /* entries to report SUCCESS before one ERROR, -1 when none armed */
@@ -66,6 +68,13 @@ int fake_doca_enter(const char *function, const char *detail) {
 /* ---- test control ------------------------------------------------------------------------- */
 
 void fake_reset(void) {
+    for (int i = 0; i < journal_size; i++) {
+        for (int k = 0; k < BLOBS; k++) {
+            free(journal[i].blob[k]);
+            journal[i].blob[k] = NULL;
+            journal[i].blob_size[k] = 0;
+        }
+    }
     journal_size = 0;
     journal_lost = 0;
     fail_remaining = -1;
@@ -73,6 +82,21 @@ void fake_reset(void) {
     holding = 0;
     pending_count = 0;
     /* live objects are kept: a test checks that what it created was destroyed */
+}
+
+/* The bytes of struct argument k of call i, as they were at the call (NULL when not passed). */
+const unsigned char *fake_journal_blob(int i, int k) { return journal[i].blob[k]; }
+int fake_journal_blob_size(int i, int k) { return journal[i].blob_size[k]; }
+
+/* Keeps a copy of `size` bytes at `struct_pointer` as blob k of the call just journalled. */
+static void snapshot(int k, const void *struct_pointer, int size) {
+    if (journal_size == 0 || journal_lost > 0 || struct_pointer == NULL) {
+        return;
+    }
+    struct call *c = &journal[journal_size - 1];
+    c->blob[k] = malloc(size);
+    memcpy(c->blob[k], struct_pointer, size);
+    c->blob_size[k] = size;
 }
 
 int fake_journal_size(void) { return journal_lost > 0 ? -1 : journal_size; }
@@ -136,6 +160,54 @@ static const char *name(const void *handle, char *buffer, size_t size) {
 #define CALL(function, ...) do { \
         char detail[DETAIL_MAX]; snprintf(detail, sizeof detail, __VA_ARGS__); \
         int error = fake_doca_enter(function, detail); if (error != 0) return error; } while (0)
+
+/* The text of a doca_flow_fwd (40): type@0 and, by type, port_id@8, next_pipe@8 or the RSS set's queues (queues_array@24, nr_queues@32). */
+static const char *fwd_text(const unsigned char *fwd, char *out, size_t size) {
+    if (fwd == NULL) {
+        return snprintf(out, size, "NULL"), out;
+    }
+    int32_t type;
+    memcpy(&type, fwd, 4);
+    uint16_t port;
+    void *next;
+    char n[32];
+    switch (type) {
+    case 0: snprintf(out, size, "NONE"); break;
+    case 1: {
+        const uint16_t *queues;
+        int32_t nr;
+        uint32_t flags;
+        memcpy(&flags, fwd + 16, 4);
+        memcpy(&queues, fwd + 24, 8);
+        memcpy(&nr, fwd + 32, 4);
+        int at = snprintf(out, size, "RSS(flags=%u", flags);
+        for (int i = 0; i < nr && at < (int) size; i++) {
+            at += snprintf(out + at, size - at, i == 0 ? " q=%u" : ",%u", queues[i]);
+        }
+        if (at < (int) size) snprintf(out + at, size - at, ")");
+        break;
+    }
+    case 2: memcpy(&port, fwd + 8, 2); snprintf(out, size, "PORT(%u)", port); break;
+    case 3: memcpy(&next, fwd + 8, 8); snprintf(out, size, "PIPE(%s)", name(next, n, sizeof n)); break;
+    case 4: snprintf(out, size, "DROP"); break;
+    case 100: snprintf(out, size, "CHANGEABLE"); break;
+    default: snprintf(out, size, "type%d", type);
+    }
+    return out;
+}
+
+/* The text of a doca_flow_monitor (48): counter_type@32, shared_mirror_id@40. */
+static const char *monitor_text(const unsigned char *monitor, char *out, size_t size) {
+    if (monitor == NULL) {
+        return snprintf(out, size, "NULL"), out;
+    }
+    int32_t counter;
+    uint32_t mirror;
+    memcpy(&counter, monitor + 32, 4);
+    memcpy(&mirror, monitor + 40, 4);
+    snprintf(out, size, mirror != 0 ? "counter=%d mirror=%u" : "counter=%d", counter, mirror);
+    return out;
+}
 
 /* ---- global configuration ----------------------------------------------------------------- */
 
@@ -310,46 +382,75 @@ int doca_flow_pipe_cfg_set_dir_info(void *cfg, int dir) { CALL("doca_flow_pipe_c
 int doca_flow_pipe_cfg_set_is_root(void *cfg, _Bool root) { CALL("doca_flow_pipe_cfg_set_is_root", "%d", root); return 0; }
 int doca_flow_pipe_cfg_set_nr_entries(void *cfg, uint32_t n) { CALL("doca_flow_pipe_cfg_set_nr_entries", "%u", n); return 0; }
 int doca_flow_pipe_cfg_set_miss_counter(void *cfg, _Bool on) { CALL("doca_flow_pipe_cfg_set_miss_counter", "%d", on); return 0; }
-int doca_flow_pipe_cfg_set_monitor(void *cfg, const void *monitor) { CALL("doca_flow_pipe_cfg_set_monitor", "%s", ""); return 0; }
+int doca_flow_pipe_cfg_set_monitor(void *cfg, const void *monitor) {
+    char m[48];
+    CALL("doca_flow_pipe_cfg_set_monitor", "%s", monitor_text(monitor, m, sizeof m));
+    return 0;
+}
 
 int doca_flow_pipe_cfg_set_match(void *cfg, const void *match, const void *mask) {
     CALL("doca_flow_pipe_cfg_set_match", "mask=%s", mask == NULL ? "NULL" : mask == match ? "match" : "own");
+    snapshot(0, match, 544);
+    snapshot(1, mask, 544);
     return 0;
 }
 
 int doca_flow_pipe_cfg_set_actions(void *cfg, void *const *actions, void *const *masks, void *const *descs, size_t n) {
-    CALL("doca_flow_pipe_cfg_set_actions", "%zu", n);
+    CALL("doca_flow_pipe_cfg_set_actions", "%zu%s", n, masks != NULL ? " masks" : "");
+    for (size_t i = 0; i < n && i < BLOBS; i++) {
+        snapshot((int) i, actions[i], 1040);
+    }
     return 0;
 }
 
 int doca_flow_pipe_create(const void *cfg, const void *fwd, const void *fwd_miss, void **pipe) {
-    char n[32];
-    CALL("doca_flow_pipe_create", "%s", name(cfg, n, sizeof n));
+    char n[32], f[64], m[64];
+    CALL("doca_flow_pipe_create", "%s fwd=%s miss=%s", name(cfg, n, sizeof n), fwd_text(fwd, f, sizeof f), fwd_text(fwd_miss, m, sizeof m));
     *pipe = create(PIPE);
     return 0;
 }
 
-static int add(const char *function, void *pipe, void *user_ctx, void **entry) {
-    char n[32];
-    CALL(function, "%s", name(pipe, n, sizeof n));
+static int add(const char *function, const char *details, void *user_ctx, const void *match, const void *actions, const void *fwd,
+               void **entry) {
+    CALL(function, "%s", details);
+    snapshot(0, match, 544);
+    snapshot(1, actions, 1040);
+    snapshot(2, fwd, 40);
     if (pending_count == PENDING_MAX) {
         return 24; /* DOCA_ERROR_FULL */
     }
     struct object *e = create(ENTRY);
-    pending[pending_count++] = (struct pending) {e, user_ctx, 0};
+    struct pending *p = &pending[pending_count++];
+    memset(p, 0, sizeof *p);
+    p->entry = e;
+    p->user_ctx = user_ctx;
+    p->match = match;
+    p->actions = actions;
+    if (match != NULL) memcpy(p->match_copy, match, 544);
+    if (actions != NULL) memcpy(p->actions_copy, actions, 1040);
     *entry = e;
     return 0;
 }
 
 int doca_flow_pipe_add_entry(uint16_t queue, void *pipe, const void *match, const void *actions, const void *monitor,
                              const void *fwd, uint32_t flags, void *user_ctx, void **entry) {
-    return add("doca_flow_pipe_add_entry", pipe, user_ctx, entry);
+    char n[32], f[64], m[48], d[DETAIL_MAX];
+    snprintf(d, sizeof d, "%s%s%s fwd=%s monitor=%s", name(pipe, n, sizeof n), match != NULL ? " match" : "", actions != NULL ? " actions" : "",
+             fwd_text(fwd, f, sizeof f), monitor_text(monitor, m, sizeof m));
+    return add("doca_flow_pipe_add_entry", d, user_ctx, match, actions, fwd, entry);
 }
 
 int doca_flow_pipe_control_add_entry(uint16_t queue, uint32_t priority, void *pipe, const void *match, const void *mask,
                                      const void *condition, const void *actions, const void *actions_mask,
                                      const void *descs, const void *monitor, const void *fwd, void *user_ctx, void **entry) {
-    return add("doca_flow_pipe_control_add_entry", pipe, user_ctx, entry);
+    char n[32], f[64], m[48], d[DETAIL_MAX];
+    snprintf(d, sizeof d, "%s prio=%u fwd=%s monitor=%s", name(pipe, n, sizeof n), priority, fwd_text(fwd, f, sizeof f),
+             monitor_text(monitor, m, sizeof m));
+    int error = add("doca_flow_pipe_control_add_entry", d, user_ctx, match, NULL, fwd, entry);
+    if (error == 0) {
+        snapshot(1, mask, 544);
+    }
+    return error;
 }
 
 int doca_flow_pipe_remove_entry(uint16_t queue, uint32_t flags, void *entry) {
@@ -363,6 +464,16 @@ int doca_flow_entries_process(void *port, uint16_t queue, uint64_t timeout_us, u
     char n[32];
     CALL("doca_flow_entries_process", "%s queue=%u max=%u", name(port, n, sizeof n), queue, max);
     int done = 0;
+    int changed = 0;
+    for (int i = 0; i < pending_count; i++) {
+        if ((pending[i].match != NULL && memcmp(pending[i].match, pending[i].match_copy, 544) != 0)
+            || (pending[i].actions != NULL && memcmp(pending[i].actions, pending[i].actions_copy, 1040) != 0)) {
+            changed++;
+        }
+    }
+    if (changed > 0) {
+        fake_doca_enter("fake:entry-structs-changed-before-processing", "");
+    }
     for (; !holding && done < pending_count && (max == 0 || done < (int) max); done++) {
         int status = 1; /* DOCA_FLOW_ENTRY_STATUS_SUCCESS */
         if (entry_status_error_remaining >= 0 && entry_status_error_remaining-- == 0) {

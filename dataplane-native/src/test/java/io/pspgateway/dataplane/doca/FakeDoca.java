@@ -1,6 +1,7 @@
 package io.pspgateway.dataplane.doca;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -23,13 +24,29 @@ import org.junit.jupiter.api.Assumptions;
  * are loaded once per JVM, in DOCA's order, and stay loaded: like DOCA, the fake is process-wide.
  */
 final class FakeDoca {
-    /** One journalled call: the function, its arguments as the fake wrote them, the native thread id. */
-    record Call(String function, String detail, long thread) {
+    /**
+     * One journalled call: the function, its arguments as the fake wrote them, the native thread
+     * id, and copies of the structs passed (by position: match, actions or mask, fwd; null where
+     * none was passed), taken at the call.
+     */
+    record Call(String function, String detail, long thread, List<byte[]> structs) {
+        /** Struct argument {@code k} as it was at the call. */
+        byte[] struct(int k) {
+            byte[] bytes = structs.get(k);
+            if (bytes == null) {
+                throw new AssertionError(this + " was passed no struct " + k);
+            }
+            return bytes;
+        }
+
         @Override
         public String toString() {
             return detail.isEmpty() ? function : function + " " + detail;
         }
     }
+
+    /** The fake keeps up to this many struct arguments of a call (BLOBS in fake_doca_flow.c). */
+    private static final int STRUCTS_PER_CALL = 3;
 
     private static FakeDoca loaded;
 
@@ -41,6 +58,8 @@ final class FakeDoca {
     private final MethodHandle journalFunction;
     private final MethodHandle journalDetail;
     private final MethodHandle journalThread;
+    private final MethodHandle journalBlob;
+    private final MethodHandle journalBlobSize;
     private final MethodHandle failCall;
     private final MethodHandle failEntry;
     private final MethodHandle liveObjects;
@@ -55,6 +74,8 @@ final class FakeDoca {
         journalFunction = bind("fake_journal_function", FunctionDescriptor.of(ADDRESS, JAVA_INT));
         journalDetail = bind("fake_journal_detail", FunctionDescriptor.of(ADDRESS, JAVA_INT));
         journalThread = bind("fake_journal_thread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+        journalBlob = bind("fake_journal_blob", FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT));
+        journalBlobSize = bind("fake_journal_blob_size", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
         failCall = bind("fake_fail", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT, JAVA_INT));
         failEntry = bind("fake_fail_entry", FunctionDescriptor.ofVoid(JAVA_INT));
         liveObjects = bind("fake_live_objects", FunctionDescriptor.of(JAVA_INT));
@@ -130,8 +151,13 @@ final class FakeDoca {
             }
             List<Call> calls = new ArrayList<>(size);
             for (int i = 0; i < size; i++) {
+                List<byte[]> structs = new ArrayList<>();
+                for (int k = 0; k < STRUCTS_PER_CALL; k++) {
+                    int bytes = (int) journalBlobSize.invokeExact(i, k);
+                    structs.add(bytes == 0 ? null : ((MemorySegment) journalBlob.invokeExact(i, k)).reinterpret(bytes).toArray(JAVA_BYTE));
+                }
                 calls.add(new Call(string((MemorySegment) journalFunction.invokeExact(i)), string((MemorySegment) journalDetail.invokeExact(i)),
-                        (long) journalThread.invokeExact(i)));
+                        (long) journalThread.invokeExact(i), java.util.Collections.unmodifiableList(structs)));
             }
             return calls;
         } catch (Throwable t) {
