@@ -405,7 +405,8 @@ int doca_flow_pipe_cfg_set_actions(void *cfg, void *const *actions, void *const 
 
 int doca_flow_pipe_create(const void *cfg, const void *fwd, const void *fwd_miss, void **pipe) {
     char n[32], f[64], m[64];
-    CALL("doca_flow_pipe_create", "%s fwd=%s miss=%s", name(cfg, n, sizeof n), fwd_text(fwd, f, sizeof f), fwd_text(fwd_miss, m, sizeof m));
+    CALL("doca_flow_pipe_create", "%s fwd=%s miss=%s -> pipe#%d", name(cfg, n, sizeof n), fwd_text(fwd, f, sizeof f),
+         fwd_text(fwd_miss, m, sizeof m), next_id[PIPE] + 1);
     *pipe = create(PIPE);
     return 0;
 }

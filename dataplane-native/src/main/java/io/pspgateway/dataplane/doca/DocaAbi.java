@@ -71,6 +71,7 @@ public final class DocaAbi {
     public static final int DOCA_FLOW_L3_META_IPV4 = 1;
     public static final int DOCA_FLOW_L3_META_IPV6 = 2;
     public static final int DOCA_FLOW_L4_META_UDP = 2;
+    public static final int DOCA_FLOW_L4_META_ICMP = 3;
     public static final int DOCA_FLOW_L3_TYPE_IP4 = 1;
     public static final int DOCA_FLOW_L3_TYPE_IP6 = 2;
     public static final int DOCA_FLOW_L4_TYPE_EXT_UDP = 2;
