@@ -48,6 +48,9 @@ final class DocaPipeline {
     static final int MIRROR_DROP = 3;
     /** The S bit in the PSP header's fourth byte. */
     static final int SAMPLE_BIT = 0x80;
+    /** The static entries that count what failed decryption: the NIC's ICV and trailer syndromes. */
+    static final String ICV_FAILED_ENTRY = "SYNDROME_STATS: ICV failed";
+    static final String BAD_TRAILER_ENTRY = "SYNDROME_STATS: bad trailer";
 
     private static final int ETHERTYPE_IPV4 = 0x0800;
     private static final int ETHERTYPE_IPV6 = 0x86DD;
@@ -184,7 +187,7 @@ final class DocaPipeline {
         for (int syndrome : new int[] {DocaAbi.DOCA_FLOW_CRYPTO_SYNDROME_ICV_FAIL, DocaAbi.DOCA_FLOW_CRYPTO_SYNDROME_BAD_TRAILER}) {
             MemorySegment m = match();
             Structs.set(m, MATCH, "parser_meta.psp_syndrome", syndrome);
-            entry("SYNDROME_STATS: " + (syndrome == DocaAbi.DOCA_FLOW_CRYPTO_SYNDROME_ICV_FAIL ? "ICV failed" : "bad trailer"), pipe, m,
+            entry(syndrome == DocaAbi.DOCA_FLOW_CRYPTO_SYNDROME_ICV_FAIL ? ICV_FAILED_ENTRY : BAD_TRAILER_ENTRY, pipe, m,
                     MemorySegment.NULL, Fwd.NONE);
         }
         return pipe;

@@ -12,7 +12,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import java.util.BitSet;
 
 /**
  * The NIC's key slots: PSP shared resources bound to the PF at start, slot s as crypto id s + 1
@@ -32,13 +31,14 @@ final class KeySlots {
 
     private final DocaFlowNative doca;
     private final int count;
-    private final BitSet programmed;
+    /** The version each slot's key is for; null when empty. Guarded by this: inspection reads from any thread. */
+    private final PspVersion[] programmed;
     private final SecureRandom random = new SecureRandom();
 
     KeySlots(DocaFlow flow, int count) {
         this.doca = flow.doca();
         this.count = count;
-        this.programmed = new BitSet(count);
+        this.programmed = new PspVersion[count];
     }
 
     int count() {
@@ -51,20 +51,20 @@ final class KeySlots {
      * @throws DataplaneException INVALID_ARGUMENT for a slot outside 0..count-1 or a key not of the version's length;
      *     INTERNAL when DOCA refuses the key (the slot then holds what it held before, as far as DOCA tells)
      */
-    void program(int slot, PspVersion version, byte[] key) {
+    synchronized void program(int slot, PspVersion version, byte[] key) {
         requireSlot(slot);
         if (key.length != version.keyBytes()) {
             throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT,
                     "a " + version + " key is " + version.keyBytes() + " bytes, not " + key.length);
         }
         set(slot, version.keyBytes() == 16 ? DocaAbi.DOCA_FLOW_CRYPTO_KEY_128 : DocaAbi.DOCA_FLOW_CRYPTO_KEY_256, key);
-        programmed.set(slot);
+        programmed[slot] = version;
     }
 
     /** Overwrites {@code slot}'s key with random bytes; an empty slot is left as it is. */
-    void wipe(int slot) {
+    synchronized void wipe(int slot) {
         requireSlot(slot);
-        if (!programmed.get(slot)) {
+        if (programmed[slot] == null) {
             return;
         }
         byte[] unknown = new byte[32];
@@ -74,11 +74,31 @@ final class KeySlots {
         } finally {
             Arrays.fill(unknown, (byte) 0);
         }
-        programmed.clear(slot);
+        programmed[slot] = null;
     }
 
-    boolean isProgrammed(int slot) {
-        return programmed.get(slot);
+    /** Wipes every slot that holds a key: at shutdown. */
+    synchronized void wipeAll() {
+        for (int slot = 0; slot < count; slot++) {
+            wipe(slot);
+        }
+    }
+
+    synchronized boolean isProgrammed(int slot) {
+        return programmed[slot] != null;
+    }
+
+    /** The version of the key in {@code slot}, or null when it is empty or does not exist. */
+    synchronized PspVersion version(int slot) {
+        return slot >= 0 && slot < count ? programmed[slot] : null;
+    }
+
+    synchronized int inUse() {
+        int n = 0;
+        for (PspVersion v : programmed) {
+            n += v != null ? 1 : 0;
+        }
+        return n;
     }
 
     private void set(int slot, int keyType, byte[] key) {

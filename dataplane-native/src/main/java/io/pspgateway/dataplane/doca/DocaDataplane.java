@@ -1,0 +1,399 @@
+package io.pspgateway.dataplane.doca;
+
+import static io.pspgateway.dataplane.doca.DocaAbi.MATCH;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.DataplaneInspection;
+import io.pspgateway.dataplane.DataplaneOps;
+import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.dataplane.EntryCounters;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.HeldPacket;
+import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.psp.PspMode;
+import io.pspgateway.psp.PspVersion;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The doca backend's control path: {@link DataplaneOps} on DOCA Flow (BACKEND-NOTES 2.16). The
+ * NIC seals, opens and admits packets; this class mints, programs key slots and adds and removes
+ * the entries that say which tunnel carries what.
+ *
+ * <p>Threading: as {@link DataplaneOps} says, one writer; every DOCA call, and every entry
+ * callback, happens on it. The tables here are concurrent maps only so that inspection and
+ * counter reads from other threads see each entry whole.
+ *
+ * <p>Not here yet (the slow path, a sibling issue): the DPDK queues, so {@link #missQueue()}
+ * stays empty and {@link #reinject} counts each packet as dropped (INTERNAL_ERROR).
+ */
+public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
+    private static final Logger log = LoggerFactory.getLogger(DocaDataplane.class);
+
+    /**
+     * @param flow DOCA Flow's start settings
+     * @param pipeline the pipes' settings
+     * @param nexthopDmac the Ethernet destination of encrypted packets when a tunnel names none (-n/--nexthop-dmac)
+     * @param missQueueCapacity held packets the miss queue keeps
+     */
+    public record Config(DocaFlow.Settings flow, DocaPipeline.Settings pipeline, Optional<byte[]> nexthopDmac, int missQueueCapacity) {
+    }
+
+    private record Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer) {
+    }
+
+    private final DocaFlow flow;
+    private final DocaPipeline pipeline;
+    private final EntryQueue queue;
+    private final KeySlots slots;
+    private final SpiKeyMinter minter;
+    private final Config config;
+    private final PeerIndexes peers = new PeerIndexes();
+    private final Map<FlowKey, Installed> encrypt = new ConcurrentHashMap<>();
+    private final Map<FlowKey, Installed> acls = new ConcurrentHashMap<>();
+    private final MissQueue misses;
+    private final AtomicLong generation = new AtomicLong();
+    private final AtomicLong reinjectDropped = new AtomicLong();
+    private boolean closed;
+
+    private DocaDataplane(DocaFlow flow, DocaPipeline pipeline, Config config) {
+        this.flow = flow;
+        this.pipeline = pipeline;
+        this.config = config;
+        this.queue = new EntryQueue(flow);
+        this.slots = new KeySlots(flow, config.flow().maxTunnels());
+        this.minter = new SpiKeyMinter(flow);
+        this.misses = new MissQueue(config.missQueueCapacity());
+    }
+
+    /** Starts DOCA Flow and builds the pipeline; on failure nothing is left started. */
+    public static DocaDataplane open(DocaFlowNative doca, Config config) {
+        DocaFlow flow = DocaFlow.start(doca, config.flow());
+        try {
+            return new DocaDataplane(flow, DocaPipeline.build(flow, config.pipeline()), config);
+        } catch (RuntimeException e) {
+            flow.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public List<SpiKey> mintSpiKeys(int count, PspVersion version) {
+        return minter.mint(count, version);
+    }
+
+    @Override
+    public void programKeySlot(int cryptoId, PspVersion version, byte[] key) {
+        slots.program(cryptoId, version, key);
+    }
+
+    @Override
+    public void wipeKeySlot(int cryptoId) {
+        slots.wipe(cryptoId);
+    }
+
+    @Override
+    public int keySlotCount() {
+        return slots.count();
+    }
+
+    @Override
+    public void addEncryptEntry(EncryptEntry entry) {
+        PspVersion held = slots.version(entry.cryptoId());
+        if (held != entry.version()) {
+            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, held == null
+                    ? "key slot " + entry.cryptoId() + " holds no key"
+                    : "key slot " + entry.cryptoId() + " holds a " + held + " key, not " + entry.version());
+        }
+        byte[] nextHop = entry.nextHopMac() != null ? entry.nextHopMac() : config.nexthopDmac().orElseThrow(() -> new DataplaneException(
+                DataplaneException.Kind.INVALID_ARGUMENT, "no next-hop MAC for " + entry.flow() + ": the tunnel names none and -n is not set"));
+        FlowKey flowKey = entry.flow();
+        removeEncryptEntry(flowKey); // DOCA has one entry per match: a replacement goes in after the old one is out
+        boolean ipv6 = entry.sourceVip() instanceof Inet6Address;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment actions = EncryptActions.of(arena, entry, DocaFlow.cryptoId(entry.cryptoId()), config.pipeline().pfMac(), nextHop);
+            MemorySegment match = arena.allocate(MATCH);
+            Optional<MemorySegment> destinationStage = Optional.empty();
+            String pipe;
+            if (ipv6) {
+                int index = peers.acquire(entry.destinationVip());
+                try {
+                    destinationStage = Optional.of(egressDestination(arena, (Inet6Address) entry.destinationVip(), index));
+                    Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
+                    Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
+                    Structs.set(match, MATCH, "meta.u32[" + IngressAclMatches.PEER_INDEX_WORD + "]", index);
+                    Structs.set(match, MATCH, "outer.ip6.src_ip", entry.sourceVip().getAddress());
+                } catch (RuntimeException e) {
+                    peers.release(entry.destinationVip()).ifPresent(this::removeQuietly);
+                    throw e;
+                }
+                pipe = "EGR_ACL_IPV6";
+            } else {
+                Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV4);
+                Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
+                Structs.set(match, MATCH, "outer.ip4.src_ip", entry.sourceVip().getAddress());
+                Structs.set(match, MATCH, "outer.ip4.dst_ip", entry.destinationVip().getAddress());
+                pipe = "EGR_ACL_IPV4";
+            }
+            MemorySegment installed;
+            try {
+                installed = add(arena, "encrypt entry for " + flowKey, pipe, match, actions);
+            } catch (DocaCallException e) {
+                if (ipv6) {
+                    peers.release(entry.destinationVip()).ifPresent(this::removeQuietly);
+                }
+                throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
+            }
+            encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(entry.destinationVip()) : Optional.empty()));
+        }
+    }
+
+    /**
+     * EGR_ACL's entry for an IPv6 destination: tags its packets with the peer's index. Shared by
+     * every tunnel to that peer VIP; added with the first, removed with the last.
+     */
+    private MemorySegment egressDestination(Arena arena, Inet6Address peerVip, int index) {
+        return peers.stage(peerVip).orElseGet(() -> {
+            MemorySegment match = arena.allocate(MATCH);
+            Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
+            Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
+            Structs.set(match, MATCH, "outer.ip6.dst_ip", peerVip.getAddress());
+            MemorySegment entry = add(arena, "EGR_ACL entry for " + peerVip.getHostAddress(), "EGR_ACL", match,
+                    IngressAclMatches.peerIndexActions(arena, index));
+            peers.stage(peerVip, entry);
+            return entry;
+        });
+    }
+
+    @Override
+    public boolean removeEncryptEntry(FlowKey flowKey) {
+        Installed old = encrypt.remove(flowKey);
+        if (old == null) {
+            return false;
+        }
+        queue.remove(old.entry());
+        old.indexedPeer().flatMap(peers::release).ifPresent(this::removeQuietly);
+        return true;
+    }
+
+    @Override
+    public void addIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        if ((sourceVip instanceof Inet4Address) != (destinationVip instanceof Inet4Address)) {
+            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, "an ACL's VIPs must be of one family: "
+                    + sourceVip.getHostAddress() + " and " + destinationVip.getHostAddress());
+        }
+        if (!config.pipeline().acl()) {
+            throw new DataplaneException(DataplaneException.Kind.INVALID_ARGUMENT, "the ingress ACL is off (-a): there is no entry to add");
+        }
+        FlowKey key = FlowKey.ofSpi(spi, sourceVip, destinationVip);
+        if (acls.containsKey(key)) {
+            return;
+        }
+        PspMode mode = config.pipeline().mode();
+        try (Arena arena = Arena.ofConfined()) {
+            if (sourceVip instanceof Inet4Address peer) {
+                MemorySegment entry = add(arena, "ingress ACL for SPI " + Integer.toHexString(spi), "INGR_ACL_IPV4",
+                        IngressAclMatches.ipv4(arena, mode, spi, peer, (Inet4Address) destinationVip), MemorySegment.NULL);
+                acls.put(key, new Installed(entry, spi, Optional.empty(), Optional.empty()));
+                return;
+            }
+            int index = peers.acquire(sourceVip);
+            MemorySegment first = null;
+            try {
+                first = add(arena, "ingress ACL (source) for SPI " + Integer.toHexString(spi), "ING_SRC_IP6",
+                        IngressAclMatches.ipv6Source(arena, mode, spi, (Inet6Address) sourceVip), IngressAclMatches.peerIndexActions(arena, index));
+                MemorySegment second = add(arena, "ingress ACL for SPI " + Integer.toHexString(spi), "INGR_ACL_IPV6",
+                        IngressAclMatches.ipv6Destination(arena, mode, (Inet6Address) destinationVip, index), MemorySegment.NULL);
+                acls.put(key, new Installed(second, spi, Optional.of(first), Optional.of(sourceVip)));
+            } catch (DocaCallException e) {
+                // no half pair stays: the first stage goes if the second did not make it
+                if (first != null) {
+                    removeQuietly(first);
+                }
+                peers.release(sourceVip).ifPresent(this::removeQuietly);
+                throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
+            }
+        } catch (DocaCallException e) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean removeIngressAcl(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        Installed old = acls.remove(FlowKey.ofSpi(spi, sourceVip, destinationVip));
+        if (old == null) {
+            return false;
+        }
+        queue.remove(old.entry());
+        old.firstStage().ifPresent(queue::remove);
+        old.indexedPeer().flatMap(peers::release).ifPresent(this::removeQuietly);
+        return true;
+    }
+
+    @Override
+    public long rotateMasterKey() {
+        try {
+            flow.doca().call(DocaSymbol.DOCA_FLOW_CRYPTO_PSP_MASTER_KEY_ROTATE, flow.pf());
+        } catch (DocaCallException e) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
+        }
+        return generation.incrementAndGet();
+    }
+
+    @Override
+    public DataplaneCounters counters() {
+        long rxPackets = 0;
+        long rxBytes = 0;
+        for (Installed acl : acls.values()) {
+            EntryCounters c = query(acl.entry());
+            rxPackets += c.packets();
+            rxBytes += c.bytes();
+        }
+        long txPackets = 0;
+        long txBytes = 0;
+        for (Installed e : encrypt.values()) {
+            EntryCounters c = query(e.entry());
+            txPackets += c.packets();
+            txBytes += c.bytes();
+        }
+        Map<String, MemorySegment> entries = pipeline.staticEntries();
+        long authFailed = query(entries.get(DocaPipeline.ICV_FAILED_ENTRY)).packets();
+        long badTrailer = query(entries.get(DocaPipeline.BAD_TRAILER_ENTRY)).packets();
+        long[] drops = new long[DropReason.values().length];
+        drops[DropReason.INGRESS_AUTH_FAILED.ordinal()] = authFailed;
+        drops[DropReason.INGRESS_BAD_HEADER.ordinal()] = badTrailer;
+        drops[DropReason.INGRESS_ACL_MISS.ordinal()] = missed("SYNDROME_STATS");
+        drops[DropReason.INGRESS_NOT_PSP.ordinal()] = missed("PSP_DECRYPT");
+        drops[DropReason.INGRESS_BAD_INNER.ordinal()] = missed("PSP_INNER_IP_CLASSIFIER");
+        drops[DropReason.INTERNAL_ERROR.ordinal()] = reinjectDropped.get();
+        return new DataplaneCounters(rxPackets, rxBytes, authFailed, 0, badTrailer, txPackets, txBytes, 0,
+                DataplaneCounters.nonZero(DropReason.class, drops), new EnumMap<>(HoldReason.class), generation.get());
+    }
+
+    @Override
+    public EntryCounters encryptEntryCounters(FlowKey flowKey) {
+        Installed e = encrypt.get(flowKey);
+        return e == null ? null : query(e.entry());
+    }
+
+    @Override
+    public EntryCounters ingressAclCounters(int spi, InetAddress sourceVip, InetAddress destinationVip) {
+        Installed e = acls.get(FlowKey.ofSpi(spi, sourceVip, destinationVip));
+        return e == null ? null : query(e.entry());
+    }
+
+    @Override
+    public void reinject(HeldPacket packet) {
+        reinjectDropped.incrementAndGet();
+    }
+
+    @Override
+    public MissQueue missQueue() {
+        return misses;
+    }
+
+    // ---- inspection ----------------------------------------------------------------------------
+
+    @Override
+    public int keySlotsInUse() {
+        return slots.inUse();
+    }
+
+    @Override
+    public int encryptEntryCount() {
+        return encrypt.size();
+    }
+
+    @Override
+    public int ingressAclCount() {
+        return acls.size();
+    }
+
+    @Override
+    public OptionalInt encryptEntrySpi(FlowKey flowKey) {
+        Installed e = encrypt.get(flowKey);
+        return e == null ? OptionalInt.empty() : OptionalInt.of(e.spi());
+    }
+
+    @Override
+    public long masterKeyGeneration() {
+        return generation.get();
+    }
+
+    /**
+     * Removes every tunnel's entries, wipes every key slot, then stops DOCA Flow (the ports, then
+     * DOCA Flow itself, which takes the pipes with it).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            for (FlowKey f : new ArrayList<>(encrypt.keySet())) {
+                removeEncryptEntry(f);
+            }
+            for (Map.Entry<FlowKey, Installed> acl : new ArrayList<>(acls.entrySet())) {
+                Installed old = acls.remove(acl.getKey());
+                removeQuietly(old.entry());
+                old.firstStage().ifPresent(this::removeQuietly);
+            }
+            slots.wipeAll();
+        } finally {
+            flow.close();
+        }
+    }
+
+    // ---- building blocks -----------------------------------------------------------------------
+
+    /** Adds an entry to {@code pipeName} with its own counter; the structs live in {@code arena} until it is live. */
+    private MemorySegment add(Arena arena, String what, String pipeName, MemorySegment match, MemorySegment actions) {
+        MemorySegment pipe = pipeline.pipes().get(pipeName);
+        MemorySegment monitor = Fwd.counter(arena);
+        return queue.add(what, (context, entry) -> flow.doca().call(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY, EntryQueue.QUEUE, pipe, match,
+                actions, monitor, Fwd.NONE, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
+    }
+
+    private void removeQuietly(MemorySegment entry) {
+        try {
+            queue.remove(entry);
+        } catch (DocaCallException e) {
+            log.warn("a DOCA entry could not be removed: {}", e.getMessage());
+        }
+    }
+
+    private EntryCounters query(MemorySegment entry) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment result = arena.allocate(DocaAbi.RESOURCE_QUERY);
+            flow.doca().call(DocaSymbol.DOCA_FLOW_RESOURCE_QUERY_ENTRY, entry, result);
+            return new EntryCounters(result.get(JAVA_LONG, 8), result.get(JAVA_LONG, 0));
+        }
+    }
+
+    private long missed(String pipe) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment result = arena.allocate(DocaAbi.RESOURCE_QUERY);
+            flow.doca().call(DocaSymbol.DOCA_FLOW_RESOURCE_QUERY_PIPE_MISS, pipeline.pipes().get(pipe), result);
+            return result.get(JAVA_LONG, 8);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.pspgateway.dataplane.doca;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.psp.PspMode;
+import io.pspgateway.psp.PspVersion;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The doca backend's tunnel entries on the fake: which pipe, which bytes, the IPv6 two-stage form, and nothing half-added. */
+class DocaDataplaneTest {
+    private FakeDoca fake;
+    private DocaDataplane dataplane;
+    private int firstCall;
+
+    @BeforeEach
+    void open() throws Exception {
+        fake = FakeDoca.get();
+        dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()), DocaDataplaneContractTest.config(8));
+        firstCall = fake.journal().size();
+        dataplane.programKeySlot(2, PspVersion.V1, new byte[32]);
+    }
+
+    @AfterEach
+    void close() {
+        dataplane.close();
+    }
+
+    private static InetAddress ip(String a) throws Exception {
+        return InetAddress.getByName(a);
+    }
+
+    private static EncryptEntry entry(String from, String to, String outerFrom, String outerTo) throws Exception {
+        return new EncryptEntry(ip(from), ip(to), 2, 0x80000042, PspVersion.V1, PspMode.TUNNEL, 0, null, ip(outerFrom), ip(outerTo), null);
+    }
+
+    /** The entry adds since the pipeline was built, as "PIPE" names with their structs. */
+    private List<PipeJournal.Entry> addsSinceOpen() {
+        PipeJournal j = new PipeJournal(fake.journal());
+        int before = (int) fake.journal().subList(0, firstCall).stream().filter(c -> c.function().endsWith("add_entry")).count();
+        return j.entries.subList(before, j.entries.size());
+    }
+
+    @Test
+    void anIpv4EncryptEntryGoesToEgrAclIpv4WithThePairAndTheActionsOfItsTunnel() throws Exception {
+        EncryptEntry e = entry("10.0.0.1", "10.0.0.2", "fd00::1", "fd00::2");
+        dataplane.addEncryptEntry(e);
+        List<PipeJournal.Entry> adds = addsSinceOpen();
+        assertEquals(List.of("EGR_ACL_IPV4"), adds.stream().map(PipeJournal.Entry::pipe).toList());
+        ByteBuffer match = ByteBuffer.wrap(adds.getFirst().call().struct(0)).order(ByteOrder.nativeOrder());
+        // parser_meta.outer_l3_type @64 = IPV4 (1), outer.l3_type @116 = IP4 (1), src @120, dst @124 in network order
+        assertEquals(1, match.getInt(64));
+        assertEquals(1, match.getInt(116));
+        assertArrayEquals(new byte[] {10, 0, 0, 1, 10, 0, 0, 2}, Arrays.copyOfRange(adds.getFirst().call().struct(0), 120, 128));
+        byte[] actions = adds.getFirst().call().struct(1);
+        assertArrayEquals(EncryptActions.encapHeader(e, DocaDataplaneContractTest.PF_MAC, DocaDataplaneContractTest.PEER_MAC),
+                Arrays.copyOfRange(actions, 904, 904 + 78));
+        assertEquals(3, ByteBuffer.wrap(actions).order(ByteOrder.nativeOrder()).getInt(1032), "slot 2 is crypto id 3");
+    }
+
+    @Test
+    void ipv6TunnelsToOnePeerShareItsIndexAndItsTaggingEntryGoesWithTheLast() throws Exception {
+        dataplane.addEncryptEntry(entry("fd10::1", "fd20::9", "fd00::1", "fd00::2"));
+        dataplane.addEncryptEntry(entry("fd10::3", "fd20::9", "fd00::1", "fd00::2"));
+        List<PipeJournal.Entry> adds = addsSinceOpen();
+        assertEquals(List.of("EGR_ACL", "EGR_ACL_IPV6", "EGR_ACL_IPV6"), adds.stream().map(PipeJournal.Entry::pipe).toList());
+        // the tag written by EGR_ACL's entry (actions meta.u32[2] @52) is the one both EGR_ACL_IPV6 entries match (match @16)
+        int tag = ByteBuffer.wrap(adds.get(0).call().struct(1)).order(ByteOrder.BIG_ENDIAN).getInt(52);
+        assertEquals(tag, ByteBuffer.wrap(adds.get(1).call().struct(0)).order(ByteOrder.BIG_ENDIAN).getInt(16));
+        assertEquals(tag, ByteBuffer.wrap(adds.get(2).call().struct(0)).order(ByteOrder.BIG_ENDIAN).getInt(16));
+        int removalsBefore = removals();
+        dataplane.removeEncryptEntry(FlowKey.of(ip("fd10::1"), ip("fd20::9")));
+        assertEquals(removalsBefore + 1, removals(), "the peer's tagging entry stays while a tunnel uses it");
+        dataplane.removeEncryptEntry(FlowKey.of(ip("fd10::3"), ip("fd20::9")));
+        assertEquals(removalsBefore + 3, removals(), "the last tunnel takes the tagging entry with it");
+    }
+
+    private int removals() {
+        return (int) fake.journal().stream().filter(c -> c.function().equals("doca_flow_pipe_remove_entry")).count();
+    }
+
+    @Test
+    void anIpv6AclWhoseSecondStageFailsLeavesNoFirstStage() throws Exception {
+        fake.failEntry(1);
+        DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addIngressAcl(0x51, ip("fd20::9"), ip("fd10::1")));
+        assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
+        assertEquals(0, dataplane.ingressAclCount());
+        List<String> pipes = addsSinceOpen().stream().map(PipeJournal.Entry::pipe).toList();
+        assertEquals(List.of("ING_SRC_IP6", "INGR_ACL_IPV6"), pipes);
+        assertEquals(2, removals(), "the failed second stage and the first stage were both removed");
+        // and the pair goes in whole afterwards
+        dataplane.addIngressAcl(0x51, ip("fd20::9"), ip("fd10::1"));
+        assertEquals(1, dataplane.ingressAclCount());
+    }
+
+    @Test
+    void anEncryptEntryTheNicRefusesIsInternalAndNotCounted() throws Exception {
+        fake.failEntry(0);
+        DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(entry("10.0.0.1", "10.0.0.2",
+                "192.0.2.1", "192.0.2.2")));
+        assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
+        assertEquals(0, dataplane.encryptEntryCount());
+    }
+
+    @Test
+    void withoutANextHopMacAnEntryIsRefusedBeforeAnyCall() throws Exception {
+        dataplane.close();
+        DocaDataplane.Config base = DocaDataplaneContractTest.config(8);
+        dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()),
+                new DocaDataplane.Config(base.flow(), base.pipeline(), java.util.Optional.empty(), 64));
+        dataplane.programKeySlot(2, PspVersion.V1, new byte[32]);
+        firstCall = fake.journal().size();
+        DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(entry("10.0.0.1", "10.0.0.2",
+                "192.0.2.1", "192.0.2.2")));
+        assertEquals(DataplaneException.Kind.INVALID_ARGUMENT, e.kind());
+        assertEquals(List.of(), addsSinceOpen());
+    }
+}
