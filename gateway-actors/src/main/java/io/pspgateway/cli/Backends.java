@@ -38,12 +38,14 @@ final class Backends {
     /**
      * Binds DOCA 3.0 from {@code pspgw.doca.lib-dir}. Where it is absent (or another release) the
      * operator gets one line saying what was not found where and what to install or set. Where it
-     * is present this build still stops: its doca backend builds no pipeline yet.
+     * is present this build still stops: its doca backend has the DOCA Flow control path
+     * (DocaDataplane) but neither opens the device nor has the DPDK slow path (misses,
+     * re-injection) yet, so it could not carry a packet.
      */
     private static Backend openDoca(DataplaneConfig config) throws UnavailableBackendException {
         try (DocaFlowNative doca = DocaFlowNative.load(config.doca().libDir())) {
             throw new UnavailableBackendException("--backend doca: DOCA " + doca.runtimeVersion() + " found in "
-                    + config.doca().libDir() + ", but this build's doca backend does not program DOCA Flow yet; run --backend soft");
+                    + config.doca().libDir() + ", but this build's doca backend cannot open the device and has no DPDK slow path yet; run --backend soft");
         } catch (DocaUnavailableException e) {
             throw new UnavailableBackendException(e.getMessage());
         }

@@ -23,6 +23,7 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -260,20 +261,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public DataplaneCounters counters() {
-        long rxPackets = 0;
-        long rxBytes = 0;
-        for (Installed acl : acls.values()) {
-            EntryCounters c = query(acl.entry());
-            rxPackets += c.packets();
-            rxBytes += c.bytes();
-        }
-        long txPackets = 0;
-        long txBytes = 0;
-        for (Installed e : encrypt.values()) {
-            EntryCounters c = query(e.entry());
-            txPackets += c.packets();
-            txBytes += c.bytes();
-        }
+        EntryCounters rx = sum(acls.values());
+        EntryCounters tx = sum(encrypt.values());
         Map<String, MemorySegment> entries = pipeline.staticEntries();
         long authFailed = query(entries.get(DocaPipeline.ICV_FAILED_ENTRY)).packets();
         long badTrailer = query(entries.get(DocaPipeline.BAD_TRAILER_ENTRY)).packets();
@@ -284,7 +273,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         drops[DropReason.INGRESS_NOT_PSP.ordinal()] = missed("PSP_DECRYPT");
         drops[DropReason.INGRESS_BAD_INNER.ordinal()] = missed("PSP_INNER_IP_CLASSIFIER");
         drops[DropReason.INTERNAL_ERROR.ordinal()] = reinjectDropped.get();
-        return new DataplaneCounters(rxPackets, rxBytes, authFailed, 0, badTrailer, txPackets, txBytes, 0,
+        return new DataplaneCounters(rx.packets(), rx.bytes(), authFailed, 0, badTrailer, tx.packets(), tx.bytes(), 0,
                 DataplaneCounters.nonZero(DropReason.class, drops), new EnumMap<>(HoldReason.class), generation.get());
     }
 
@@ -387,6 +376,18 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             flow.doca().call(DocaSymbol.DOCA_FLOW_RESOURCE_QUERY_ENTRY, entry, result);
             return new EntryCounters(result.get(JAVA_LONG, 8), result.get(JAVA_LONG, 0));
         }
+    }
+
+    /** The entries' counters added up. DOCA counts bytes at the pipe, headers included, unlike the spec's payload bytes. */
+    private EntryCounters sum(Collection<Installed> entries) {
+        long packets = 0;
+        long bytes = 0;
+        for (Installed e : entries) {
+            EntryCounters c = query(e.entry());
+            packets += c.packets();
+            bytes += c.bytes();
+        }
+        return new EntryCounters(packets, bytes);
     }
 
     private long missed(String pipe) {
