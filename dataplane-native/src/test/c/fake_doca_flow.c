@@ -125,6 +125,9 @@ int fake_live_objects(void) {
 
 int fake_initialised(void) { return initialised; }
 
+/* Objects of one kind alive now (0 cfg, 1 port_cfg, 2 pipe_cfg, 3 port, 4 pipe, 5 entry, 6 bulk): the fake's own table. */
+int fake_live_of_kind(int kind) { return kind >= 0 && kind < KINDS ? live[kind] : -1; }
+
 /* While `on`, entries_process reports no entry: what a timed-out insert looks like. */
 void fake_hold_entries(int on) { holding = on; }
 

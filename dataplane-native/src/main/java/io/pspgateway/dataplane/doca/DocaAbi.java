@@ -49,6 +49,7 @@ public final class DocaAbi {
     public static final int DOCA_ERROR_TIME_OUT = 9;
     public static final int DOCA_ERROR_NOT_FOUND = 16;
     public static final int DOCA_ERROR_BAD_STATE = 18;
+    public static final int DOCA_ERROR_DRIVER = 21;
     public static final int DOCA_ERROR_FULL = 24;
 
     // ---- enums (ABI-3.0.md "Enum values"; every C enum here is 4 bytes except meter_color) -----

@@ -58,7 +58,16 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     public record Config(DocaFlow.Settings flow, DocaPipeline.Settings pipeline, Optional<byte[]> nexthopDmac, int missQueueCapacity) {
     }
 
-    private record Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer) {
+    /**
+     * An entry in the NIC: its handle, the SPI it is for, an IPv6 pair's first stage, the peer
+     * VIP whose index it holds, and for an encrypt entry what it was made from (to put it back
+     * when its replacement fails).
+     */
+    private record Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer,
+                             EncryptEntry source, byte[] nextHop) {
+        Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer) {
+            this(entry, spi, firstStage, indexedPeer, null, null);
+        }
     }
 
     private final DocaFlow flow;
@@ -127,43 +136,54 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         byte[] nextHop = entry.nextHopMac() != null ? entry.nextHopMac() : config.nexthopDmac().orElseThrow(() -> new DataplaneException(
                 DataplaneException.Kind.INVALID_ARGUMENT, "no next-hop MAC for " + entry.flow() + ": the tunnel names none and -n is not set"));
         FlowKey flowKey = entry.flow();
+        Installed replaced = encrypt.get(flowKey);
         removeEncryptEntry(flowKey); // DOCA has one entry per match: a replacement goes in after the old one is out
-        boolean ipv6 = entry.sourceVip() instanceof Inet6Address;
+        try {
+            install(entry, nextHop);
+        } catch (DataplaneException e) {
+            // the state stays as it was: the entry replaced goes back in
+            if (replaced != null) {
+                try {
+                    install(replaced.source(), replaced.nextHop());
+                } catch (DataplaneException again) {
+                    e.addSuppressed(again);
+                }
+            }
+            throw e;
+        }
+    }
+
+    /** Adds the entry to its egress pipe; an IPv6 one first takes its peer's index (and tagging entry). */
+    private void install(EncryptEntry entry, byte[] nextHop) {
+        FlowKey flowKey = entry.flow();
+        InetAddress peer = entry.destinationVip();
+        boolean ipv6 = peer instanceof Inet6Address;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment actions = EncryptActions.of(arena, entry, DocaFlow.cryptoId(entry.cryptoId()), config.pipeline().pfMac(), nextHop);
             MemorySegment match = arena.allocate(MATCH);
-            Optional<MemorySegment> destinationStage = Optional.empty();
-            String pipe;
-            if (ipv6) {
-                int index = peers.acquire(entry.destinationVip());
-                try {
-                    destinationStage = Optional.of(egressDestination(arena, (Inet6Address) entry.destinationVip(), index));
+            int index = ipv6 ? peers.acquire(peer) : 0;
+            try {
+                if (ipv6) {
+                    egressDestination(arena, (Inet6Address) peer, index);
                     Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
                     Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
                     Structs.set(match, MATCH, "meta.u32[" + IngressAclMatches.PEER_INDEX_WORD + "]", index);
                     Structs.set(match, MATCH, "outer.ip6.src_ip", entry.sourceVip().getAddress());
-                } catch (RuntimeException e) {
-                    peers.release(entry.destinationVip()).ifPresent(this::removeQuietly);
-                    throw e;
+                } else {
+                    Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV4);
+                    Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
+                    Structs.set(match, MATCH, "outer.ip4.src_ip", entry.sourceVip().getAddress());
+                    Structs.set(match, MATCH, "outer.ip4.dst_ip", peer.getAddress());
                 }
-                pipe = "EGR_ACL_IPV6";
-            } else {
-                Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV4);
-                Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
-                Structs.set(match, MATCH, "outer.ip4.src_ip", entry.sourceVip().getAddress());
-                Structs.set(match, MATCH, "outer.ip4.dst_ip", entry.destinationVip().getAddress());
-                pipe = "EGR_ACL_IPV4";
-            }
-            MemorySegment installed;
-            try {
-                installed = add(arena, "encrypt entry for " + flowKey, pipe, match, actions);
+                MemorySegment installed = add(arena, "encrypt entry for " + flowKey, ipv6 ? "EGR_ACL_IPV6" : "EGR_ACL_IPV4", match, actions);
+                encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(peer) : Optional.empty(),
+                        entry, nextHop));
             } catch (DocaCallException e) {
                 if (ipv6) {
-                    peers.release(entry.destinationVip()).ifPresent(this::removeQuietly);
+                    peers.release(peer).ifPresent(this::removeQuietly);
                 }
                 throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
             }
-            encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(entry.destinationVip()) : Optional.empty()));
         }
     }
 

@@ -105,12 +105,55 @@ class DocaDataplaneTest {
     }
 
     @Test
+    void anIpv6EncryptEntryWhoseTaggingStageFailsIsInternalAndLeavesNoEntry() throws Exception {
+        int entries = fake.liveEntries();
+        fake.failEntry(0);
+        DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(entry("fd10::1", "fd20::9",
+                "fd00::1", "fd00::2")));
+        assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
+        assertEquals(entries, fake.liveEntries());
+        // and once the NIC takes it, the same tunnel goes in whole
+        dataplane.addEncryptEntry(entry("fd10::1", "fd20::9", "fd00::1", "fd00::2"));
+        assertEquals(entries + 2, fake.liveEntries());
+    }
+
+    @Test
     void anEncryptEntryTheNicRefusesIsInternalAndNotCounted() throws Exception {
         fake.failEntry(0);
         DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(entry("10.0.0.1", "10.0.0.2",
                 "192.0.2.1", "192.0.2.2")));
         assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
         assertEquals(0, dataplane.encryptEntryCount());
+    }
+
+    @Test
+    void aReplacementTheNicRefusesPutsTheEntryItReplacedBack() throws Exception {
+        EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
+        dataplane.addEncryptEntry(first);
+        fake.failEntry(0);
+        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
+                null, first.localOuter(), first.peerOuter(), null);
+        assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(second));
+        assertEquals(java.util.OptionalInt.of(0x80000042), dataplane.encryptEntrySpi(first.flow()));
+        assertEquals(1, dataplane.encryptEntryCount());
+    }
+
+    @Test
+    void whatInspectionReportsIsWhatTheFakeHolds() throws Exception {
+        int staticEntries = fake.liveEntries();
+        dataplane.addEncryptEntry(entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2"));
+        dataplane.addEncryptEntry(entry("fd10::1", "fd20::9", "fd00::1", "fd00::2"));
+        dataplane.addIngressAcl(0x61, ip("10.0.0.2"), ip("10.0.0.1"));
+        dataplane.addIngressAcl(0x62, ip("fd20::9"), ip("fd10::1"));
+        // the fake holds one entry per IPv4 tunnel and ACL, two per IPv6 ones (the tagging stage, the pair)
+        assertEquals(2, dataplane.encryptEntryCount());
+        assertEquals(2, dataplane.ingressAclCount());
+        assertEquals(staticEntries + 1 + 2 + 1 + 2, fake.liveEntries());
+        dataplane.removeEncryptEntry(FlowKey.of(ip("fd10::1"), ip("fd20::9")));
+        dataplane.removeIngressAcl(0x62, ip("fd20::9"), ip("fd10::1"));
+        assertEquals(staticEntries + 2, fake.liveEntries());
+        assertEquals(1, dataplane.encryptEntryCount());
+        assertEquals(1, dataplane.ingressAclCount());
     }
 
     @Test

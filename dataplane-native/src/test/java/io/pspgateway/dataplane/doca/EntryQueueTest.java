@@ -94,6 +94,15 @@ class EntryQueueTest {
     }
 
     @Test
+    void aProcessCallThatFailsRemovesTheEntryAndWaitsForNothing() {
+        fake.fail("doca_flow_entries_process", 0, DocaAbi.DOCA_ERROR_DRIVER);
+        DocaCallException e = assertThrows(DocaCallException.class, this::add);
+        assertEquals("doca_flow_entries_process failed: DOCA_ERROR_DRIVER (21)", e.getMessage());
+        assertEquals(liveAtStart, fake.liveObjects(), "the entry was removed");
+        assertEquals(0, flow.completions().waiting());
+    }
+
+    @Test
     void everyAddAndItsProcessingRunOnTheCallersThread() {
         queue.remove(add());
         assertEquals(1, fake.journal().stream().map(FakeDoca.Call::thread).distinct().count());

@@ -47,6 +47,8 @@ final class FakeDoca {
 
     /** The fake keeps up to this many struct arguments of a call (BLOBS in fake_doca_flow.c). */
     private static final int STRUCTS_PER_CALL = 3;
+    /** The fake's kind number for entries (enum kind in fake_doca_flow.c). */
+    private static final int ENTRY_KIND = 5;
 
     private static FakeDoca loaded;
 
@@ -64,6 +66,7 @@ final class FakeDoca {
     private final MethodHandle failEntry;
     private final MethodHandle liveObjects;
     private final MethodHandle holdEntries;
+    private final MethodHandle liveOfKind;
 
     private FakeDoca(Path dir) throws DocaUnavailableException {
         this.dir = dir;
@@ -80,6 +83,7 @@ final class FakeDoca {
         failEntry = bind("fake_fail_entry", FunctionDescriptor.ofVoid(JAVA_INT));
         liveObjects = bind("fake_live_objects", FunctionDescriptor.of(JAVA_INT));
         holdEntries = bind("fake_hold_entries", FunctionDescriptor.ofVoid(JAVA_INT));
+        liveOfKind = bind("fake_live_of_kind", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     }
 
     /**
@@ -169,6 +173,15 @@ final class FakeDoca {
     int liveObjects() {
         try {
             return (int) liveObjects.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** Entries added and not removed, by the fake's own table: what the "hardware" holds. */
+    int liveEntries() {
+        try {
+            return (int) liveOfKind.invokeExact(ENTRY_KIND);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
