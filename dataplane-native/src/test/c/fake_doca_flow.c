@@ -33,7 +33,9 @@ static int fail_error;
 
 enum kind { CFG, PORT_CFG, PIPE_CFG, PORT, PIPE, ENTRY, BULK, KINDS };
 static const char *const kind_names[] = {"cfg", "port_cfg", "pipe_cfg", "port", "pipe", "entry", "bulk"};
-struct object { enum kind kind; int id; int live; };
+struct object { enum kind kind; int id; int live; uint64_t total_bytes; uint64_t total_pkts; };
+#define OBJECTS_MAX 65536
+static struct object *by_id[KINDS][OBJECTS_MAX]; /* for the counters a test sets by handle name */
 static int next_id[KINDS];
 static int live[KINDS];
 
@@ -125,6 +127,14 @@ int fake_live_objects(void) {
 
 int fake_initialised(void) { return initialised; }
 
+/* Test control: what resource_query_entry reports for entry#id, or query_pipe_miss for pipe#id (packets only). */
+void fake_set_counter(int kind, int id, uint64_t packets, uint64_t bytes) {
+    if (kind >= 0 && kind < KINDS && id > 0 && id < OBJECTS_MAX && by_id[kind][id] != NULL) {
+        by_id[kind][id]->total_pkts = packets;
+        by_id[kind][id]->total_bytes = bytes;
+    }
+}
+
 /* Objects of one kind alive now (0 cfg, 1 port_cfg, 2 pipe_cfg, 3 port, 4 pipe, 5 entry, 6 bulk): the fake's own table. */
 int fake_live_of_kind(int kind) { return kind >= 0 && kind < KINDS ? live[kind] : -1; }
 
@@ -138,6 +148,9 @@ static struct object *create(enum kind kind) {
     o->kind = kind;
     o->id = ++next_id[kind];
     o->live = 1;
+    if (o->id < OBJECTS_MAX) {
+        by_id[kind][o->id] = o;
+    }
     live[kind]++;
     return o;
 }
@@ -416,7 +429,7 @@ int doca_flow_pipe_create(const void *cfg, const void *fwd, const void *fwd_miss
 
 static int add(const char *function, const char *details, void *user_ctx, const void *match, const void *actions, const void *fwd,
                void **entry) {
-    CALL(function, "%s", details);
+    CALL(function, "%.130s -> entry#%d", details, next_id[ENTRY] + 1);
     snapshot(0, match, 544);
     snapshot(1, actions, 1040);
     snapshot(2, fwd, 40);
@@ -495,14 +508,18 @@ int doca_flow_entries_process(void *port, uint16_t queue, uint64_t timeout_us, u
 int doca_flow_resource_query_entry(void *entry, void *query) {
     char n[32];
     CALL("doca_flow_resource_query_entry", "%s", name(entry, n, sizeof n));
-    memset(query, 0, 16);
+    const struct object *o = entry;
+    memcpy(query, &o->total_bytes, 8);
+    memcpy((uint8_t *) query + 8, &o->total_pkts, 8);
     return 0;
 }
 
 int doca_flow_resource_query_pipe_miss(void *pipe, void *query) {
     char n[32];
     CALL("doca_flow_resource_query_pipe_miss", "%s", name(pipe, n, sizeof n));
-    memset(query, 0, 16);
+    const struct object *o = pipe;
+    memcpy(query, &o->total_bytes, 8);
+    memcpy((uint8_t *) query + 8, &o->total_pkts, 8);
     return 0;
 }
 
@@ -523,7 +540,7 @@ int doca_flow_crypto_psp_spi_key_bulk_alloc(void *port, int key_type, uint32_t c
     char n[32];
     CALL("doca_flow_crypto_psp_spi_key_bulk_alloc", "%s type=%d count=%u", name(port, n, sizeof n), key_type, count);
     struct bulk *b = calloc(1, sizeof *b);
-    b->object = (struct object) {BULK, ++next_id[BULK], 1};
+    b->object = (struct object) {.kind = BULK, .id = ++next_id[BULK], .live = 1};
     live[BULK]++;
     b->key_type = key_type;
     b->count = count;

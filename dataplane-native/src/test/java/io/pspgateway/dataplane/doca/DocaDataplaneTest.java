@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.pspgateway.dataplane.DataplaneException;
+import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.dataplane.EntryCounters;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
@@ -154,6 +156,27 @@ class DocaDataplaneTest {
         assertEquals(staticEntries + 2, fake.liveEntries());
         assertEquals(1, dataplane.encryptEntryCount());
         assertEquals(1, dataplane.ingressAclCount());
+    }
+
+    @Test
+    void theCountersAreReadFromTheEntriesAndPipesTheyBelongTo() throws Exception {
+        EncryptEntry e = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
+        dataplane.addEncryptEntry(e);
+        dataplane.addIngressAcl(0x71, ip("10.0.0.2"), ip("10.0.0.1"));
+        PipeJournal j = new PipeJournal(fake.journal());
+        fake.entryCounter(j.entriesOf("EGR_ACL_IPV4").getLast().id(), 7, 700);
+        fake.entryCounter(j.entriesOf("INGR_ACL_IPV4").getLast().id(), 5, 500);
+        fake.entryCounter(j.entriesOf("SYNDROME_STATS").get(0).id(), 3, 0); // ICV failed
+        fake.entryCounter(j.entriesOf("SYNDROME_STATS").get(1).id(), 2, 0); // bad trailer
+        fake.missCounter(j.pipeId("SYNDROME_STATS"), 11);
+        fake.missCounter(j.pipeId("PSP_DECRYPT"), 13);
+        fake.missCounter(j.pipeId("PSP_INNER_IP_CLASSIFIER"), 17);
+        var c = dataplane.counters();
+        assertEquals(List.of(7L, 700L, 5L, 500L, 3L, 2L), List.of(c.txPackets(), c.txBytes(), c.rxPackets(), c.rxBytes(), c.rxAuthFail(), c.rxBad()));
+        assertEquals(java.util.Map.of(DropReason.INGRESS_AUTH_FAILED, 3L, DropReason.INGRESS_BAD_HEADER, 2L, DropReason.INGRESS_ACL_MISS, 11L,
+                DropReason.INGRESS_NOT_PSP, 13L, DropReason.INGRESS_BAD_INNER, 17L), c.drops());
+        assertEquals(new EntryCounters(7, 700), dataplane.encryptEntryCounters(e.flow()));
+        assertEquals(new EntryCounters(5, 500), dataplane.ingressAclCounters(0x71, ip("10.0.0.2"), ip("10.0.0.1")));
     }
 
     @Test

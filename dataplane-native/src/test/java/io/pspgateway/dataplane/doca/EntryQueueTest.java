@@ -47,7 +47,7 @@ class EntryQueueTest {
     void anAddedEntryIsReportedBeforeAddReturnsAndStaysLive() {
         MemorySegment entry = add();
         assertFalse(entry.equals(MemorySegment.NULL));
-        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL", "doca_flow_entries_process port#N queue=0 max=1"), callsSinceStart());
+        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL -> entry#N", "doca_flow_entries_process port#N queue=0 max=1"), callsSinceStart());
         assertEquals(liveAtStart + 1, fake.liveObjects());
         assertEquals(0, flow.completions().waiting());
         queue.remove(entry);
@@ -60,7 +60,7 @@ class EntryQueueTest {
         DocaCallException e = assertThrows(DocaCallException.class, this::add);
         assertEquals("test entry: DOCA reported the entry as failed", e.getMessage());
         assertEquals(liveAtStart, fake.liveObjects(), "the failed entry was removed");
-        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL", "doca_flow_entries_process port#N queue=0 max=1",
+        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL -> entry#N", "doca_flow_entries_process port#N queue=0 max=1",
                 "doca_flow_pipe_remove_entry entry#N", "doca_flow_entries_process port#N queue=0 max=1"), callsSinceStart());
         assertEquals(0, flow.completions().waiting());
         // the next add goes through
@@ -72,7 +72,7 @@ class EntryQueueTest {
         fake.fail("doca_flow_pipe_add_entry", 0, DocaAbi.DOCA_ERROR_FULL);
         DocaCallException e = assertThrows(DocaCallException.class, this::add);
         assertEquals("doca_flow_pipe_add_entry failed: DOCA_ERROR_FULL (24)", e.getMessage());
-        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL"), callsSinceStart());
+        assertEquals(List.of("doca_flow_pipe_add_entry NULL fwd=NULL monitor=NULL -> entry#N"), callsSinceStart());
         assertEquals(0, flow.completions().waiting());
         assertEquals(liveAtStart, fake.liveObjects());
     }

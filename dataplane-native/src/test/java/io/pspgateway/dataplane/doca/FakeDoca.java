@@ -49,6 +49,7 @@ final class FakeDoca {
     private static final int STRUCTS_PER_CALL = 3;
     /** The fake's kind number for entries (enum kind in fake_doca_flow.c). */
     private static final int ENTRY_KIND = 5;
+    private static final int PIPE_KIND = 4;
 
     private static FakeDoca loaded;
 
@@ -67,6 +68,7 @@ final class FakeDoca {
     private final MethodHandle liveObjects;
     private final MethodHandle holdEntries;
     private final MethodHandle liveOfKind;
+    private final MethodHandle setCounter;
 
     private FakeDoca(Path dir) throws DocaUnavailableException {
         this.dir = dir;
@@ -84,6 +86,7 @@ final class FakeDoca {
         liveObjects = bind("fake_live_objects", FunctionDescriptor.of(JAVA_INT));
         holdEntries = bind("fake_hold_entries", FunctionDescriptor.ofVoid(JAVA_INT));
         liveOfKind = bind("fake_live_of_kind", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        setCounter = bind("fake_set_counter", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     }
 
     /**
@@ -185,6 +188,20 @@ final class FakeDoca {
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
+    }
+
+    /** What querying entry#{@code id} reports from now. */
+    void entryCounter(int id, long packets, long bytes) {
+        invoke(() -> {
+            setCounter.invokeExact(ENTRY_KIND, id, packets, bytes);
+        });
+    }
+
+    /** What querying pipe#{@code id}'s misses reports from now. */
+    void missCounter(int id, long packets) {
+        invoke(() -> {
+            setCounter.invokeExact(PIPE_KIND, id, packets, 0L);
+        });
     }
 
     private void reset() {

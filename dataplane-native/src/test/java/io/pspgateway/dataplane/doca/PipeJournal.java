@@ -16,12 +16,13 @@ final class PipeJournal {
     record Pipe(String name, List<String> settings, String fwd, String miss) {
     }
 
-    /** One entry: the pipe, its forwarding and monitor as the fake decoded them, the structs passed. */
-    record Entry(String pipe, String detail, FakeDoca.Call call) {
+    /** One entry: the pipe, its forwarding and monitor as the fake decoded them, the fake's id of it, the structs passed. */
+    record Entry(String pipe, String detail, int id, FakeDoca.Call call) {
     }
 
     private static final Pattern CREATE = Pattern.compile("\\S+ fwd=(.*) miss=(.*) -> (pipe#\\d+)");
     private static final Pattern PIPE_HANDLE = Pattern.compile("pipe#\\d+");
+    private static final Pattern CREATED_ENTRY = Pattern.compile("(.*) -> entry#(\\d+)");
 
     final List<Pipe> pipes = new ArrayList<>();
     final List<Entry> entries = new ArrayList<>();
@@ -59,9 +60,13 @@ final class PipeJournal {
             pipes.set(i, new Pipe(p.name(), p.settings(), resolve(unresolved.get(i)[1]), resolve(unresolved.get(i)[2])));
         }
         for (FakeDoca.Call c : entryCalls) {
-            String detail = resolve(c.detail());
+            Matcher created = CREATED_ENTRY.matcher(resolve(c.detail()));
+            if (!created.matches()) {
+                throw new AssertionError("unreadable entry add: " + c);
+            }
+            String detail = created.group(1);
             int space = detail.indexOf(' ');
-            entries.add(new Entry(detail.substring(0, space), detail.substring(space + 1), c));
+            entries.add(new Entry(detail.substring(0, space), detail.substring(space + 1), Integer.parseInt(created.group(2)), c));
         }
     }
 
@@ -73,6 +78,12 @@ final class PipeJournal {
             m.appendReplacement(out, Matcher.quoteReplacement(names.getOrDefault(m.group(), m.group())));
         }
         return m.appendTail(out).toString();
+    }
+
+    /** The fake's id of the pipe named {@code name}. */
+    int pipeId(String name) {
+        return names.entrySet().stream().filter(e -> e.getValue().equals(name)).map(e -> Integer.parseInt(e.getKey().substring(5)))
+                .findFirst().orElseThrow(() -> new AssertionError("no pipe " + name));
     }
 
     List<String> pipeNames() {
