@@ -27,6 +27,8 @@ static struct call journal[JOURNAL_MAX];
 static int journal_size;
 static int journal_lost;
 
+static int journal_on = 1; /* off for benchmarks: calls are then neither formatted nor recorded */
+
 static char fail_function[64];
 static int fail_remaining; /* calls of fail_function to let through before failing, -1 when none armed */
 static int fail_error;
@@ -51,7 +53,9 @@ static int holding; /* entries_process reports nothing, as if the hardware had n
 static int initialised;
 
 int fake_doca_enter(const char *function, const char *detail) {
-    if (journal_size < JOURNAL_MAX) {
+    if (!journal_on) {
+        /* nothing recorded */
+    } else if (journal_size < JOURNAL_MAX) {
         struct call *c = &journal[journal_size++];
         snprintf(c->function, sizeof c->function, "%s", function);
         snprintf(c->detail, sizeof c->detail, "%s", detail);
@@ -92,7 +96,7 @@ int fake_journal_blob_size(int i, int k) { return journal[i].blob_size[k]; }
 
 /* Keeps a copy of `size` bytes at `struct_pointer` as blob k of the call just journalled. */
 static void snapshot(int k, const void *struct_pointer, int size) {
-    if (journal_size == 0 || journal_lost > 0 || struct_pointer == NULL) {
+    if (!journal_on || journal_size == 0 || journal_lost > 0 || struct_pointer == NULL) {
         return;
     }
     struct call *c = &journal[journal_size - 1];
@@ -126,6 +130,9 @@ int fake_live_objects(void) {
 }
 
 int fake_initialised(void) { return initialised; }
+
+/* Test control: 0 stops journalling (and struct copies), for measuring the binding rather than the fake. */
+void fake_journal(int on) { journal_on = on; }
 
 /* Test control: what resource_query_entry reports for entry#id, or query_pipe_miss for pipe#id (packets only). */
 void fake_set_counter(int kind, int id, uint64_t packets, uint64_t bytes) {
@@ -174,7 +181,7 @@ static const char *name(const void *handle, char *buffer, size_t size) {
 }
 
 #define CALL(function, ...) do { \
-        char detail[DETAIL_MAX]; snprintf(detail, sizeof detail, __VA_ARGS__); \
+        char detail[DETAIL_MAX] = ""; if (journal_on) snprintf(detail, sizeof detail, __VA_ARGS__); \
         int error = fake_doca_enter(function, detail); if (error != 0) return error; } while (0)
 
 /* The text of a doca_flow_fwd (40): type@0 and, by type, port_id@8, next_pipe@8 or the RSS set's queues (queues_array@24, nr_queues@32). */

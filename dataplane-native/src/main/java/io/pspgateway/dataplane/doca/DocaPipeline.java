@@ -39,7 +39,7 @@ import java.util.Map;
  * gets; EMPTY_NOT_SAMPLED, which no pipe forwards to, is not built; the pipe the sample calls
  * "FWD_TO_RSS" (it sets the sample bit) is named EGR_SET_SAMPLE_BIT.
  */
-final class DocaPipeline {
+public final class DocaPipeline {
     static final int INGRESS_SAMPLE_TAG = 0x65656565;
     static final int EGRESS_SAMPLE_TAG = 0x43434343;
     static final int TO_VF_TAG = 0x78787878;
@@ -70,9 +70,9 @@ final class DocaPipeline {
      * @param pfMac the PF's MAC: the source of the Ethernet header pushed on decapsulated packets
      * @param decapDmac the destination of that header (--decap-dmac)
      */
-    record Settings(PspMode mode, int maxTunnels, int queues, boolean acl, int sampleRateLog2, boolean maintainOrder,
+    public record Settings(PspMode mode, int maxTunnels, int queues, boolean acl, int sampleRateLog2, boolean maintainOrder,
                     boolean cookie, byte[] pfMac, byte[] decapDmac) {
-        Settings {
+        public Settings {
             if (maxTunnels < 1 || queues < 1) {
                 throw new IllegalArgumentException("maxTunnels and queues must be positive");
             }
