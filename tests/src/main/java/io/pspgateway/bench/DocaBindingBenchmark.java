@@ -18,7 +18,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
@@ -43,7 +42,7 @@ public final class DocaBindingBenchmark {
         SymbolLookup fake = DocaLibraries.open(fakeDir, Arena.global());
         Linker.nativeLinker().downcallHandle(fake.find("fake_journal").orElseThrow(), FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT))
                 .invokeExact(0);
-        EncryptEntry[] entries = entries(n);
+        EncryptEntry[] entries = InsertionBenchmark.entries(n, SLOTS);
         byte[] key = new byte[PspVersion.V1.keyBytes()];
         double[][] rates = new double[2][3];
         for (int round = 0; round < 3; round++) {
@@ -92,17 +91,5 @@ public final class DocaBindingBenchmark {
         byte[] mac = {0x02, 0, 0, 0, 0, 0x01};
         return DocaDataplane.open(DocaFlowNative.bind(fake), new DocaDataplane.Config(new DocaFlow.Settings(SLOTS, 2, MemorySegment.ofAddress(0x1000)),
                 new DocaPipeline.Settings(PspMode.TUNNEL, SLOTS, 2, true, 0, false, false, mac, mac), Optional.of(mac), 64));
-    }
-
-    private static EncryptEntry[] entries(int n) throws Exception {
-        InetAddress local = InetAddress.getByName("192.0.2.1");
-        InetAddress peer = InetAddress.getByName("192.0.2.2");
-        InetAddress destination = InetAddress.getByName("10.255.255.254");
-        EncryptEntry[] entries = new EncryptEntry[n];
-        for (int i = 0; i < n; i++) {
-            InetAddress source = InetAddress.getByAddress(new byte[] {10, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
-            entries[i] = new EncryptEntry(source, destination, i % SLOTS, i + 1, PspVersion.V1, PspMode.TUNNEL, 5, null, local, peer, null);
-        }
-        return entries;
     }
 }

@@ -35,7 +35,7 @@ public final class InsertionBenchmark {
 
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
-        EncryptEntry[] entries = entries(n);
+        EncryptEntry[] entries = entries(n, n);
         byte[] key = new byte[PspVersion.V1.keyBytes()];
         double direct = 0;
         double actorWall = 0;
@@ -103,14 +103,18 @@ public final class InsertionBenchmark {
                 MemoryPort.link("w", "s", 2)[1]);
     }
 
-    private static EncryptEntry[] entries(int n) throws Exception {
+    /**
+     * {@code n} tunnels from distinct IPv4 VIPs to one peer VIP, the i-th on key slot i mod {@code slots}:
+     * what the install benchmarks insert.
+     */
+    static EncryptEntry[] entries(int n, int slots) throws Exception {
         InetAddress local = InetAddress.getByName("192.0.2.1");
         InetAddress peer = InetAddress.getByName("192.0.2.2");
         InetAddress destination = InetAddress.getByName("10.255.255.254");
         EncryptEntry[] entries = new EncryptEntry[n];
         for (int i = 0; i < n; i++) {
             InetAddress source = InetAddress.getByAddress(new byte[] {10, (byte) (i >>> 16), (byte) (i >>> 8), (byte) i});
-            entries[i] = new EncryptEntry(source, destination, i, i + 1, PspVersion.V1, PspMode.TUNNEL, 5, null, local, peer, null);
+            entries[i] = new EncryptEntry(source, destination, i % slots, i + 1, PspVersion.V1, PspMode.TUNNEL, 5, null, local, peer, null);
         }
         return entries;
     }
