@@ -1,5 +1,6 @@
 package io.pspgateway.dataplane;
 
+import io.pspgateway.dataplane.port.OffloadCounters;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -18,10 +19,11 @@ import java.util.Map;
  * @param drops         every drop, by reason (reasons never seen are absent)
  * @param held          packets put on the miss queue, by reason
  * @param keyRotations  master key rotations since start
+ * @param offloads      what the ports' offloads did ({@link OffloadCounters#NONE} where there are none)
  */
 public record DataplaneCounters(long rxPackets, long rxBytes, long rxAuthFail, long rxErrors, long rxBad,
                                 long txPackets, long txBytes, long txErrors, Map<DropReason, Long> drops,
-                                Map<HoldReason, Long> held, long keyRotations) {
+                                Map<HoldReason, Long> held, long keyRotations, OffloadCounters offloads) {
 
     public DataplaneCounters {
         drops = Map.copyOf(drops);

@@ -17,7 +17,7 @@ public enum DropReason {
     EGRESS_UNSUPPORTED_NEXT_HEADER,
     /** The session's crypt offset reaches past the end of this packet. */
     EGRESS_CRYPT_OFFSET_PAST_END,
-    /** The encapsulated packet would exceed the buffer or 64 KiB. */
+    /** The encapsulated packet would exceed the buffer or 64 KiB, or the path MTU refused it (the UDP port sends with DF). */
     EGRESS_TOO_BIG,
     /** The entry's crypto slot was wiped or reprogrammed after the entry was added. */
     EGRESS_NO_KEY_SLOT,

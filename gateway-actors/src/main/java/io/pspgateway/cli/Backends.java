@@ -56,7 +56,7 @@ final class Backends {
         SoftDataplaneSettings settings = SoftDataplaneSettings.defaults().withKeySlots(config.keySlots())
                 .withSampleLog2(config.sampleLog2()).withIngressAcl(config.ingressAcl()).withInnerIpVersion(config.innerIpVersion())
                 .withQueues(config.queues().workers(), config.queues().batchSize(), config.queues().missQueue());
-        return SoftBackend.open(settings, config.unsecuredPort(), config.psp());
+        return SoftBackend.open(settings, config.unsecuredPort(), config.psp(), config.queues().offloads());
     }
 
     private static void reportIgnoredBySoft(DataplaneConfig.DocaFlags doca) {

@@ -20,11 +20,15 @@ import java.util.Optional;
 record DataplaneConfig(int keySlots, int sampleLog2, boolean ingressAcl, int innerIpVersion, String unsecuredPort,
                        InetSocketAddress psp, Queues queues, DocaFlags doca) {
 
-    /** {@code pspgw.dataplane}: packet threads per direction, packets per port call, the slow path's queue. */
-    record Queues(int workers, int batchSize, int missQueue) {
+    /**
+     * {@code pspgw.dataplane}: packet threads per direction, packets per port call, the slow
+     * path's queue, and whether the soft backend's ports use the kernel's offloads (TUN TSO and
+     * coalescing, UDP GSO and GRO).
+     */
+    record Queues(int workers, int batchSize, int missQueue, boolean offloads) {
         static Queues from(Config config) {
             Config c = config.getConfig("pspgw.dataplane");
-            return new Queues(c.getInt("workers"), c.getInt("batch-size"), c.getInt("miss-queue"));
+            return new Queues(c.getInt("workers"), c.getInt("batch-size"), c.getInt("miss-queue"), c.getBoolean("offloads"));
         }
     }
 

@@ -4,6 +4,7 @@ import io.pspgateway.control.GatewayNode;
 import io.pspgateway.control.GatewaySettings;
 import io.pspgateway.dataplane.Backend;
 import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.port.OffloadCounters;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HoldReason;
@@ -172,6 +173,13 @@ final class GatewayRunner {
                 sb.append(String.format("syndrome - Bad Trailer: %d hits%n", c.dropped(DropReason.INGRESS_BAD_HEADER)
                         + c.dropped(DropReason.INGRESS_MALFORMED)));
                 sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
+                OffloadCounters o = c.offloads();
+                if (!o.equals(OffloadCounters.NONE)) {
+                    sb.append(String.format("Offloads: TUN %d super-packets -> %d packets, %d segments -> %d coalesced; "
+                                    + "UDP %d datagrams in %d GSO sends, %d in %d GRO trains; %d fallbacks%n",
+                            o.superPacketsRead(), o.segmentsMade(), o.segmentsCoalesced(), o.framesCoalesced(), o.gsoDatagrams(),
+                            o.gsoSends(), o.groDatagrams(), o.groTrains(), o.fallbacks()));
+                }
                 try {
                     for (FlowKey flow : node.egressTunnels()) {
                         var counters = node.dataplane().encryptEntryCounters(flow);

@@ -43,7 +43,7 @@ class GatewayConfigTest {
         assertTrue(d.ingressAcl());
         assertEquals("psp0", d.unsecuredPort());
         assertEquals(new InetSocketAddress("192.0.2.1", 1000), d.psp());
-        assertEquals(new DataplaneConfig.Queues(1, 32, 4096), d.queues());
+        assertEquals(new DataplaneConfig.Queues(1, 32, 4096, true), d.queues());
         assertEquals(new DataplaneConfig.DocaFlags(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false, java.nio.file.Path.of("/opt/mellanox/doca/lib/x86_64-linux-gnu")), d.doca());
         assertTrue(c.gateway().cluster().isEmpty());
@@ -75,15 +75,18 @@ class GatewayConfigTest {
     @Test
     void queuesComeFromHoconAndAreChecked() {
         System.setProperty("pspgw.dataplane.workers", "4");
+        System.setProperty("pspgw.dataplane.offloads", "off");
         ConfigFactory.invalidateCaches();
         try {
             assertEquals(4, config(IPV4_UPLINK).dataplane().queues().workers());
+            assertEquals(false, config(IPV4_UPLINK).dataplane().queues().offloads(), "offloads forced off");
             System.setProperty("pspgw.dataplane.workers", "0");
             ConfigFactory.invalidateCaches();
             CommandLine.ParameterException e = assertThrows(CommandLine.ParameterException.class, () -> config(IPV4_UPLINK));
             assertEquals("pspgw.dataplane.workers must be 1-64, got 0", e.getMessage());
         } finally {
             System.clearProperty("pspgw.dataplane.workers");
+            System.clearProperty("pspgw.dataplane.offloads");
             ConfigFactory.invalidateCaches();
         }
     }

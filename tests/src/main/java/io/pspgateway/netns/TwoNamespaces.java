@@ -21,7 +21,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * physical addresses of {@link NamespaceNetwork} (TEST-NET-2, never routed). On top of it, either
  * our soft data planes (TUN {@code psp0} with VIPs 10.0.0.1 / 10.0.0.2, UDP/1000 on the veth
  * addresses) or a WireGuard tunnel for comparison. Everything is removed on {@link #close()}.
- * Needs root and iproute2; what it runs needs ping, iperf3, tcpdump, wireguard-go.
+ * Needs root, iproute2 and ethtool (GRO on the veth); what it runs needs ping, iperf3, tcpdump, wireguard-go.
  */
 public final class TwoNamespaces implements AutoCloseable {
     public static final String PHYS_A = NamespaceNetwork.physical(0);
@@ -46,7 +46,9 @@ public final class TwoNamespaces implements AutoCloseable {
 
     /** Why this machine cannot run it ("" when it can): not root, or a tool is missing. */
     public static String unavailableBecause(String... tools) {
-        return NamespaceNetwork.unavailableBecause(tools);
+        String[] all = java.util.Arrays.copyOf(tools, tools.length + 1);
+        all[tools.length] = "ethtool";
+        return NamespaceNetwork.unavailableBecause(all);
     }
 
     /** The IPv6 physical addresses of {@link #createDualStack()} (documentation prefix, never routed). */
@@ -85,6 +87,8 @@ public final class TwoNamespaces implements AutoCloseable {
                 }
                 run("ip", "-n", side[0], "link", "set", side[1], "up");
                 run("ip", "-n", side[0], "link", "set", "lo", "up");
+                // a fresh veth has GRO off, and without it no UDP GRO train ever forms: on, for every variant alike
+                run("ip", "netns", "exec", side[0], "ethtool", "-K", side[1], "gro", "on");
             }
         } catch (IOException e) {
             n.close();
@@ -97,16 +101,21 @@ public final class TwoNamespaces implements AutoCloseable {
         return ns.equals(a) ? vethA : vethB;
     }
 
-    /** Our soft data planes in both namespaces, tunnels A to B and B to A set up statically. */
+    /** Our soft data planes in both namespaces, with offloads, tunnels A to B and B to A set up statically. */
     public SoftDataplane[] startSoftGateways(SoftDataplaneSettings settings) throws IOException {
+        return startSoftGateways(settings, true);
+    }
+
+    /** As above, with the ports' offloads on or forced off. */
+    public SoftDataplane[] startSoftGateways(SoftDataplaneSettings settings, boolean offloads) throws IOException {
         SoftDataplane[] planes = new SoftDataplane[2];
         String[][] sides = {{a, PHYS_A, VIP_A}, {b, PHYS_B, VIP_B}};
         for (int i = 0; i < 2; i++) {
             String ns = sides[i][0];
             InetSocketAddress uplink = new InetSocketAddress(InetAddress.getByName(sides[i][1]), 1000);
             NetworkNamespace namespace = NetworkNamespace.named(ns);
-            TunPort tun = namespace.call(() -> TunPort.open("psp0"));
-            UdpPort udp = namespace.call(() -> UdpPort.bind(uplink, settings.batchSize()));
+            TunPort tun = namespace.call(() -> TunPort.open("psp0", offloads));
+            UdpPort udp = namespace.call(() -> UdpPort.bind(uplink, settings.batchSize(), offloads));
             run("ip", "-n", ns, "addr", "add", sides[i][2] + "/24", "dev", "psp0");
             run("ip", "-n", ns, "link", "set", "psp0", "mtu", Integer.toString(TUNNEL_MTU), "up");
             planes[i] = new SoftDataplane(settings, tun, udp);

@@ -3,7 +3,10 @@ package io.pspgateway.netns;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pspgateway.dataplane.DataplaneCounters;
+import io.pspgateway.dataplane.port.OffloadCounters;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.pcap.PcapReader;
@@ -25,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * is skipped, and says so on stderr and in the report.
  */
 class NamespaceTunnelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -78,6 +83,75 @@ class NamespaceTunnelTest {
             assertTrue(a.txPackets() > 100 && b.rxPackets() > 100, a + " / " + b);
             assertEquals(0, b.rxAuthFail() + a.rxAuthFail(), "no authentication failures");
         }
+    }
+
+    /**
+     * With the offloads on (the default), they are seen working: the TUN device hands over TCP
+     * super-packets larger than the MTU, sealed segments leave in fewer UDP sends than datagrams,
+     * the receiver gets GRO trains and writes coalesced frames; every segment is still counted
+     * as a packet, nothing fails authentication, and a slow UDP stream arrives whole and in order.
+     */
+    @Test
+    void theOffloadsAreInEffectAndLoseNothing() throws Exception {
+        try (TwoNamespaces net = TwoNamespaces.create()) {
+            SoftDataplane[] gw = net.startSoftGateways(SoftDataplaneSettings.defaults(), true);
+            assertTrue(net.exec(net.a, "ping", "-c", "2", "-i", "0.2", "-W", "2", TwoNamespaces.VIP_B).contains("2 received"));
+            double bits = iperfTcp(net, 2);
+            assertTrue(bits > 1e6, "iperf3 TCP moved less than 1 Mbit/s: " + bits);
+
+            OffloadCounters sent = gw[0].counters().offloads();
+            OffloadCounters received = gw[1].counters().offloads();
+            assertTrue(sent.superPacketsRead() > 0 && sent.segmentsMade() > sent.superPacketsRead(),
+                    "TUN reads larger than the MTU, split: " + sent);
+            assertTrue(sent.gsoSends() > 0 && sent.gsoDatagrams() > sent.gsoSends(), "fewer UDP sends than datagrams: " + sent);
+            assertTrue(received.groTrains() > 0 && received.groDatagrams() > received.groTrains(),
+                    "GRO trains longer than one on receive: " + received);
+            assertTrue(received.framesCoalesced() > 0 && received.segmentsCoalesced() > received.framesCoalesced(),
+                    "segments coalesced before the TUN write: " + received);
+            assertEquals(0, sent.fallbacks() + received.fallbacks(), "no offload refused: " + sent + " / " + received);
+            DataplaneCounters a = gw[0].counters();
+            DataplaneCounters b = gw[1].counters();
+            assertTrue(a.txPackets() >= sent.segmentsMade() - 64, "every segment sealed as a packet: " + a);
+            assertEquals(0, a.rxAuthFail() + b.rxAuthFail(), "no authentication failures");
+
+            JsonNode udp = iperfUdp(net, "20M", 2);
+            assertTrue(udp.path("packets").asLong() > 1000, "UDP packets sent: " + udp);
+            assertEquals(0, udp.path("lost_packets").asLong(), "no UDP loss at a low rate: " + udp);
+            assertEquals(0, udp.path("out_of_order").asLong(0), "no reordering: " + udp);
+        }
+    }
+
+    /** Forced off, the same traffic passes one packet per read and write, and no offload counter moves. */
+    @Test
+    void withTheOffloadsForcedOffTheSameTrafficPasses() throws Exception {
+        try (TwoNamespaces net = TwoNamespaces.create()) {
+            SoftDataplane[] gw = net.startSoftGateways(SoftDataplaneSettings.defaults(), false);
+            assertTrue(net.exec(net.a, "ping", "-c", "2", "-i", "0.2", "-W", "2", TwoNamespaces.VIP_B).contains("2 received"));
+            double bits = iperfTcp(net, 2);
+            assertTrue(bits > 1e6, "iperf3 TCP moved less than 1 Mbit/s: " + bits);
+            JsonNode udp = iperfUdp(net, "20M", 2);
+            assertEquals(0, udp.path("lost_packets").asLong(), "no UDP loss at a low rate: " + udp);
+            assertEquals(OffloadCounters.NONE, gw[0].counters().offloads().plus(gw[1].counters().offloads()));
+            assertTrue(gw[0].counters().txPackets() > 1000, "traffic was sealed: " + gw[0].counters());
+        }
+    }
+
+    private static double iperfTcp(TwoNamespaces net, int seconds) throws Exception {
+        Process server = net.start(net.b, "iperf3", "-s", "-1", "-B", TwoNamespaces.VIP_B);
+        Thread.sleep(300);
+        JsonNode result = JSON.readTree(net.exec(net.a, "iperf3", "-c", TwoNamespaces.VIP_B, "-t", Integer.toString(seconds), "-J"));
+        server.waitFor(5, TimeUnit.SECONDS);
+        return result.path("end").path("sum_received").path("bits_per_second").asDouble();
+    }
+
+    /** The receiver's view of a UDP stream at {@code rate}: packets, lost_packets, out_of_order. */
+    private static JsonNode iperfUdp(TwoNamespaces net, String rate, int seconds) throws Exception {
+        Process server = net.start(net.b, "iperf3", "-s", "-1", "-B", TwoNamespaces.VIP_B);
+        Thread.sleep(300);
+        JsonNode result = JSON.readTree(net.exec(net.a, "iperf3", "-c", TwoNamespaces.VIP_B, "-u", "-b", rate, "-l", "1300",
+                "-t", Integer.toString(seconds), "-J"));
+        server.waitFor(5, TimeUnit.SECONDS);
+        return result.path("end").path("sum");
     }
 
     private static void waitForCaptureToStart(Path capture) throws InterruptedException {

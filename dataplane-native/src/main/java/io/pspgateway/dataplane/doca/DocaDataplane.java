@@ -15,6 +15,7 @@ import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
 import io.pspgateway.dataplane.SpiKey;
+import io.pspgateway.dataplane.port.OffloadCounters;
 import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import java.lang.foreign.Arena;
@@ -294,7 +295,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         drops[DropReason.INGRESS_BAD_INNER.ordinal()] = missed("PSP_INNER_IP_CLASSIFIER");
         drops[DropReason.INTERNAL_ERROR.ordinal()] = reinjectDropped.get();
         return new DataplaneCounters(rx.packets(), rx.bytes(), authFailed, 0, badTrailer, tx.packets(), tx.bytes(), 0,
-                DataplaneCounters.nonZero(DropReason.class, drops), new EnumMap<>(HoldReason.class), generation.get());
+                DataplaneCounters.nonZero(DropReason.class, drops), new EnumMap<>(HoldReason.class), generation.get(),
+                OffloadCounters.NONE);
     }
 
     @Override

@@ -164,7 +164,8 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
     /** All zero but the rotations: nothing passes through this backend. */
     @Override
     public DataplaneCounters counters() {
-        return new DataplaneCounters(0, 0, 0, 0, 0, 0, 0, 0, Map.<DropReason, Long>of(), Map.<HoldReason, Long>of(), generation);
+        return new DataplaneCounters(0, 0, 0, 0, 0, 0, 0, 0, Map.<DropReason, Long>of(), Map.<HoldReason, Long>of(), generation,
+                io.pspgateway.dataplane.port.OffloadCounters.NONE);
     }
 
     @Override

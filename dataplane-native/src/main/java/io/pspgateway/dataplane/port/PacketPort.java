@@ -40,6 +40,24 @@ public interface PacketPort extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * Packets this port took from {@link #send} but refused to put on the wire because they were
+     * larger than the path allows; the data plane reports them as {@code EGRESS_TOO_BIG}.
+     */
+    default long sendDrops() {
+        return 0;
+    }
+
+    /** What this port's offloads did; {@link OffloadCounters#NONE} for a port without any. */
+    default OffloadCounters offloadCounters() {
+        return OffloadCounters.NONE;
+    }
+
+    /** The offloads in effect, for the start-up log ("none" for a port without any). */
+    default String offloads() {
+        return "none";
+    }
+
     /** A name for logs and errors ("tun psp0", "udp [::]:1000", "memory a"). */
     String name();
 

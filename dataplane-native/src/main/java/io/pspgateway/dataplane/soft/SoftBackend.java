@@ -21,20 +21,23 @@ public final class SoftBackend implements Backend {
 
     /**
      * Creates (or attaches to) TUN device {@code tunName}, binds PSP's UDP socket on {@code psp} and
-     * starts the soft data plane on them. Nothing stays open when it fails.
+     * starts the soft data plane on them, with the kernel's offloads where it has them when
+     * {@code offloads} is set. Nothing stays open when it fails.
      */
-    public static SoftBackend open(SoftDataplaneSettings settings, String tunName, InetSocketAddress psp) throws IOException {
-        TunPort tun = TunPort.open(tunName);
+    public static SoftBackend open(SoftDataplaneSettings settings, String tunName, InetSocketAddress psp, boolean offloads)
+            throws IOException {
+        TunPort tun = TunPort.open(tunName, offloads);
         UdpPort udp;
         try {
-            udp = UdpPort.bind(psp, settings.batchSize());
+            udp = UdpPort.bind(psp, settings.batchSize(), offloads);
         } catch (IOException | RuntimeException e) {
             tun.close();
             throw e;
         }
         SoftDataplane dataplane = new SoftDataplane(settings, tun, udp);
         dataplane.start();
-        return new SoftBackend(dataplane, "soft data plane: TUN " + tunName + ", PSP on udp " + IpText.of(psp));
+        return new SoftBackend(dataplane, "soft data plane: TUN " + tunName + " (offloads: " + tun.offloads() + "), PSP on udp "
+                + IpText.of(psp) + " (offloads: " + udp.offloads() + ")");
     }
 
     @Override

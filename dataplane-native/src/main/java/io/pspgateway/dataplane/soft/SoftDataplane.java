@@ -416,6 +416,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
             d[i] = drops[i].sum();
         }
         d[DropReason.PORT_RECEIVE_DROPS.ordinal()] += plainPort.receiveDrops() + securePort.receiveDrops();
+        d[DropReason.EGRESS_TOO_BIG.ordinal()] += securePort.sendDrops();
         long[] h = new long[held.length];
         for (int i = 0; i < h.length; i++) {
             h[i] = held[i].sum();
@@ -430,7 +431,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         return new DataplaneCounters(rxPackets.sum(), rxBytes.sum(), d[DropReason.INGRESS_AUTH_FAILED.ordinal()],
                 d[DropReason.INGRESS_NO_KEY.ordinal()], rxBad, txPackets.sum(), txBytes.sum(), txErrors,
                 DataplaneCounters.nonZero(DropReason.class, d), DataplaneCounters.nonZero(HoldReason.class, h),
-                ring.current().number());
+                ring.current().number(), plainPort.offloadCounters().plus(securePort.offloadCounters()));
     }
 
     @Override

@@ -47,6 +47,25 @@ final class Libc {
     static final long TUNSETIFF = 0x400454caL;
     static final short IFF_TUN = 0x0001;
     static final short IFF_NO_PI = 0x1000;
+    static final short IFF_VNET_HDR = 0x4000;
+    static final long TUNSETOFFLOAD = 0x400454d0L;
+    static final long TUNSETVNETHDRSZ = 0x400454d8L;
+    static final int TUN_F_CSUM = 0x01;
+    static final int TUN_F_TSO4 = 0x02;
+    static final int TUN_F_TSO6 = 0x04;
+    static final int SOL_UDP = 17;
+    static final int UDP_SEGMENT = 103;
+    static final int UDP_GRO = 104;
+    static final int IPPROTO_IP = 0;
+    static final int IPPROTO_IPV6 = 41;
+    static final int IP_MTU_DISCOVER = 10;
+    static final int IPV6_MTU_DISCOVER = 23;
+    static final int IP_PMTUDISC_DO = 2;
+    static final int SO_SNDBUFFORCE = 32;
+    static final int SO_RCVBUFFORCE = 33;
+    static final int EIO = 5;
+    static final int EINVAL = 22;
+    static final int EMSGSIZE = 90;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -56,7 +75,9 @@ final class Libc {
 
     private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), false);
     private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), false);
-    private static final MethodHandle IOCTL = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), false);
+    /** ioctl is variadic: its third argument is a pointer for most requests, a value for some (TUNSETOFFLOAD). */
+    private static final MethodHandle IOCTL = bindVariadic("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
+    private static final MethodHandle IOCTL_VALUE = bindVariadic("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle READ = bind("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
     private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), true);
     private static final MethodHandle POLL = bind("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), false);
@@ -85,6 +106,12 @@ final class Libc {
         return critical
                 ? LINKER.downcallHandle(symbol, fd, ERRNO_OPTION, Linker.Option.critical(true))
                 : LINKER.downcallHandle(symbol, fd, ERRNO_OPTION);
+    }
+
+    private static MethodHandle bindVariadic(String name, FunctionDescriptor fd) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+        return LINKER.downcallHandle(symbol, fd, ERRNO_OPTION, Linker.Option.firstVariadicArg(2));
     }
 
     /** Per-thread space for the captured errno. */
@@ -161,6 +188,11 @@ final class Libc {
 
     static int ioctl(MemorySegment state, int fd, long request, MemorySegment arg) throws IOException {
         return setup("ioctl", state, () -> (int) IOCTL.invokeExact(state, fd, request, arg));
+    }
+
+    /** ioctl(2) whose argument is a value, not a pointer. */
+    static int ioctlValue(MemorySegment state, int fd, long request, long value) throws IOException {
+        return setup("ioctl", state, () -> (int) IOCTL_VALUE.invokeExact(state, fd, request, value));
     }
 
     /** read(2) into a (heap or native) segment; returns bytes read, or -1 when it would block. */

@@ -108,6 +108,16 @@ public final class TcpCoalescer {
         return seq == nextSeq[g] && data <= segmentSize[g] && headersOf(p) + payload[g] + data <= MAX_PACKET;
     }
 
+    /** The most packets one {@link #plan} takes. */
+    public int capacity() {
+        return head.length;
+    }
+
+    /** The member after packet {@code i} in its group, or -1 after the last. */
+    public int nextMember(int i) {
+        return nextMember[i];
+    }
+
     /** Members of group {@code g}. */
     public int members(int g) {
         return count[g];
