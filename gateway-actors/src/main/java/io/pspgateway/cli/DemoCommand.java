@@ -84,7 +84,8 @@ final class DemoCommand implements Callable<Integer> {
                      (i, physical, cluster) -> {
                          NetworkNamespace ns = NetworkNamespace.named(net.namespace(i));
                          TunPort tun = ns.call(() -> TunPort.open("psp0"));
-                         UdpPort udp = ns.call(() -> UdpPort.bind(new InetSocketAddress(physical, 1000), 32));
+                         UdpPort udp = ns.call(() -> UdpPort.bind(new InetSocketAddress(physical, 1000),
+                                 SoftDataplaneSettings.defaults().batchSize()));
                          return new PacketPort[] {tun, udp, null};
                      })) {
             describeTrust(out, c);

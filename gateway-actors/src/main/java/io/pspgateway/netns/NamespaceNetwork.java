@@ -13,7 +13,9 @@ import java.util.concurrent.TimeUnit;
  * bridge and the physical address 198.51.100.(i+1)/24 (TEST-NET-2, never routed anywhere; not
  * TEST-NET-1, which some machines here use for their own uplink and whose traffic the host's
  * bridge netfilter then treats as its own). Built
- * with iproute2; everything is removed on {@link #close()}. Needs root.
+ * with iproute2; everything is removed on {@link #close()}. Needs root. Where ethtool is
+ * installed, GRO is turned on on each namespace's veth, as a host's NIC has it, so the gateways'
+ * UDP GRO takes effect.
  */
 public final class NamespaceNetwork implements AutoCloseable {
     private final String tag;
@@ -65,6 +67,10 @@ public final class NamespaceNetwork implements AutoCloseable {
                 run("ip", "-n", ns, "addr", "add", physical(i) + "/24", "dev", inside);
                 run("ip", "-n", ns, "link", "set", inside, "up");
                 run("ip", "-n", ns, "link", "set", "lo", "up");
+                if (onPath("ethtool")) {
+                    // a fresh veth has GRO off; the gateways' UDP GRO trains form only with it on
+                    run("ip", "netns", "exec", ns, "ethtool", "-K", inside, "gro", "on");
+                }
                 run("ip", "netns", "exec", ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1");
             }
         } catch (IOException e) {

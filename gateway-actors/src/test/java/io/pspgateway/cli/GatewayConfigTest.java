@@ -43,7 +43,7 @@ class GatewayConfigTest {
         assertTrue(d.ingressAcl());
         assertEquals("psp0", d.unsecuredPort());
         assertEquals(new InetSocketAddress("192.0.2.1", 1000), d.psp());
-        assertEquals(new DataplaneConfig.Queues(1, 32, 4096, true), d.queues());
+        assertEquals(new DataplaneConfig.Queues(1, 64, 4096, true), d.queues());
         assertEquals(new DataplaneConfig.DocaFlags(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
                 Optional.empty(), false, java.nio.file.Path.of("/opt/mellanox/doca/lib/x86_64-linux-gnu")), d.doca());
         assertTrue(c.gateway().cluster().isEmpty());

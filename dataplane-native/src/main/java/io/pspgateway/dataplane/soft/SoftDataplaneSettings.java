@@ -41,7 +41,7 @@ public record SoftDataplaneSettings(int keySlots, int sampleLog2, boolean ingres
 
     /** The original gateway's defaults: 256 tunnels, no sampling, ACL on, PSP on UDP 1000, IPv4 inner packets. */
     public static SoftDataplaneSettings defaults() {
-        return new SoftDataplaneSettings(256, 0, true, 4096, PspHeader.UDP_PORT, SourcePortPolicy.FLOW_HASH, 1, 32, 2048, 4);
+        return new SoftDataplaneSettings(256, 0, true, 4096, PspHeader.UDP_PORT, SourcePortPolicy.FLOW_HASH, 1, 64, 2048, 4);
     }
 
     public SoftDataplaneSettings withKeySlots(int n) {
