@@ -10,7 +10,15 @@ import java.util.concurrent.atomic.AtomicLong;
 public sealed interface IvSequence permits IvSequence.Counter, IvSequence.Clock {
 
     /** The next IV; strictly greater than every IV this sequence returned before. */
-    long next();
+    default long next() {
+        return reserve(1);
+    }
+
+    /**
+     * Reserves {@code count} consecutive IVs for one caller and returns the first: all of them
+     * strictly greater than every IV this sequence returned before, and never returned again.
+     */
+    long reserve(int count);
 
     /** Deterministic counter starting at {@code first}, as Google's reference tool does (from 1). */
     static IvSequence counterFrom(long first) {
@@ -44,8 +52,8 @@ public sealed interface IvSequence permits IvSequence.Counter, IvSequence.Clock 
         }
 
         @Override
-        public long next() {
-            return nextValue.getAndIncrement();
+        public long reserve(int count) {
+            return nextValue.getAndAdd(count);
         }
     }
 
@@ -58,13 +66,13 @@ public sealed interface IvSequence permits IvSequence.Counter, IvSequence.Clock 
         }
 
         @Override
-        public long next() {
+        public long reserve(int count) {
             long now = epochNanosAtStart + (System.nanoTime() - monotonicAtStart);
             while (true) {
                 long previous = last.get();
-                long candidate = Math.max(now, previous + 1);
-                if (last.compareAndSet(previous, candidate)) {
-                    return candidate;
+                long first = Math.max(now, previous + 1);
+                if (last.compareAndSet(previous, first + count - 1)) {
+                    return first;
                 }
             }
         }

@@ -19,6 +19,30 @@ public final class PspSealer {
 
     private final PspAead aead = new PspAead();
     private final PspHeader header = new PspHeader();
+    private final int ivRange;
+    /** The IVs reserved from {@link #rangeOf} and not used yet: [nextIv, rangeEnd). */
+    private IvSequence rangeOf;
+    private long nextIv;
+    private long rangeEnd;
+
+    /** A sealer that takes each IV from its sequence as it seals (IVs follow the sequence exactly). */
+    public PspSealer() {
+        this(1);
+    }
+
+    /**
+     * A sealer that reserves {@code ivRange} consecutive IVs at a time and uses them while it keeps
+     * sealing under the same sequence: one atomic operation per range instead of per packet (the
+     * segments of a TCP super-packet all go under one key). IVs stay unique under a key; the
+     * unused rest of a range is skipped when the sealer moves to another key, and with several
+     * sealers on one key the IVs on the wire interleave instead of increasing strictly.
+     */
+    public PspSealer(int ivRange) {
+        if (ivRange < 1) {
+            throw new IllegalArgumentException("ivRange must be at least 1: " + ivRange);
+        }
+        this.ivRange = ivRange;
+    }
 
     /**
      * Seals the IP packet in {@code pkt} under {@code sa}. On {@link SealStatus#SEALED} the buffer
@@ -128,6 +152,15 @@ public final class PspSealer {
         return SealStatus.SEALED;
     }
 
+    private long nextIv(IvSequence ivs) {
+        if (ivs != rangeOf || nextIv == rangeEnd) {
+            nextIv = ivs.reserve(ivRange);
+            rangeEnd = nextIv + ivRange;
+            rangeOf = ivs;
+        }
+        return nextIv++;
+    }
+
     private static boolean fits(PacketBuffer pkt, int front, int sealedLength) {
         return pkt.headroom() >= front && pkt.tailroom() >= PspHeader.ICV_LENGTH && sealedLength <= MAX_IP_PACKET;
     }
@@ -141,7 +174,7 @@ public final class PspSealer {
         Ip.putU16(b, udp + 4, udpLen);
         Ip.putU16(b, udp + 6, 0);
         int psp = udp + Ip.UDP_HEADER;
-        long iv = sa.ivs().next();
+        long iv = nextIv(sa.ivs());
         header.wrap(pkt.buffer(), psp)
                 .write(nextHeader, sa.cryptOffsetWords(), sa.version(), sa.withCookie(), sa.spi(), iv, sa.cookie())
                 .setSampleBit(sample);

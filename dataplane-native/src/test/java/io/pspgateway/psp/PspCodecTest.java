@@ -3,6 +3,7 @@ package io.pspgateway.psp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
@@ -150,6 +151,41 @@ class PspCodecTest {
             assertTrue(next > last);
             last = next;
         }
+    }
+
+    /**
+     * Sealers that reserve IVs in ranges (the data plane's, 64 at a time) never repeat an IV under
+     * a key, whether they share the key or move between keys; each one's IVs still increase; and
+     * every sealed packet still opens.
+     */
+    @Test
+    void ivRangesStayUniqueAcrossSealersAndKeys() {
+        TxSecurityAssociation first = sa(PspMode.TUNNEL, PspVersion.V0, 0, false, outer(4));
+        int otherSpi = SPI + 1;
+        TxSecurityAssociation second = new TxSecurityAssociation(otherSpi, PspVersion.V0,
+                TxSecurityAssociation.aesKey(new PspKeyDeriver(KEYS).derive(otherSpi, PspVersion.V0)), IvSequence.counterFrom(1),
+                PspMode.TUNNEL, 0, false, 0, outer(4), SourcePortPolicy.FLOW_HASH);
+        PspSealer[] sealers = {new PspSealer(4), new PspSealer(4)};
+        java.util.Set<Long> seenFirst = new java.util.HashSet<>();
+        long[] lastOfSealer = {0, 0};
+        java.util.Random r = new java.util.Random(7);
+        for (int i = 0; i < 200; i++) {
+            int which = r.nextInt(2);
+            boolean onFirst = r.nextInt(3) != 0;
+            PacketBuffer pkt = Packets.load(Packets.ipv4Udp(1, 2, 10));
+            assertEquals(SealStatus.SEALED, sealers[which].seal(pkt, onFirst ? first : second));
+            long iv = new PspHeader().wrap(pkt.buffer(), pkt.start() + 28).iv();
+            if (onFirst) {
+                assertTrue(seenFirst.add(iv), "IV " + iv + " used twice under one key");
+                assertTrue(iv > lastOfSealer[which], "a sealer's IVs under a key increase");
+                lastOfSealer[which] = iv;
+            }
+            assertEquals(OpenStatus.OPENED, opener.open(pkt, rxKeys, info));
+        }
+        IvSequence clock = IvSequence.clock();
+        long start = clock.reserve(100);
+        assertTrue(clock.next() >= start + 100, "a reserved range of the clock is never handed out again");
+        assertThrows(IllegalArgumentException.class, () -> new PspSealer(0));
     }
 
     @Test
