@@ -167,9 +167,33 @@ public final class TunnelThroughput {
             SoftDataplaneSettings d = SoftDataplaneSettings.defaults();
             int batch = Integer.getInteger("bench.batch-size", d.batchSize());
             SoftDataplane[] gw = net.startSoftGateways(d.withQueues(d.workers(), batch, d.missQueueCapacity()), offloads);
+            long allocated0 = packetThreadsAllocated();
+            long packets0 = packets(gw);
             return measure(net, "psp-gateway", TwoNamespaces.VIP_B, seconds, TunnelThroughput::jvmCpuSeconds,
-                    () -> offloadNotes(gw));
+                    () -> offloadNotes(gw) + String.format(Locale.ROOT, "; packet threads allocated %.1f bytes per packet",
+                            (double) (packetThreadsAllocated() - allocated0) / Math.max(1, packets(gw) - packets0)));
         }
+    }
+
+    /** Packets sealed and opened by both gateways. */
+    private static long packets(SoftDataplane[] gw) {
+        long n = 0;
+        for (SoftDataplane d : gw) {
+            n += d.counters().txPackets() + d.counters().rxPackets();
+        }
+        return n;
+    }
+
+    /** Bytes the packet threads (psp-egress-*, psp-ingress-*) have allocated on the heap so far. */
+    private static long packetThreadsAllocated() {
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("psp-egress-") || t.getName().startsWith("psp-ingress-")) {
+                total += Math.max(0, threads.getThreadAllocatedBytes(t.threadId()));
+            }
+        }
+        return total;
     }
 
     /** What the offloads did over the whole run, gateway by gateway (A sends the TCP data, B the ACKs), and the drops. */
