@@ -94,11 +94,7 @@ class NamespaceTunnelTest {
     @Test
     void theOffloadsAreInEffectAndLoseNothing() throws Exception {
         try (TwoNamespaces net = TwoNamespaces.create()) {
-            SoftDataplane[] gw = net.startSoftGateways(SoftDataplaneSettings.defaults(), true);
-            assertTrue(net.exec(net.a, "ping", "-c", "2", "-i", "0.2", "-W", "2", TwoNamespaces.VIP_B).contains("2 received"));
-            double bits = iperfTcp(net, 2);
-            assertTrue(bits > 1e6, "iperf3 TCP moved less than 1 Mbit/s: " + bits);
-
+            SoftDataplane[] gw = startAndPassPingAndTcp(net, true);
             OffloadCounters sent = gw[0].counters().offloads();
             OffloadCounters received = gw[1].counters().offloads();
             assertTrue(sent.superPacketsRead() > 0 && sent.segmentsMade() > sent.superPacketsRead(),
@@ -113,11 +109,7 @@ class NamespaceTunnelTest {
             DataplaneCounters b = gw[1].counters();
             assertTrue(a.txPackets() >= sent.segmentsMade() - 64, "every segment sealed as a packet: " + a);
             assertEquals(0, a.rxAuthFail() + b.rxAuthFail(), "no authentication failures");
-
-            JsonNode udp = iperfUdp(net, "20M", 2);
-            assertTrue(udp.path("packets").asLong() > 1000, "UDP packets sent: " + udp);
-            assertEquals(0, udp.path("lost_packets").asLong(), "no UDP loss at a low rate: " + udp);
-            assertEquals(0, udp.path("out_of_order").asLong(0), "no reordering: " + udp);
+            assertSlowUdpArrivesWholeAndInOrder(net);
         }
     }
 
@@ -125,15 +117,28 @@ class NamespaceTunnelTest {
     @Test
     void withTheOffloadsForcedOffTheSameTrafficPasses() throws Exception {
         try (TwoNamespaces net = TwoNamespaces.create()) {
-            SoftDataplane[] gw = net.startSoftGateways(SoftDataplaneSettings.defaults(), false);
-            assertTrue(net.exec(net.a, "ping", "-c", "2", "-i", "0.2", "-W", "2", TwoNamespaces.VIP_B).contains("2 received"));
-            double bits = iperfTcp(net, 2);
-            assertTrue(bits > 1e6, "iperf3 TCP moved less than 1 Mbit/s: " + bits);
-            JsonNode udp = iperfUdp(net, "20M", 2);
-            assertEquals(0, udp.path("lost_packets").asLong(), "no UDP loss at a low rate: " + udp);
+            SoftDataplane[] gw = startAndPassPingAndTcp(net, false);
+            assertSlowUdpArrivesWholeAndInOrder(net);
             assertEquals(OffloadCounters.NONE, gw[0].counters().offloads().plus(gw[1].counters().offloads()));
             assertTrue(gw[0].counters().txPackets() > 1000, "traffic was sealed: " + gw[0].counters());
         }
+    }
+
+    /** Both gateways with offloads on or off; two pings and 2 s of iperf3 TCP must pass. */
+    private static SoftDataplane[] startAndPassPingAndTcp(TwoNamespaces net, boolean offloads) throws Exception {
+        SoftDataplane[] gw = net.startSoftGateways(SoftDataplaneSettings.defaults(), offloads);
+        assertTrue(net.exec(net.a, "ping", "-c", "2", "-i", "0.2", "-W", "2", TwoNamespaces.VIP_B).contains("2 received"));
+        double bits = iperfTcp(net, 2);
+        assertTrue(bits > 1e6, "iperf3 TCP moved less than 1 Mbit/s: " + bits);
+        return gw;
+    }
+
+    /** 2 s of UDP at 20 Mbit/s: every datagram arrives, none out of order. */
+    private static void assertSlowUdpArrivesWholeAndInOrder(TwoNamespaces net) throws Exception {
+        JsonNode udp = iperfUdp(net, "20M", 2);
+        assertTrue(udp.path("packets").asLong() > 1000, "UDP packets sent: " + udp);
+        assertEquals(0, udp.path("lost_packets").asLong(), "no UDP loss at a low rate: " + udp);
+        assertEquals(0, udp.path("out_of_order").asLong(0), "no reordering: " + udp);
     }
 
     private static double iperfTcp(TwoNamespaces net, int seconds) throws Exception {

@@ -287,6 +287,30 @@ class TcpOffloadPropertiesTest {
         }
     }
 
+    /** Whatever a peer's decrypted packets hold, grouping them never throws and every packet is in one group. */
+    @Property(tries = 300)
+    void hostilePacketsAreGroupedWithoutFailing(@ForAll("coalescable") SuperPacket sp, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        List<byte[]> packets = new ArrayList<>(segment(sp.frame()));
+        Random r = new Random(seed);
+        for (byte[] p : packets) {
+            for (int k = r.nextInt(4); k > 0; k--) {
+                p[r.nextInt(Math.min(p.length, 80))] = (byte) r.nextInt(256);  // headers corrupted at random
+            }
+        }
+        PacketBuffer[] batch = buffers(packets);
+        TcpCoalescer coalescer = new TcpCoalescer(batch.length);
+        int groups = coalescer.plan(batch, batch.length);
+        int members = 0;
+        byte[] out = new byte[VirtioNetHeader.LENGTH + TcpCoalescer.MAX_PACKET];
+        for (int g = 0; g < groups; g++) {
+            members += coalescer.members(g);
+            if (coalescer.members(g) > 1) {
+                assertTrue(coalescer.frame(g, batch, out) <= out.length);
+            }
+        }
+        assertEquals(batch.length, members);
+    }
+
     // --- helpers ---
 
     private static List<byte[]> segment(byte[] frame) {
