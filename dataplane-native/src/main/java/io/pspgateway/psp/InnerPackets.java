@@ -57,8 +57,8 @@ public final class InnerPackets {
         int l4 = headerLength(p);
         Ip.putU16(p, l4, sport);
         Ip.putU16(p, l4 + 2, dport);
-        putU32(p, l4 + 4, seq);
-        putU32(p, l4 + 8, 1);
+        Ip.putU32(p, l4 + 4, seq);
+        Ip.putU32(p, l4 + 8, 1);
         p[l4 + 12] = (byte) ((TCP_HEADER / 4) << 4);
         p[l4 + 13] = 0x18;
         Ip.putU16(p, l4 + 14, 0xFFFF);
@@ -96,9 +96,9 @@ public final class InnerPackets {
                 if (p.length < l4 + Ip.UDP_HEADER + 4) {
                     throw new IllegalArgumentException("a UDP datagram of " + (p.length - l4) + " bytes carries no sequence number");
                 }
-                yield u32(p, l4 + Ip.UDP_HEADER);
+                yield (int) Ip.u32(p, l4 + Ip.UDP_HEADER);
             }
-            case Ip.PROTO_TCP -> u32(p, l4 + 4);
+            case Ip.PROTO_TCP -> (int) Ip.u32(p, l4 + 4);
             case PROTO_ICMP, PROTO_ICMPV6 -> Ip.u16(p, l4 + 6);
             default -> throw new IllegalArgumentException("not a packet of InnerPackets: IP protocol " + protocol);
         };
@@ -154,7 +154,7 @@ public final class InnerPackets {
     private static void fillPayload(byte[] p, int off, int seq) {
         int start = off + 4 <= p.length ? 4 : 0;
         if (start == 4) {
-            putU32(p, off, seq);
+            Ip.putU32(p, off, seq);
         }
         for (int i = start; off + i < p.length; i++) {
             p[off + i] = (byte) (i - start);
@@ -186,15 +186,6 @@ public final class InnerPackets {
             sum = (sum & 0xFFFF) + (sum >>> 16);
         }
         return (int) (~sum & 0xFFFF);
-    }
-
-    private static void putU32(byte[] b, int off, int v) {
-        Ip.putU16(b, off, v >>> 16);
-        Ip.putU16(b, off + 2, v);
-    }
-
-    private static int u32(byte[] b, int off) {
-        return (Ip.u16(b, off) << 16) | Ip.u16(b, off + 2);
     }
 
     private static void requireAtLeast(int payload, int min) {

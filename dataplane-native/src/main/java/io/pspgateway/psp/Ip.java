@@ -53,6 +53,17 @@ public final class Ip {
         b[off + 1] = (byte) value;
     }
 
+    /** The unsigned big-endian 32-bit value at {@code off} (a TCP sequence number, a SPI). */
+    public static long u32(byte[] b, int off) {
+        return ((long) u16(b, off) << 16) | u16(b, off + 2);
+    }
+
+    /** Writes the low 32 bits of {@code value} big-endian at {@code off}. */
+    public static void putU32(byte[] b, int off, long value) {
+        putU16(b, off, (int) (value >>> 16) & 0xFFFF);
+        putU16(b, off + 2, (int) value & 0xFFFF);
+    }
+
     /** IPv4 header length in bytes from the IHL field. */
     public static int ipv4HeaderLength(byte[] b, int off) {
         return (b[off] & 0x0F) * 4;

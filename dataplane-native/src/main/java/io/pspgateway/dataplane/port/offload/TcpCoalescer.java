@@ -64,7 +64,7 @@ public final class TcpCoalescer {
                 start(i, data, false, 0);
                 continue;
             }
-            long seq = TcpSegmenter.u32(p.array(), p.start() + ipHeader(p) + 4);
+            long seq = Ip.u32(p.array(), p.start() + ipHeader(p) + 4);
             boolean push = (p.array()[p.start() + ipHeader(p) + 13] & PSH) != 0;
             int g = findSameFlow(packets, p);
             if (g >= 0 && fits(g, p, data, seq)) {

@@ -177,7 +177,7 @@ public final class TcpSegmenter {
             Ip.putU16(d, s + 4, headers - Ip.IPV6_HEADER + length);
         }
         int tcp = s + ipHeader;
-        putU32(d, tcp + 4, u32(frame, l3 + ipHeader + 4) + (nextPayload - payloadStart));
+        Ip.putU32(d, tcp + 4, Ip.u32(frame, l3 + ipHeader + 4) + (nextPayload - payloadStart));
         int flags = d[tcp + 13] & 0xFF;
         if (!last) {
             flags &= ~(FIN | PSH);
@@ -204,14 +204,5 @@ public final class TcpSegmenter {
     /** Packets emitted so far, segments and single packets alike. */
     public long segments() {
         return segments.sum();
-    }
-
-    static long u32(byte[] b, int off) {
-        return ((long) Ip.u16(b, off) << 16) | Ip.u16(b, off + 2);
-    }
-
-    static void putU32(byte[] b, int off, long value) {
-        Ip.putU16(b, off, (int) (value >>> 16) & 0xFFFF);
-        Ip.putU16(b, off + 2, (int) value & 0xFFFF);
     }
 }
