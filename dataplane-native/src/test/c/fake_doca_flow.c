@@ -375,7 +375,7 @@ int doca_flow_shared_resource_set_cfg(int type, uint32_t id, void *cfg) {
     memcpy(&key_type, cfg, 4);
     memcpy(&key, (const uint8_t *) cfg + 8, 8);
     char hex[65] = "";
-    for (int i = 0; key != NULL && i < (key_type == 0 ? 16 : 32); i++) {
+    for (int i = 0; journal_on && key != NULL && i < (key_type == 0 ? 16 : 32); i++) {
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
     }
     CALL("doca_flow_shared_resource_set_cfg", "type=%d id=%u key_type=%d key=%s", type, id, key_type, key != NULL ? hex : "NULL");
@@ -458,8 +458,8 @@ static int add(const char *function, const char *details, void *user_ctx, const 
 
 int doca_flow_pipe_add_entry(uint16_t queue, void *pipe, const void *match, const void *actions, const void *monitor,
                              const void *fwd, uint32_t flags, void *user_ctx, void **entry) {
-    char n[32], f[64], m[48], d[DETAIL_MAX];
-    snprintf(d, sizeof d, "%s%s%s fwd=%s monitor=%s", name(pipe, n, sizeof n), match != NULL ? " match" : "", actions != NULL ? " actions" : "",
+    char n[32], f[64], m[48], d[DETAIL_MAX] = "";
+    if (journal_on) snprintf(d, sizeof d, "%s%s%s fwd=%s monitor=%s", name(pipe, n, sizeof n), match != NULL ? " match" : "", actions != NULL ? " actions" : "",
              fwd_text(fwd, f, sizeof f), monitor_text(monitor, m, sizeof m));
     return add("doca_flow_pipe_add_entry", d, user_ctx, match, actions, fwd, entry);
 }
@@ -467,8 +467,8 @@ int doca_flow_pipe_add_entry(uint16_t queue, void *pipe, const void *match, cons
 int doca_flow_pipe_control_add_entry(uint16_t queue, uint32_t priority, void *pipe, const void *match, const void *mask,
                                      const void *condition, const void *actions, const void *actions_mask,
                                      const void *descs, const void *monitor, const void *fwd, void *user_ctx, void **entry) {
-    char n[32], f[64], m[48], d[DETAIL_MAX];
-    snprintf(d, sizeof d, "%s prio=%u fwd=%s monitor=%s", name(pipe, n, sizeof n), priority, fwd_text(fwd, f, sizeof f),
+    char n[32], f[64], m[48], d[DETAIL_MAX] = "";
+    if (journal_on) snprintf(d, sizeof d, "%s prio=%u fwd=%s monitor=%s", name(pipe, n, sizeof n), priority, fwd_text(fwd, f, sizeof f),
              monitor_text(monitor, m, sizeof m));
     int error = add("doca_flow_pipe_control_add_entry", d, user_ctx, match, NULL, fwd, entry);
     if (error == 0) {

@@ -20,6 +20,7 @@ import io.pspgateway.psp.PspMode;
 import io.pspgateway.psp.PspVersion;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -32,6 +33,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,14 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         }
     }
 
+    // the egress match fields an encrypt entry sets
+    private static final Structs.Field OUTER_L3_META = Structs.field(MATCH, "parser_meta.outer_l3_type");
+    private static final Structs.Field OUTER_L3_TYPE = Structs.field(MATCH, "outer.l3_type");
+    private static final Structs.Field OUTER_IP4_SRC = Structs.field(MATCH, "outer.ip4.src_ip");
+    private static final Structs.Field OUTER_IP4_DST = Structs.field(MATCH, "outer.ip4.dst_ip");
+    private static final Structs.Field OUTER_IP6_SRC = Structs.field(MATCH, "outer.ip6.src_ip");
+    private static final Structs.Field OUTER_IP6_DST = Structs.field(MATCH, "outer.ip6.dst_ip");
+
     private final DocaFlow flow;
     private final DocaPipeline pipeline;
     private final EntryQueue queue;
@@ -81,6 +91,13 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     private final Map<FlowKey, Installed> encrypt = new ConcurrentHashMap<>();
     private final Map<FlowKey, Installed> acls = new ConcurrentHashMap<>();
     private final MissQueue misses;
+    // the pipes tunnels add entries to (BACKEND-NOTES 2.8, 2.9); the ACL pipes are NULL with the ACL off
+    private final MemorySegment egressIpv4;
+    private final MemorySegment egressIpv6;
+    private final MemorySegment egressDestinations;
+    private final MemorySegment ingressIpv4;
+    private final MemorySegment ingressIpv6Sources;
+    private final MemorySegment ingressIpv6;
     private final AtomicLong generation = new AtomicLong();
     private final AtomicLong reinjectDropped = new AtomicLong();
     private boolean closed;
@@ -93,6 +110,13 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         this.slots = new KeySlots(flow, config.flow().maxTunnels());
         this.minter = new SpiKeyMinter(flow);
         this.misses = new MissQueue(config.missQueueCapacity());
+        Map<String, MemorySegment> pipes = pipeline.pipes();
+        this.egressIpv4 = pipes.get("EGR_ACL_IPV4");
+        this.egressIpv6 = pipes.get("EGR_ACL_IPV6");
+        this.egressDestinations = pipes.get("EGR_ACL");
+        this.ingressIpv4 = pipes.getOrDefault("INGR_ACL_IPV4", MemorySegment.NULL);
+        this.ingressIpv6Sources = pipes.getOrDefault("ING_SRC_IP6", MemorySegment.NULL);
+        this.ingressIpv6 = pipes.getOrDefault("INGR_ACL_IPV6", MemorySegment.NULL);
     }
 
     /** Starts DOCA Flow and builds the pipeline; on failure nothing is left started. */
@@ -137,8 +161,10 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         byte[] nextHop = entry.nextHopMac() != null ? entry.nextHopMac() : config.nexthopDmac().orElseThrow(() -> new DataplaneException(
                 DataplaneException.Kind.INVALID_ARGUMENT, "no next-hop MAC for " + entry.flow() + ": the tunnel names none and -n is not set"));
         FlowKey flowKey = entry.flow();
-        Installed replaced = encrypt.get(flowKey);
-        removeEncryptEntry(flowKey); // DOCA has one entry per match: a replacement goes in after the old one is out
+        Installed replaced = encrypt.remove(flowKey);
+        if (replaced != null) {
+            uninstall(replaced); // DOCA has one entry per match: a replacement goes in after the old one is out
+        }
         try {
             install(entry, nextHop);
         } catch (DataplaneException e) {
@@ -166,17 +192,17 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             try {
                 if (ipv6) {
                     egressDestination(arena, (Inet6Address) peer, index);
-                    Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
-                    Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
-                    Structs.set(match, MATCH, "meta.u32[" + IngressAclMatches.PEER_INDEX_WORD + "]", index);
-                    Structs.set(match, MATCH, "outer.ip6.src_ip", entry.sourceVip().getAddress());
+                    OUTER_L3_META.set(match, DocaAbi.DOCA_FLOW_L3_META_IPV6);
+                    OUTER_L3_TYPE.set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
+                    IngressAclMatches.MATCH_PEER_INDEX.set(match, index);
+                    OUTER_IP6_SRC.set(match, entry.sourceVip().getAddress());
                 } else {
-                    Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV4);
-                    Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
-                    Structs.set(match, MATCH, "outer.ip4.src_ip", entry.sourceVip().getAddress());
-                    Structs.set(match, MATCH, "outer.ip4.dst_ip", peer.getAddress());
+                    OUTER_L3_META.set(match, DocaAbi.DOCA_FLOW_L3_META_IPV4);
+                    OUTER_L3_TYPE.set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
+                    OUTER_IP4_SRC.set(match, entry.sourceVip().getAddress());
+                    OUTER_IP4_DST.set(match, peer.getAddress());
                 }
-                MemorySegment installed = add(arena, "encrypt entry for " + flowKey, ipv6 ? "EGR_ACL_IPV6" : "EGR_ACL_IPV4", match, actions);
+                MemorySegment installed = add(arena, () -> "encrypt entry for " + flowKey, ipv6 ? egressIpv6 : egressIpv4, match, actions);
                 encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(peer) : Optional.empty(),
                         entry, nextHop));
             } catch (DocaCallException e) {
@@ -192,14 +218,14 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
      * EGR_ACL's entry for an IPv6 destination: tags its packets with the peer's index. Shared by
      * every tunnel to that peer VIP; added with the first, removed with the last.
      */
-    private MemorySegment egressDestination(Arena arena, Inet6Address peerVip, int index) {
+    private MemorySegment egressDestination(SegmentAllocator allocator, Inet6Address peerVip, int index) {
         return peers.stage(peerVip).orElseGet(() -> {
-            MemorySegment match = arena.allocate(MATCH);
-            Structs.set(match, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
-            Structs.set(match, MATCH, "outer.l3_type", DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
-            Structs.set(match, MATCH, "outer.ip6.dst_ip", peerVip.getAddress());
-            MemorySegment entry = add(arena, "EGR_ACL entry for " + peerVip.getHostAddress(), "EGR_ACL", match,
-                    IngressAclMatches.peerIndexActions(arena, index));
+            MemorySegment match = allocator.allocate(MATCH);
+            OUTER_L3_META.set(match, DocaAbi.DOCA_FLOW_L3_META_IPV6);
+            OUTER_L3_TYPE.set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
+            OUTER_IP6_DST.set(match, peerVip.getAddress());
+            MemorySegment entry = add(allocator, () -> "EGR_ACL entry for " + peerVip.getHostAddress(), egressDestinations, match,
+                    IngressAclMatches.peerIndexActions(allocator, index));
             peers.stage(peerVip, entry);
             return entry;
         });
@@ -211,9 +237,14 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         if (old == null) {
             return false;
         }
+        uninstall(old);
+        return true;
+    }
+
+    /** Takes an encrypt entry out of the NIC, and its peer's tagging entry with the last tunnel to that peer. */
+    private void uninstall(Installed old) {
         queue.remove(old.entry());
         old.indexedPeer().flatMap(peers::release).ifPresent(this::removeQuietly);
-        return true;
     }
 
     @Override
@@ -232,7 +263,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         PspMode mode = config.pipeline().mode();
         try (Arena arena = Arena.ofConfined()) {
             if (sourceVip instanceof Inet4Address peer) {
-                MemorySegment entry = add(arena, "ingress ACL for SPI " + Integer.toHexString(spi), "INGR_ACL_IPV4",
+                MemorySegment entry = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv4,
                         IngressAclMatches.ipv4(arena, mode, spi, peer, (Inet4Address) destinationVip), MemorySegment.NULL);
                 acls.put(key, new Installed(entry, spi, Optional.empty(), Optional.empty()));
                 return;
@@ -240,9 +271,9 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             int index = peers.acquire(sourceVip);
             MemorySegment first = null;
             try {
-                first = add(arena, "ingress ACL (source) for SPI " + Integer.toHexString(spi), "ING_SRC_IP6",
+                first = add(arena, () -> "ingress ACL (source) for SPI " + Integer.toHexString(spi), ingressIpv6Sources,
                         IngressAclMatches.ipv6Source(arena, mode, spi, (Inet6Address) sourceVip), IngressAclMatches.peerIndexActions(arena, index));
-                MemorySegment second = add(arena, "ingress ACL for SPI " + Integer.toHexString(spi), "INGR_ACL_IPV6",
+                MemorySegment second = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv6,
                         IngressAclMatches.ipv6Destination(arena, mode, (Inet6Address) destinationVip, index), MemorySegment.NULL);
                 acls.put(key, new Installed(second, spi, Optional.of(first), Optional.of(sourceVip)));
             } catch (DocaCallException e) {
@@ -376,12 +407,11 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
 
     // ---- building blocks -----------------------------------------------------------------------
 
-    /** Adds an entry to {@code pipeName} with its own counter; the structs live in {@code arena} until it is live. */
-    private MemorySegment add(Arena arena, String what, String pipeName, MemorySegment match, MemorySegment actions) {
-        MemorySegment pipe = pipeline.pipes().get(pipeName);
-        MemorySegment monitor = Fwd.counter(arena);
-        return queue.add(what, (context, entry) -> flow.doca().call(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY, EntryQueue.QUEUE, pipe, match,
-                actions, monitor, Fwd.NONE, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
+    /** Adds an entry to {@code pipe} with its own counter; the structs, from {@code allocator}, live until it is live. */
+    private MemorySegment add(SegmentAllocator allocator, Supplier<String> what, MemorySegment pipe, MemorySegment match, MemorySegment actions) {
+        MemorySegment monitor = Fwd.counter(allocator);
+        return queue.add(allocator, what, (context, entry) -> flow.doca().addEntry(EntryQueue.QUEUE, pipe, match, actions, monitor,
+                Fwd.NONE, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
     }
 
     private void removeQuietly(MemorySegment entry) {

@@ -26,7 +26,13 @@ public final class DocaFlowNative implements AutoCloseable {
     public static final String SUPPORTED_RELEASE = "3.0";
 
     private final Map<DocaSymbol, MethodHandle> handles = new EnumMap<>(DocaSymbol.class);
+    /** The status-returning handles, each taking its arguments as one Object[] ({@link #call}). */
+    private final Map<DocaSymbol, MethodHandle> spread = new EnumMap<>(DocaSymbol.class);
     private final Optional<Arena> libraries;
+    // the calls each entry makes, called exactly (no boxing): see addEntry, removeEntry, entriesProcess
+    private final MethodHandle addEntry;
+    private final MethodHandle removeEntry;
+    private final MethodHandle entriesProcess;
 
     private DocaFlowNative(SymbolLookup lookup, Optional<Arena> libraries) throws DocaUnavailableException {
         this.libraries = libraries;
@@ -37,13 +43,20 @@ public final class DocaFlowNative implements AutoCloseable {
             if (address.isEmpty()) {
                 missing.add(symbol.symbol);
             } else {
-                handles.put(symbol, linker.downcallHandle(address.get(), symbol.descriptor));
+                MethodHandle handle = linker.downcallHandle(address.get(), symbol.descriptor);
+                handles.put(symbol, handle);
+                if (handle.type().returnType() == int.class) {
+                    spread.put(symbol, handle.asSpreader(Object[].class, handle.type().parameterCount()));
+                }
             }
         }
         if (!missing.isEmpty()) {
             throw new DocaUnavailableException("--backend doca: the DOCA libraries lack " + missing
                     + ": they are not DOCA " + SUPPORTED_RELEASE + ".x, the only release this gateway binds");
         }
+        this.addEntry = handles.get(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY);
+        this.removeEntry = handles.get(DocaSymbol.DOCA_FLOW_PIPE_REMOVE_ENTRY);
+        this.entriesProcess = handles.get(DocaSymbol.DOCA_FLOW_ENTRIES_PROCESS);
     }
 
     /**
@@ -109,22 +122,69 @@ public final class DocaFlowNative implements AutoCloseable {
 
     /**
      * Calls {@code symbol}, a function returning {@code doca_error_t}, and throws on an error.
-     * Control path only: the arguments are boxed, which costs far less than DOCA's own work here.
+     * The arguments are boxed, but the spreading handle is built once per symbol, so a call costs
+     * an unboxing per argument rather than invokeWithArguments' type adaptation.
      *
      * @throws DocaCallException when the call returns anything but DOCA_SUCCESS
      */
     void call(DocaSymbol symbol, Object... arguments) {
         int status;
         try {
-            status = (int) handle(symbol).invokeWithArguments(arguments);
-        } catch (RuntimeException | Error e) {
-            throw e;
+            status = (int) spread.get(symbol).invokeExact(arguments);
         } catch (Throwable t) {
-            throw new IllegalStateException(symbol.symbol + " threw", t);
+            throw rethrown(symbol, t);
         }
+        check(symbol, status);
+    }
+
+    /** {@code doca_flow_pipe_add_entry}: queues an entry, writing its handle to {@code entry}. */
+    void addEntry(short queue, MemorySegment pipe, MemorySegment match, MemorySegment actions, MemorySegment monitor,
+                  MemorySegment fwd, int flags, MemorySegment userContext, MemorySegment entry) {
+        int status;
+        try {
+            status = (int) addEntry.invokeExact(queue, pipe, match, actions, monitor, fwd, flags, userContext, entry);
+        } catch (Throwable t) {
+            throw rethrown(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY, t);
+        }
+        check(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY, status);
+    }
+
+    /** {@code doca_flow_pipe_remove_entry}: queues the entry's removal. */
+    void removeEntry(short queue, int flags, MemorySegment entry) {
+        int status;
+        try {
+            status = (int) removeEntry.invokeExact(queue, flags, entry);
+        } catch (Throwable t) {
+            throw rethrown(DocaSymbol.DOCA_FLOW_PIPE_REMOVE_ENTRY, t);
+        }
+        check(DocaSymbol.DOCA_FLOW_PIPE_REMOVE_ENTRY, status);
+    }
+
+    /** {@code doca_flow_entries_process}: pushes the queue's operations, reporting them through the entry callback. */
+    void entriesProcess(MemorySegment port, short queue, long timeoutUs, int max) {
+        int status;
+        try {
+            status = (int) entriesProcess.invokeExact(port, queue, timeoutUs, max);
+        } catch (Throwable t) {
+            throw rethrown(DocaSymbol.DOCA_FLOW_ENTRIES_PROCESS, t);
+        }
+        check(DocaSymbol.DOCA_FLOW_ENTRIES_PROCESS, status);
+    }
+
+    private void check(DocaSymbol symbol, int status) {
         if (status != DocaAbi.DOCA_SUCCESS) {
             throw new DocaCallException(symbol.symbol, status, errorName(status));
         }
+    }
+
+    private static RuntimeException rethrown(DocaSymbol symbol, Throwable t) {
+        if (t instanceof RuntimeException e) {
+            return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(symbol.symbol + " threw", t);
     }
 
     /** The handle of {@code symbol}, bound to the descriptor {@link DocaSymbol} gives. */

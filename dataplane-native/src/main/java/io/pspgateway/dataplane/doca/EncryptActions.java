@@ -9,8 +9,8 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.PspHeader;
 import io.pspgateway.psp.PspMode;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.nio.ByteBuffer;
@@ -50,12 +50,12 @@ final class EncryptActions {
     }
 
     /**
-     * A {@code doca_flow_actions} in {@code arena} for {@code entry}, whose key is in crypto id
+     * A {@code doca_flow_actions} from {@code allocator} for {@code entry}, whose key is in crypto id
      * {@code cryptoId}; {@code sourceMac} is the PF's, {@code destinationMac} the next hop's.
      */
-    static MemorySegment of(Arena arena, EncryptEntry entry, int cryptoId, byte[] sourceMac, byte[] destinationMac) {
+    static MemorySegment of(SegmentAllocator allocator, EncryptEntry entry, int cryptoId, byte[] sourceMac, byte[] destinationMac) {
         byte[] header = encapHeader(entry, sourceMac, destinationMac);
-        MemorySegment actions = arena.allocate(DocaAbi.ACTIONS);
+        MemorySegment actions = allocator.allocate(DocaAbi.ACTIONS);
         actions.set(JAVA_BYTE, ACTION_IDX, (byte) template(entry));
         actions.set(JAVA_BOOLEAN, HAS_CRYPTO_ENCAP, true);
         MemorySegment.copy(header, 0, actions, JAVA_BYTE, ENCAP_DATA, header.length);

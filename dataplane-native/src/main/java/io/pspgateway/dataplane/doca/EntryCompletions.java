@@ -5,8 +5,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.util.HashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +26,14 @@ final class EntryCompletions {
     private static MemorySegment upcall;
     private static volatile EntryCompletions current;
 
-    private final Map<Long, Integer> outcomes = new HashMap<>();
+    /**
+     * Tokens waiting, by token modulo the table's size (0: a free place), with their status. Each
+     * insert waits for its own report before the next, so one or two wait at a time; a full place
+     * would mean the writer lost track of its operations, and is refused.
+     */
+    private static final int WAITING_MAX = 1024;
+    private final long[] tokens = new long[WAITING_MAX];
+    private final int[] statuses = new int[WAITING_MAX];
     private long nextToken = 1;
     private long unknown;
     private long failedCallbacks;
@@ -60,8 +65,13 @@ final class EntryCompletions {
 
     /** A token for an operation about to be queued: the {@code usr_ctx} to give DOCA. */
     MemorySegment expect() {
+        int place = place(nextToken);
+        if (tokens[place] != 0) {
+            throw new IllegalStateException(WAITING_MAX + " DOCA entry operations wait for their outcome: none was taken or abandoned");
+        }
         long token = nextToken++;
-        outcomes.put(token, DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS);
+        tokens[place] = token;
+        statuses[place] = DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS;
         return MemorySegment.ofAddress(token);
     }
 
@@ -70,21 +80,32 @@ final class EntryCompletions {
      * forgotten; IN_PROCESS while DOCA has not reported it.
      */
     int outcome(MemorySegment token) {
-        int status = outcomes.getOrDefault(token.address(), DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS);
+        int place = place(token.address());
+        if (tokens[place] != token.address()) {
+            return DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS;
+        }
+        int status = statuses[place];
         if (status != DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS) {
-            outcomes.remove(token.address());
+            tokens[place] = 0;
         }
         return status;
     }
 
     /** Stops waiting for {@code token}: a late report of it is then counted as unknown. */
     void abandon(MemorySegment token) {
-        outcomes.remove(token.address());
+        int place = place(token.address());
+        if (tokens[place] == token.address()) {
+            tokens[place] = 0;
+        }
     }
 
     /** Operations given a token and neither taken nor abandoned: zero between inserts. */
     int waiting() {
-        return outcomes.size();
+        int n = 0;
+        for (long token : tokens) {
+            n += token != 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /** Reports whose {@code usr_ctx} was no pending token: ignored. */
@@ -98,14 +119,19 @@ final class EntryCompletions {
     }
 
     private void report(long token, int status, int op) {
-        if (op != DocaAbi.DOCA_FLOW_ENTRY_OP_ADD || !outcomes.containsKey(token)) {
+        int place = place(token);
+        if (op != DocaAbi.DOCA_FLOW_ENTRY_OP_ADD || token == 0 || tokens[place] != token) {
             // a removal's report, or an operation given up on: nothing waits for it
             if (op == DocaAbi.DOCA_FLOW_ENTRY_OP_ADD) {
                 unknown++;
             }
             return;
         }
-        outcomes.put(token, status);
+        statuses[place] = status;
+    }
+
+    private static int place(long token) {
+        return (int) (token & (WAITING_MAX - 1));
     }
 
     @SuppressWarnings("unused") // the upcall's target

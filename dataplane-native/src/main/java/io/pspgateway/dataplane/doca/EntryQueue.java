@@ -1,11 +1,10 @@
 package io.pspgateway.dataplane.doca;
 
-import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_FLOW_ENTRIES_PROCESS;
-import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_FLOW_PIPE_REMOVE_ENTRY;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.util.function.Supplier;
 
 /**
  * Pipe queue 0 of the PF, driven by the data plane's single writer: an entry added through it is
@@ -43,16 +42,17 @@ final class EntryQueue {
     /**
      * Queues the entry {@code insert} describes and processes until DOCA reports it.
      *
-     * @param what the entry, for the error: "encrypt entry for 10.0.0.2"
+     * @param allocator where the handle DOCA writes back is kept: the caller's, which holds the entry's structs too
+     * @param what the entry, for the error: "encrypt entry for 10.0.0.2" (made only when there is one)
      * @return the entry's handle, live in the hardware
      * @throws DocaCallException when the add call fails, DOCA reports the entry as failed, or it
      *     does not report it in time; no entry is left in the pipe then
      */
-    MemorySegment add(String what, Insert insert) {
+    MemorySegment add(SegmentAllocator allocator, Supplier<String> what, Insert insert) {
         MemorySegment token = completions.expect();
         MemorySegment entry;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment holder = arena.allocate(ADDRESS);
+        try {
+            MemorySegment holder = allocator.allocate(ADDRESS);
             insert.queue(token, holder);
             entry = holder.get(ADDRESS, 0);
         } catch (RuntimeException e) {
@@ -74,7 +74,7 @@ final class EntryQueue {
             return entry;
         }
         completions.abandon(token);
-        DocaCallException failure = DocaCallException.entry(what, status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_ERROR
+        DocaCallException failure = DocaCallException.entry(what.get(), status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_ERROR
                 ? "DOCA reported the entry as failed" : "DOCA did not report the entry within " + MAX_ROUNDS * ROUND_US / 1000 + " ms");
         removeQuietly(entry, failure);
         throw failure;
@@ -82,7 +82,7 @@ final class EntryQueue {
 
     /** Removes {@code entry} from its pipe and processes the removal. */
     void remove(MemorySegment entry) {
-        doca.call(DOCA_FLOW_PIPE_REMOVE_ENTRY, QUEUE, DocaAbi.DOCA_FLOW_NO_WAIT, entry);
+        doca.removeEntry(QUEUE, DocaAbi.DOCA_FLOW_NO_WAIT, entry);
         process();
     }
 
@@ -95,6 +95,6 @@ final class EntryQueue {
     }
 
     private void process() {
-        doca.call(DOCA_FLOW_ENTRIES_PROCESS, port, QUEUE, ROUND_US, 1);
+        doca.entriesProcess(port, QUEUE, ROUND_US, 1);
     }
 }

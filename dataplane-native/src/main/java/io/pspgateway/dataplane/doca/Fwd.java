@@ -5,8 +5,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 
 /** Where a pipe or an entry sends a packet: {@code doca_flow_fwd} values, and the per-entry counter monitor. */
 final class Fwd {
@@ -27,39 +27,39 @@ final class Fwd {
     private Fwd() {
     }
 
-    private static MemorySegment of(Arena arena, int type) {
-        MemorySegment fwd = arena.allocate(DocaAbi.FWD);
+    private static MemorySegment of(SegmentAllocator allocator, int type) {
+        MemorySegment fwd = allocator.allocate(DocaAbi.FWD);
         fwd.set(JAVA_INT, TYPE, type);
         return fwd;
     }
 
-    static MemorySegment port(Arena arena, short portId) {
-        MemorySegment fwd = of(arena, DocaAbi.DOCA_FLOW_FWD_PORT);
+    static MemorySegment port(SegmentAllocator allocator, short portId) {
+        MemorySegment fwd = of(allocator, DocaAbi.DOCA_FLOW_FWD_PORT);
         fwd.set(JAVA_SHORT, PORT_ID, portId);
         return fwd;
     }
 
     /** To {@code pipe}; NULL in a template means "given per entry". */
-    static MemorySegment pipe(Arena arena, MemorySegment pipe) {
-        MemorySegment fwd = of(arena, DocaAbi.DOCA_FLOW_FWD_PIPE);
+    static MemorySegment pipe(SegmentAllocator allocator, MemorySegment pipe) {
+        MemorySegment fwd = of(allocator, DocaAbi.DOCA_FLOW_FWD_PIPE);
         fwd.set(ADDRESS, NEXT_PIPE, pipe);
         return fwd;
     }
 
-    static MemorySegment drop(Arena arena) {
-        return of(arena, DocaAbi.DOCA_FLOW_FWD_DROP);
+    static MemorySegment drop(SegmentAllocator allocator) {
+        return of(allocator, DocaAbi.DOCA_FLOW_FWD_DROP);
     }
 
     /** Each entry names its own forwarding. */
-    static MemorySegment changeable(Arena arena) {
-        return of(arena, DocaAbi.DOCA_FLOW_FWD_CHANGEABLE);
+    static MemorySegment changeable(SegmentAllocator allocator) {
+        return of(allocator, DocaAbi.DOCA_FLOW_FWD_CHANGEABLE);
     }
 
     /** To the CPU: RSS over IPv4 and IPv6 across queues 0..queues-1. */
-    static MemorySegment rss(Arena arena, int queues) {
-        MemorySegment fwd = of(arena, DocaAbi.DOCA_FLOW_FWD_RSS);
+    static MemorySegment rss(SegmentAllocator allocator, int queues) {
+        MemorySegment fwd = of(allocator, DocaAbi.DOCA_FLOW_FWD_RSS);
         fwd.set(JAVA_INT, RSS_TYPE, DocaAbi.DOCA_FLOW_RESOURCE_TYPE_NON_SHARED);
-        MemorySegment ids = arena.allocate(JAVA_SHORT, queues);
+        MemorySegment ids = allocator.allocate(JAVA_SHORT, queues);
         for (int q = 0; q < queues; q++) {
             ids.setAtIndex(JAVA_SHORT, q, (short) q);
         }
@@ -70,15 +70,15 @@ final class Fwd {
     }
 
     /** A monitor giving each entry its own packet and byte counter. */
-    static MemorySegment counter(Arena arena) {
-        MemorySegment monitor = arena.allocate(DocaAbi.MONITOR);
+    static MemorySegment counter(SegmentAllocator allocator) {
+        MemorySegment monitor = allocator.allocate(DocaAbi.MONITOR);
         monitor.set(JAVA_INT, COUNTER_TYPE, DocaAbi.DOCA_FLOW_RESOURCE_TYPE_NON_SHARED);
         return monitor;
     }
 
     /** A counter and a copy of each packet to mirror {@code mirrorId} (all-ones in a template: given per entry). */
-    static MemorySegment counterAndMirror(Arena arena, int mirrorId) {
-        MemorySegment monitor = counter(arena);
+    static MemorySegment counterAndMirror(SegmentAllocator allocator, int mirrorId) {
+        MemorySegment monitor = counter(allocator);
         monitor.set(JAVA_INT, SHARED_MIRROR, mirrorId);
         return monitor;
     }

@@ -1,15 +1,8 @@
 package io.pspgateway.dataplane.doca;
 
-import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
-import static java.lang.foreign.MemoryLayout.PathElement.sequenceElement;
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-
 import io.pspgateway.psp.PspMode;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
+import java.lang.foreign.SegmentAllocator;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 
@@ -27,71 +20,71 @@ import java.net.Inet6Address;
 final class IngressAclMatches {
     /** The scratch-pad word that carries an IPv6 peer's index from one pipe to the next. */
     static final int PEER_INDEX_WORD = 2;
+    static final Structs.Field MATCH_PEER_INDEX = Structs.field(DocaAbi.MATCH, "meta.u32[" + PEER_INDEX_WORD + "]");
 
-    private static final long TUN_TYPE = DocaAbi.MATCH.byteOffset(groupElement("tun"), groupElement("type"));
-    private static final VarHandle SPI = DocaAbi.MATCH.varHandle(groupElement("tun"), groupElement("proto"), groupElement("psp"),
-            groupElement("spi"));
-    private static final VarHandle MATCH_PEER_INDEX = peerIndex(DocaAbi.MATCH);
-    private static final VarHandle ACTIONS_PEER_INDEX = peerIndex(DocaAbi.ACTIONS);
+    private static final Structs.Field ACTIONS_PEER_INDEX = Structs.field(DocaAbi.ACTIONS, "meta.u32[" + PEER_INDEX_WORD + "]");
+    private static final Structs.Field TUN_TYPE = Structs.field(DocaAbi.MATCH, "tun.type");
+    private static final Structs.Field SPI = Structs.field(DocaAbi.MATCH, "tun.psp.spi");
+
+    /** The header an ACL reads the VIPs from: the inner one in tunnel mode, the packet's own in transport mode. */
+    private record Header(Structs.Field l3Type, Structs.Field ip4Source, Structs.Field ip4Destination, Structs.Field ip6Source,
+                          Structs.Field ip6Destination) {
+        static Header of(String level) {
+            return new Header(Structs.field(DocaAbi.MATCH, level + ".l3_type"), Structs.field(DocaAbi.MATCH, level + ".ip4.src_ip"),
+                    Structs.field(DocaAbi.MATCH, level + ".ip4.dst_ip"), Structs.field(DocaAbi.MATCH, level + ".ip6.src_ip"),
+                    Structs.field(DocaAbi.MATCH, level + ".ip6.dst_ip"));
+        }
+    }
+
+    private static final Header INNER = Header.of("inner");
+    private static final Header OUTER = Header.of("outer");
 
     private IngressAclMatches() {
     }
 
     /** INGR_ACL_IPV4: SPI, peer VIP as source, local VIP as destination. */
-    static MemorySegment ipv4(Arena arena, PspMode mode, int spi, Inet4Address peerVip, Inet4Address localVip) {
-        MemorySegment match = psp(arena, spi);
-        String level = level(mode);
-        match.set(JAVA_INT, DocaAbi.MATCH.byteOffset(groupElement(level), groupElement("l3_type")), DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
-        copy(peerVip.getAddress(), match, address(level, "ip4", "src_ip"));
-        copy(localVip.getAddress(), match, address(level, "ip4", "dst_ip"));
+    static MemorySegment ipv4(SegmentAllocator allocator, PspMode mode, int spi, Inet4Address peerVip, Inet4Address localVip) {
+        MemorySegment match = psp(allocator, spi);
+        Header header = header(mode);
+        header.l3Type().set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP4);
+        header.ip4Source().set(match, peerVip.getAddress());
+        header.ip4Destination().set(match, localVip.getAddress());
         return match;
     }
 
     /** ING_SRC_IP6: SPI and peer VIP as source; its actions ({@link #peerIndexActions}) tag the packet. */
-    static MemorySegment ipv6Source(Arena arena, PspMode mode, int spi, Inet6Address peerVip) {
-        MemorySegment match = psp(arena, spi);
-        copy(peerVip.getAddress(), match, address(level(mode), "ip6", "src_ip"));
+    static MemorySegment ipv6Source(SegmentAllocator allocator, PspMode mode, int spi, Inet6Address peerVip) {
+        MemorySegment match = psp(allocator, spi);
+        header(mode).ip6Source().set(match, peerVip.getAddress());
         return match;
     }
 
     /** The actions of ING_SRC_IP6's entry: the peer's index into the scratch pad. */
-    static MemorySegment peerIndexActions(Arena arena, int peerIndex) {
-        MemorySegment actions = arena.allocate(DocaAbi.ACTIONS);
-        ACTIONS_PEER_INDEX.set(actions, 0L, peerIndex);
+    static MemorySegment peerIndexActions(SegmentAllocator allocator, int peerIndex) {
+        MemorySegment actions = allocator.allocate(DocaAbi.ACTIONS);
+        ACTIONS_PEER_INDEX.set(actions, peerIndex);
         return actions;
     }
 
     /** INGR_ACL_IPV6: the peer index the first entry set, and the local VIP as destination. */
-    static MemorySegment ipv6Destination(Arena arena, PspMode mode, Inet6Address localVip, int peerIndex) {
-        MemorySegment match = arena.allocate(DocaAbi.MATCH);
-        String level = level(mode);
-        match.set(JAVA_INT, DocaAbi.MATCH.byteOffset(groupElement(level), groupElement("l3_type")), DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
-        MATCH_PEER_INDEX.set(match, 0L, peerIndex);
-        copy(localVip.getAddress(), match, address(level, "ip6", "dst_ip"));
+    static MemorySegment ipv6Destination(SegmentAllocator allocator, PspMode mode, Inet6Address localVip, int peerIndex) {
+        MemorySegment match = allocator.allocate(DocaAbi.MATCH);
+        Header header = header(mode);
+        header.l3Type().set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
+        MATCH_PEER_INDEX.set(match, peerIndex);
+        header.ip6Destination().set(match, localVip.getAddress());
         return match;
     }
 
     /** A match with tunnel type PSP and the SPI, big-endian. */
-    private static MemorySegment psp(Arena arena, int spi) {
-        MemorySegment match = arena.allocate(DocaAbi.MATCH);
-        match.set(JAVA_INT, TUN_TYPE, DocaAbi.DOCA_FLOW_TUN_PSP);
-        SPI.set(match, 0L, spi);
+    private static MemorySegment psp(SegmentAllocator allocator, int spi) {
+        MemorySegment match = allocator.allocate(DocaAbi.MATCH);
+        TUN_TYPE.set(match, DocaAbi.DOCA_FLOW_TUN_PSP);
+        SPI.set(match, spi);
         return match;
     }
 
-    private static String level(PspMode mode) {
-        return mode == PspMode.TUNNEL ? "inner" : "outer";
-    }
-
-    private static long address(String level, String family, String field) {
-        return DocaAbi.MATCH.byteOffset(groupElement(level), groupElement("l3"), groupElement(family), groupElement(field));
-    }
-
-    private static void copy(byte[] address, MemorySegment match, long offset) {
-        MemorySegment.copy(address, 0, match, JAVA_BYTE, offset, address.length);
-    }
-
-    private static VarHandle peerIndex(StructLayout struct) {
-        return struct.varHandle(groupElement("meta"), groupElement("u32"), sequenceElement(PEER_INDEX_WORD));
+    private static Header header(PspMode mode) {
+        return mode == PspMode.TUNNEL ? INNER : OUTER;
     }
 }

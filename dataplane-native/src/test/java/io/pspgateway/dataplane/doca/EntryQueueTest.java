@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +32,7 @@ class EntryQueueTest {
     }
 
     private MemorySegment add() {
-        return queue.add("test entry", (context, entry) -> flow.doca().call(DocaSymbol.DOCA_FLOW_PIPE_ADD_ENTRY, EntryQueue.QUEUE,
+        return queue.add(Arena.global(), () -> "test entry", (context, entry) -> flow.doca().addEntry(EntryQueue.QUEUE,
                 MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
                 DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
     }
