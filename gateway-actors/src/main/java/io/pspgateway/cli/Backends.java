@@ -1,11 +1,17 @@
 package io.pspgateway.cli;
 
 import io.pspgateway.dataplane.Backend;
+import io.pspgateway.config.HostPort;
+import io.pspgateway.dataplane.doca.DocaDevice;
 import io.pspgateway.dataplane.doca.DocaFlowNative;
 import io.pspgateway.dataplane.doca.DocaUnavailableException;
 import io.pspgateway.dataplane.soft.SoftBackend;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
+import io.pspgateway.psp.IpText;
+import io.pspgateway.psp.PspHeader;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -36,16 +42,52 @@ final class Backends {
     }
 
     /**
-     * Binds DOCA 3.0 from {@code pspgw.doca.lib-dir}. Where it is absent (or another release) the
-     * operator gets one line saying what was not found where and what to install or set. Where it
-     * is present this build still stops: its doca backend has the DOCA Flow control path
-     * (DocaDataplane) but neither opens the device nor has the DPDK slow path (misses,
-     * re-injection) yet, so it could not carry a packet.
+     * The uplink address with {@code --backend doca}: the address of the outer family the device
+     * at {@code -p} carries, as the original takes it (BACKEND-NOTES 2.1 step 6). A
+     * {@code --uplink-ip} that is not that address is refused, as is a {@code --udp-port} other
+     * than PSP's: the NIC's pipes and encap headers use 1000.
+     *
+     * @throws UnavailableBackendException when DOCA is absent or another release, -p is missing or names no device, or the flags disagree with it
+     */
+    static InetAddress docaUplink(GatewayOptions o, Path libDir) throws UnavailableBackendException {
+        try (DocaFlowNative doca = DocaFlowNative.load(libDir)) {
+            if (o.pciAddr == null) {
+                throw new UnavailableBackendException("--backend doca needs -p/--pci-addr, the PCI address of the PF (`lspci -D | grep -i mellanox`)");
+            }
+            if (o.udpPort != PspHeader.UDP_PORT) {
+                throw new UnavailableBackendException("--udp-port " + o.udpPort + " does not apply with --backend doca: the NIC sends and "
+                        + "matches PSP on UDP port " + PspHeader.UDP_PORT + "; drop --udp-port");
+            }
+            try (DocaDevice device = DocaDevice.open(doca, o.pciAddr)) {
+                InetAddress address = device.address(o.outerIpType == GatewayOptions.IpType.ipv6);
+                if (o.uplinkIp != null && !HostPort.ip(o.uplinkIp).equals(address)) {
+                    throw new UnavailableBackendException("--uplink-ip " + o.uplinkIp + " is not the address of the device at " + o.pciAddr
+                            + " (" + IpText.of(address) + "): with --backend doca the uplink is the device's; drop --uplink-ip or give that");
+                }
+                return address;
+            }
+        } catch (DocaUnavailableException e) {
+            throw new UnavailableBackendException(e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new UnavailableBackendException("--uplink-ip: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Binds DOCA 3.0 from {@code pspgw.doca.lib-dir} and opens the device (as {@link #docaUplink}
+     * checked). Where DOCA is absent (or another release) the operator gets one line saying what
+     * was not found where and what to install or set. Where it is present this build still
+     * stops: its doca backend has the DOCA Flow control path (DocaDataplane) and opens the
+     * device, but has no DPDK slow path (EAL, port probe, misses, re-injection) yet, so it could
+     * not carry a packet.
      */
     private static Backend openDoca(DataplaneConfig config) throws UnavailableBackendException {
-        try (DocaFlowNative doca = DocaFlowNative.load(config.doca().libDir())) {
-            throw new UnavailableBackendException("--backend doca: DOCA " + doca.runtimeVersion() + " found in "
-                    + config.doca().libDir() + ", but this build's doca backend cannot open the device and has no DPDK slow path yet; run --backend soft");
+        String pci = config.doca().pciAddress().orElseThrow(() -> new UnavailableBackendException("--backend doca needs -p/--pci-addr"));
+        try (DocaFlowNative doca = DocaFlowNative.load(config.doca().libDir()); DocaDevice device = DocaDevice.open(doca, pci)) {
+            throw new UnavailableBackendException("--backend doca: DOCA " + doca.runtimeVersion() + " found in " + config.doca().libDir()
+                    + " and the device at " + device.pciAddress() + " (" + IpText.of(config.psp().getAddress()) + ") opened, but this "
+                    + "build's doca backend has no DPDK slow path yet (EAL, port probe, misses, re-injection), so it cannot carry packets; "
+                    + "run --backend soft");
         } catch (DocaUnavailableException e) {
             throw new UnavailableBackendException(e.getMessage());
         }

@@ -12,7 +12,7 @@ import java.util.Optional;
  * @param sampleLog2     sample 1 in 2^N packets, 0 for none (--sample-rate)
  * @param ingressAcl     check the ingress ACL after decryption (off with -a/--disable-ingress-acl)
  * @param innerIpVersion the inner IP version tunnels carry (--inner-ip-type)
- * @param unsecuredPort  the port towards the workloads: a TUN device (soft) or a VF representor (doca) (-d/--vf-name)
+ * @param unsecuredPort  the port towards the workloads: the TUN device of the soft backend (-d/--vf-name)
  * @param psp            where PSP arrives: the uplink address and --udp-port
  * @param queues         packet threads and queue sizes (HOCON {@code pspgw.dataplane})
  * @param doca           the flags only the doca backend reads
@@ -38,5 +38,10 @@ record DataplaneConfig(int keySlots, int sampleLog2, boolean ingressAcl, int inn
      */
     record DocaFlags(Optional<String> pciAddress, Optional<String> representors, Optional<String> coreMask,
                      Optional<String> decapDmac, Optional<String> nexthopDmac, boolean maintainOrder, Path libDir) {
+    }
+
+    /** Where DOCA's libraries are looked for: HOCON {@code pspgw.doca.lib-dir}. */
+    static Path docaLibDir(com.typesafe.config.Config config) {
+        return Path.of(config.getString("pspgw.doca.lib-dir"));
     }
 }

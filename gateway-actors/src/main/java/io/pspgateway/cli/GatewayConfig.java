@@ -98,13 +98,16 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
                         + "--name it was issued for, or issue it with pspgw certs issue --name ID --vip-prefix PREFIX");
             });
         }
+        if (o.backend == GatewayOptions.BackendKind.doca && cli.getParseResult() != null && cli.getParseResult().hasMatchedOption("--vf-name")) {
+            warnings.add("-d/--vf-name " + o.vfName + " is not used by --backend doca: its unsecured port is the VF representor (-r)");
+        }
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls, o.debugKeys);
         DataplaneConfig dataplane = new DataplaneConfig(o.maxTunnels, o.sampleRate, !o.disableIngressAcl,
                 o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.vfName, new InetSocketAddress(uplink, o.udpPort),
                 queues(config, cli), new DataplaneConfig.DocaFlags(Optional.ofNullable(o.pciAddr), Optional.ofNullable(o.repr),
                         Optional.ofNullable(o.coreMask), Optional.ofNullable(o.decapDmac), Optional.ofNullable(o.nexthopDmac),
-                        o.maintainOrder, Path.of(config.getString("pspgw.doca.lib-dir"))));
+                        o.maintainOrder, DataplaneConfig.docaLibDir(config)));
         return new GatewayConfig(o.backend, dataplane, settings, config, List.copyOf(warnings));
     }
 
@@ -192,7 +195,7 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
     private static void validate(GatewayOptions o, CommandLine cli) {
         if (o.uplinkIp == null) {
             throw new CommandLine.ParameterException(cli, "--uplink-ip is required: the address peers send PSP to "
-                    + "(the DOCA gateway takes it from the PCI device; a software gateway must be told)");
+                    + "(--backend doca takes it from the device at -p; the soft backend must be told)");
         }
         InetAddress uplink = ipFlag(cli, "--uplink-ip", o.uplinkIp);
         if ((uplink.getAddress().length == 16) != (o.outerIpType == GatewayOptions.IpType.ipv6)) {

@@ -43,7 +43,8 @@ final class GatewayOptions {
     String decapDmac;
 
     @Option(names = {"-d", "--vf-name"}, paramLabel = "NAME", defaultValue = "psp0",
-            description = "The unsecured port: for the soft backend, the TUN device to create or attach. Default: ${DEFAULT-VALUE}")
+            description = "The unsecured port: for the soft backend, the TUN device to create or attach (not used by --backend doca, "
+                    + "whose unsecured port is the VF representor -r names). Default: ${DEFAULT-VALUE}")
     String vfName;
 
     @Option(names = {"-n", "--nexthop-dmac"}, paramLabel = "MAC", description = "Next-hop MAC of encapsulated packets (L2 ports only; the kernel routes UDP here).")
@@ -119,10 +120,11 @@ final class GatewayOptions {
     Path json;
 
     @Option(names = "--uplink-ip", paramLabel = "ADDRESS",
-            description = "This gateway's physical address: where peers send PSP, and the UDP socket's address. Required to run.")
+            description = "This gateway's physical address: where peers send PSP, and the UDP socket's address. Required to run "
+                    + "the soft backend; with --backend doca it is the device's own (-p), and if given must be that.")
     String uplinkIp;
 
-    @Option(names = "--udp-port", paramLabel = "PORT", defaultValue = "1000", description = "PSP's UDP port. Default: ${DEFAULT-VALUE}")
+    @Option(names = "--udp-port", paramLabel = "PORT", defaultValue = "1000", description = "PSP's UDP port (soft backend; the NIC uses 1000, PSP's port). Default: ${DEFAULT-VALUE}")
     int udpPort;
 
     @Option(names = "--local-vip", paramLabel = "ADDRESS", description = "A VIP served here, besides the config file's local-vip entries (repeatable).")

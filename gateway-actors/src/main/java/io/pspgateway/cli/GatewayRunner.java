@@ -34,6 +34,16 @@ final class GatewayRunner {
     }
 
     static int run(GatewayOptions o, CommandLine cli) throws Exception {
+        if (o.backend == GatewayOptions.BackendKind.doca) {
+            try {
+                // with DOCA the uplink is the device's address, so the configuration is built from it
+                o.uplinkIp = IpText.of(Backends.docaUplink(o, DataplaneConfig.docaLibDir(com.typesafe.config.ConfigFactory.load())));
+            } catch (Backends.UnavailableBackendException e) {
+                cli.getErr().println("pspgw: " + e.getMessage());
+                cli.getErr().flush();
+                return 2;
+            }
+        }
         GatewayConfig config = GatewayConfig.from(o, cli);
         System.setProperty("PSPGW_LOG_LEVEL", logbackLevel(o.logLevel));
         System.setProperty("PSPGW_SDK_LOG_LEVEL", logbackLevel(o.sdkLogLevel));

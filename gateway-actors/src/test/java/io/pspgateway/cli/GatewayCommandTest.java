@@ -173,13 +173,61 @@ class GatewayCommandTest {
         assertTrue(lines.get(0).contains("invalid ELF header"), lines.get(0));
     }
 
+    /**
+     * Where DOCA is present (the fake DOCA libraries the doca tests build, with their one PF at
+     * 0000:03:00.0 carrying 192.0.2.1 and 2001:db8::1): the uplink is the device's, the flags
+     * that disagree with the device are refused, and the backend stops where this build does,
+     * without a DPDK slow path, after the device opened.
+     */
+    @Test
+    void withDocaPresentTheUplinkComesFromTheDeviceAndFlagsThatDoNotApplyAreRefused() {
+        Path fake = Path.of("../dataplane-native/target/fake-doca").toAbsolutePath().normalize();
+        if (!Files.isRegularFile(fake.resolve("libdoca_flow.so"))) {
+            if ("true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail("the fake DOCA libraries were not built into " + fake);
+            }
+            System.err.println("SKIPPED: no fake DOCA libraries in " + fake + " (build dataplane-native's tests first)");
+            org.junit.jupiter.api.Assumptions.abort("no fake DOCA libraries in " + fake);
+        }
+        assertEquals(2, runWithDocaLibDir(fake, "--outer-ip-type", "ipv4"));
+        assertEquals(java.util.List.of("pspgw: --backend doca needs -p/--pci-addr, the PCI address of the PF (`lspci -D | grep -i mellanox`)"),
+                errorLines());
+        assertEquals(2, runWithDocaLibDir(fake, "-p", "04:00.0", "--outer-ip-type", "ipv4"));
+        assertTrue(errorLines().getFirst().startsWith("pspgw: --backend doca: no DOCA device at PCI address 04:00.0 (-p/--pci-addr) among the 1 found"),
+                errorLines().toString());
+        assertEquals(2, runWithDocaLibDir(fake, "-p", "03:00.0", "--outer-ip-type", "ipv4", "--udp-port", "4000"));
+        assertEquals(java.util.List.of("pspgw: --udp-port 4000 does not apply with --backend doca: the NIC sends and matches PSP on UDP port 1000; "
+                + "drop --udp-port"), errorLines());
+        assertEquals(2, runWithDocaLibDir(fake, "-p", "03:00.0", "--outer-ip-type", "ipv4", "--uplink-ip", "192.0.2.9"));
+        assertEquals(java.util.List.of("pspgw: --uplink-ip 192.0.2.9 is not the address of the device at 03:00.0 (192.0.2.1): with --backend doca "
+                + "the uplink is the device's; drop --uplink-ip or give that"), errorLines());
+        // no --uplink-ip: the device's, of the outer family (the original's default outer is IPv6)
+        for (String[] outer : new String[][] {{"ipv4", "192.0.2.1"}, {"ipv6", "2001:db8::1"}}) {
+            assertEquals(2, runWithDocaLibDir(fake, "-p", "0000:03:00.0", "--outer-ip-type", outer[0]));
+            java.util.List<String> lines = errorLines();
+            assertEquals(1, lines.size(), lines.toString());
+            assertTrue(lines.getFirst().startsWith("pspgw: --backend doca: DOCA 3.0.0058 found in " + fake + " and the device at 0000:03:00.0 ("
+                    + outer[1] + ") opened, but this build's doca backend has no DPDK slow path yet"), lines.getFirst());
+        }
+    }
+
+    private java.util.List<String> errorLines() {
+        return err.toString().lines().filter(l -> !l.isBlank()).toList();
+    }
+
     /** Runs {@code --backend doca} with HOCON {@code pspgw.doca.lib-dir} set to {@code libDir}, from a fresh error stream. */
     private int runWithDocaLibDir(Path libDir) {
+        return runWithDocaLibDir(libDir, "--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4");
+    }
+
+    private int runWithDocaLibDir(Path libDir, String... flags) {
         System.setProperty("pspgw.doca.lib-dir", libDir.toString());
         com.typesafe.config.ConfigFactory.invalidateCaches();
         try {
             err.getBuffer().setLength(0);
-            return run("--uplink-ip", "192.0.2.1", "--outer-ip-type", "ipv4", "--insecure-plaintext", "--backend", "doca");
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(flags), java.util.stream.Stream.of("--insecure-plaintext", "--backend",
+                    "doca")).toArray(String[]::new);
+            return run(args);
         } finally {
             System.clearProperty("pspgw.doca.lib-dir");
             com.typesafe.config.ConfigFactory.invalidateCaches();

@@ -27,6 +27,14 @@ class GatewayConfigTest {
         return GatewayConfig.from(((PspGatewayCommand) cli.getCommand()).options, cli);
     }
 
+    @Test
+    void aVfNameGivenToTheDocaBackendIsWarnedOfAsUnusedAndNotOtherwise() {
+        String warning = "-d/--vf-name pf0vf0 is not used by --backend doca: its unsecured port is the VF representor (-r)";
+        assertTrue(config(with("--backend", "doca", "-d", "pf0vf0")).warnings().contains(warning), "warned");
+        assertTrue(config(with("--backend", "doca")).warnings().stream().noneMatch(w -> w.contains("--vf-name")), "the default is not the user's");
+        assertTrue(config(with("-d", "pf0vf0")).warnings().stream().noneMatch(w -> w.contains("--vf-name")), "the soft backend uses it");
+    }
+
     private static String[] with(String... more) {
         String[] out = Arrays.copyOf(IPV4_UPLINK, IPV4_UPLINK.length + more.length);
         System.arraycopy(more, 0, out, IPV4_UPLINK.length, more.length);

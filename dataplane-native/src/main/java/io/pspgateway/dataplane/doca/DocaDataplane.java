@@ -26,7 +26,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -325,8 +324,11 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         drops[DropReason.INGRESS_NOT_PSP.ordinal()] = missed("PSP_DECRYPT");
         drops[DropReason.INGRESS_BAD_INNER.ordinal()] = missed("PSP_INNER_IP_CLASSIFIER");
         drops[DropReason.INTERNAL_ERROR.ordinal()] = reinjectDropped.get();
+        // the packets no encrypt entry took, which the NIC sent to the CPU: the original's "[N misses]"
+        long[] held = new long[HoldReason.values().length];
+        held[HoldReason.MISS.ordinal()] = missed("EGR_ACL_IPV4") + missed("EGR_ACL") + missed("EGR_ACL_IPV6");
         return new DataplaneCounters(rx.packets(), rx.bytes(), authFailed, 0, badTrailer, tx.packets(), tx.bytes(), 0,
-                DataplaneCounters.nonZero(DropReason.class, drops), new EnumMap<>(HoldReason.class), generation.get(),
+                DataplaneCounters.nonZero(DropReason.class, drops), DataplaneCounters.nonZero(HoldReason.class, held), generation.get(),
                 OffloadCounters.NONE);
     }
 

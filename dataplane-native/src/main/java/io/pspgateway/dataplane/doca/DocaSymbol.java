@@ -12,7 +12,8 @@ import java.util.Locale;
 
 /**
  * The allowlist: every DOCA symbol this backend binds, with its C signature as an FFM descriptor
- * (ABI-3.0.md's function list, plus the runtime version and error names of BACKEND-NOTES D5). No
+ * (ABI-3.0.md's function list, plus the runtime version, error names and device functions of
+ * BACKEND-NOTES D5, whose prototypes the table lacks and are written beside them). No
  * other DOCA symbol is looked up; a library that lacks one of these is refused as a whole, as a
  * kernel PSP driver missing an op is. {@code DocaAbiTest} checks each descriptor against the
  * table's prototype.
@@ -24,6 +25,24 @@ import java.util.Locale;
 enum DocaSymbol {
     DOCA_VERSION_RUNTIME(FunctionDescriptor.of(ADDRESS)),
     DOCA_ERROR_GET_NAME(FunctionDescriptor.of(ADDRESS, JAVA_INT)),
+
+    // the PF by PCI address (BACKEND-NOTES 2.1 steps 4 and 6; D5), prototypes as DOCA 3.0 declares them:
+    /** {@code doca_error_t doca_devinfo_create_list(struct doca_devinfo ***dev_list, uint32_t *nb_devs)} */
+    DOCA_DEVINFO_CREATE_LIST(status(ADDRESS, ADDRESS)),
+    /** {@code doca_error_t doca_devinfo_destroy_list(struct doca_devinfo **dev_list)} */
+    DOCA_DEVINFO_DESTROY_LIST(status(ADDRESS)),
+    /** {@code doca_error_t doca_devinfo_is_equal_pci_addr(const struct doca_devinfo *devinfo, const char *pci_addr, uint8_t *is_equal)} */
+    DOCA_DEVINFO_IS_EQUAL_PCI_ADDR(status(ADDRESS, ADDRESS, ADDRESS)),
+    /** {@code doca_error_t doca_dev_open(struct doca_devinfo *devinfo, struct doca_dev **dev)} */
+    DOCA_DEV_OPEN(status(ADDRESS, ADDRESS)),
+    /** {@code doca_error_t doca_dev_close(struct doca_dev *dev)} */
+    DOCA_DEV_CLOSE(status(ADDRESS)),
+    /** {@code struct doca_devinfo *doca_dev_as_devinfo(const struct doca_dev *dev)} */
+    DOCA_DEV_AS_DEVINFO(FunctionDescriptor.of(ADDRESS, ADDRESS)),
+    /** {@code doca_error_t doca_devinfo_get_ipv4_addr(const struct doca_devinfo *devinfo, uint8_t *ipv4_addr, uint32_t size)} */
+    DOCA_DEVINFO_GET_IPV4_ADDR(status(ADDRESS, ADDRESS, JAVA_INT)),
+    /** {@code doca_error_t doca_devinfo_get_ipv6_addr(const struct doca_devinfo *devinfo, uint8_t *ipv6_addr, uint32_t size)} */
+    DOCA_DEVINFO_GET_IPV6_ADDR(status(ADDRESS, ADDRESS, JAVA_INT)),
 
     DOCA_FLOW_CFG_CREATE(status(ADDRESS)),
     DOCA_FLOW_CFG_DESTROY(status(ADDRESS)),

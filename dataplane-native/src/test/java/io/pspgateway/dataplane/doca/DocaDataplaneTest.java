@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.EntryCounters;
 import io.pspgateway.dataplane.FlowKey;
@@ -171,7 +172,11 @@ class DocaDataplaneTest {
         fake.missCounter(j.pipeId("SYNDROME_STATS"), 11);
         fake.missCounter(j.pipeId("PSP_DECRYPT"), 13);
         fake.missCounter(j.pipeId("PSP_INNER_IP_CLASSIFIER"), 17);
+        fake.missCounter(j.pipeId("EGR_ACL_IPV4"), 19); // no encrypt entry: to the CPU
+        fake.missCounter(j.pipeId("EGR_ACL"), 23); // an IPv6 destination no tunnel goes to
+        fake.missCounter(j.pipeId("EGR_ACL_IPV6"), 29); // to a known peer, from a VIP with no tunnel
         var c = dataplane.counters();
+        assertEquals(java.util.Map.of(HoldReason.MISS, 19L + 23 + 29), c.held(), "the --stat-print line's misses");
         assertEquals(List.of(7L, 700L, 5L, 500L, 3L, 2L), List.of(c.txPackets(), c.txBytes(), c.rxPackets(), c.rxBytes(), c.rxAuthFail(), c.rxBad()));
         assertEquals(java.util.Map.of(DropReason.INGRESS_AUTH_FAILED, 3L, DropReason.INGRESS_BAD_HEADER, 2L, DropReason.INGRESS_ACL_MISS, 11L,
                 DropReason.INGRESS_NOT_PSP, 13L, DropReason.INGRESS_BAD_INNER, 17L), c.drops());

@@ -69,6 +69,11 @@ final class FakeDoca {
     private final MethodHandle holdEntries;
     private final MethodHandle liveOfKind;
     private final MethodHandle setCounter;
+    private final MethodHandle clearDevices;
+    private final MethodHandle resetDevices;
+    private final MethodHandle addDevice;
+    private final MethodHandle deviceListsAlive;
+    private final MethodHandle devicesOpen;
 
     private FakeDoca(Path dir) throws DocaUnavailableException {
         this.dir = dir;
@@ -87,6 +92,11 @@ final class FakeDoca {
         holdEntries = bind("fake_hold_entries", FunctionDescriptor.ofVoid(JAVA_INT));
         liveOfKind = bind("fake_live_of_kind", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         setCounter = bind("fake_set_counter", FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+        clearDevices = bind("fake_clear_devices", FunctionDescriptor.ofVoid());
+        resetDevices = bind("fake_reset_devices", FunctionDescriptor.ofVoid());
+        addDevice = bind("fake_add_device", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
+        deviceListsAlive = bind("fake_device_lists_alive", FunctionDescriptor.of(JAVA_INT));
+        devicesOpen = bind("fake_devices_open", FunctionDescriptor.of(JAVA_INT));
     }
 
     /**
@@ -107,6 +117,9 @@ final class FakeDoca {
         }
         loaded.reset();
         loaded.version("3.0.0058");
+        invoke(() -> {
+            loaded.resetDevices.invokeExact();
+        });
         return loaded;
     }
 
@@ -167,6 +180,39 @@ final class FakeDoca {
                         (long) journalThread.invokeExact(i), java.util.Collections.unmodifiableList(structs)));
             }
             return calls;
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    /** The PFs the fake lists, replacing its one default PF (0000:03:00.0, 192.0.2.1, 2001:db8::1); a null address: none of that family. */
+    void devices(List<String> pciAddresses, List<byte[]> ipv4, List<byte[]> ipv6) {
+        try (Arena arena = Arena.ofConfined()) {
+            clearDevices.invokeExact();
+            for (int i = 0; i < pciAddresses.size(); i++) {
+                addDevice.invokeExact(arena.allocateFrom(pciAddresses.get(i)), bytes(arena, ipv4.get(i)), bytes(arena, ipv6.get(i)));
+            }
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static MemorySegment bytes(Arena arena, byte[] bytes) {
+        return bytes == null ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, bytes);
+    }
+
+    /** Device lists created and not destroyed, and devices opened and not closed. */
+    int deviceListsAlive() {
+        try {
+            return (int) deviceListsAlive.invokeExact();
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    int devicesOpen() {
+        try {
+            return (int) devicesOpen.invokeExact();
         } catch (Throwable t) {
             throw new AssertionError(t);
         }
