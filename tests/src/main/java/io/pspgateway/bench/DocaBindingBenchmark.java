@@ -51,6 +51,8 @@ public final class DocaBindingBenchmark {
     private static final int ROUNDS = 5;
     private static final int BATCH = 64;
     private static long reports;
+    private static final com.sun.management.ThreadMXBean ALLOCATION =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
     private DocaBindingBenchmark() {
     }
@@ -76,7 +78,7 @@ public final class DocaBindingBenchmark {
         for (int backend = 0; backend < 2; backend++) {
             for (int op = 0; op < what.length; op++) {
                 int o = op;
-                rates[backend][op] = Arrays.stream(rounds[backend]).mapToDouble(r -> r[o]).sorted().toArray()[ROUNDS / 2];
+                rates[backend][op] = median(rounds[backend], o);
             }
         }
         System.out.printf(Locale.ROOT, "| operation, %,d each, one thread (median of %d rounds) | soft (baseline) per s | doca on the fake per s | doca vs soft |%n", n, ROUNDS);
@@ -84,17 +86,23 @@ public final class DocaBindingBenchmark {
         for (int op = 0; op < what.length; op++) {
             System.out.printf(Locale.ROOT, "| %s | %,.0f | %,.0f | %.2f× |%n", what[op], rates[0][op], rates[1][op], rates[1][op] / rates[0][op]);
         }
+        System.out.printf(Locale.ROOT, "| heap allocated per add, median (B) | %,.0f | %,.0f | |%n", median(rounds[0], what.length),
+                median(rounds[1], what.length));
         double[][] raw = new double[ROUNDS][];
         for (int round = 0; round < ROUNDS; round++) {
             raw[round] = rawInserts(fake, n);
         }
-        double single = Arrays.stream(raw).mapToDouble(r -> r[0]).sorted().toArray()[ROUNDS / 2];
-        double batched = Arrays.stream(raw).mapToDouble(r -> r[1]).sorted().toArray()[ROUNDS / 2];
+        double single = median(raw, 0);
+        double batched = median(raw, 1);
         System.out.println();
         System.out.printf(Locale.ROOT, "| straight FFM on the fake, %,d entries (median of %d rounds) | entries per s |%n", n, ROUNDS);
         System.out.println("|---|---|");
         System.out.printf(Locale.ROOT, "| add_entry + entries_process for each entry | %,.0f |%n", single);
         System.out.printf(Locale.ROOT, "| %d NO_WAIT add_entry, then one entries_process | %,.0f (%.2f×) |%n", BATCH, batched, batched / single);
+    }
+
+    private static double median(double[][] rounds, int column) {
+        return Arrays.stream(rounds).mapToDouble(r -> r[column]).sorted().toArray()[rounds.length / 2];
     }
 
     @SuppressWarnings("unused") // the upcall's target
@@ -151,13 +159,16 @@ public final class DocaBindingBenchmark {
         long programming = System.nanoTime() - t0;
         long adding = 0;
         long removing = 0;
+        long allocated = 0;
         for (int from = 0; from < n; from += CHUNK) {
             int to = Math.min(n, from + CHUNK);
+            long b1 = ALLOCATION.getCurrentThreadAllocatedBytes();
             long t1 = System.nanoTime();
             for (int i = from; i < to; i++) {
                 ops.addEncryptEntry(entries[i]);
             }
             long t2 = System.nanoTime();
+            allocated += ALLOCATION.getCurrentThreadAllocatedBytes() - b1;
             for (int i = from; i < to; i++) {
                 ops.removeEncryptEntry(entries[i].flow());
             }
@@ -169,7 +180,8 @@ public final class DocaBindingBenchmark {
             ops.mintSpiKeys(1, PspVersion.V1).getFirst().destroy();
         }
         long minting = System.nanoTime() - t3;
-        return new double[] {perSecond(n, programming), perSecond(n, adding), perSecond(n, removing), perSecond(n, minting)};
+        return new double[] {perSecond(n, programming), perSecond(n, adding), perSecond(n, removing), perSecond(n, minting),
+            allocated / (double) n};
     }
 
     private static double perSecond(int n, long nanos) {

@@ -165,12 +165,12 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             uninstall(replaced); // DOCA has one entry per match: a replacement goes in after the old one is out
         }
         try {
-            install(entry, nextHop);
+            install(entry, flowKey, nextHop);
         } catch (DataplaneException e) {
             // the state stays as it was: the entry replaced goes back in
             if (replaced != null) {
                 try {
-                    install(replaced.source(), replaced.nextHop());
+                    install(replaced.source(), flowKey, replaced.nextHop());
                 } catch (DataplaneException again) {
                     e.addSuppressed(again);
                 }
@@ -180,11 +180,10 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     }
 
     /** Adds the entry to its egress pipe; an IPv6 one first takes its peer's index (and tagging entry). */
-    private void install(EncryptEntry entry, byte[] nextHop) {
-        FlowKey flowKey = entry.flow();
+    private void install(EncryptEntry entry, FlowKey flowKey, byte[] nextHop) {
         InetAddress peer = entry.destinationVip();
         boolean ipv6 = peer instanceof Inet6Address;
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch.Operation arena = flow.scratch().operation()) {
             MemorySegment actions = EncryptActions.of(arena, entry, DocaFlow.cryptoId(entry.cryptoId()), config.pipeline().pfMac(), nextHop);
             MemorySegment match = arena.allocate(MATCH);
             int index = ipv6 ? peers.acquire(peer) : 0;
@@ -260,7 +259,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             return;
         }
         PspMode mode = config.pipeline().mode();
-        try (Arena arena = Arena.ofConfined()) {
+        try (Scratch.Operation arena = flow.scratch().operation()) {
             if (sourceVip instanceof Inet4Address peer) {
                 MemorySegment entry = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv4,
                         IngressAclMatches.ipv4(arena, mode, spi, peer, (Inet4Address) destinationVip), MemorySegment.NULL);

@@ -69,6 +69,7 @@ public final class DocaFlow implements AutoCloseable {
 
     private final DocaFlowNative doca;
     private final EntryCompletions completions;
+    private final Scratch scratch = new Scratch();
     private MemorySegment pf = MemorySegment.NULL;
     private MemorySegment vf = MemorySegment.NULL;
     private boolean initialised;
@@ -178,6 +179,11 @@ public final class DocaFlow implements AutoCloseable {
         return completions;
     }
 
+    /** The writer's memory for the structs of each entry operation. */
+    Scratch scratch() {
+        return scratch;
+    }
+
     /** The PF port: every pipe is created on it and every entry queue processed through it. */
     MemorySegment pf() {
         return pf;
@@ -211,6 +217,7 @@ public final class DocaFlow implements AutoCloseable {
             }
         }
         completions.detach();
+        scratch.close();
         running.set(false);
         if (first != null) {
             throw first;
