@@ -35,7 +35,7 @@ static int fail_error;
 
 enum kind { CFG, PORT_CFG, PIPE_CFG, PORT, PIPE, ENTRY, BULK, KINDS };
 static const char *const kind_names[] = {"cfg", "port_cfg", "pipe_cfg", "port", "pipe", "entry", "bulk"};
-struct object { enum kind kind; int id; int live; uint64_t total_bytes; uint64_t total_pkts; };
+struct object { enum kind kind; int id; int live; uint64_t total_bytes; uint64_t total_pkts; void *user_ctx; };
 #define OBJECTS_MAX 65536
 static struct object *by_id[KINDS][OBJECTS_MAX]; /* for the counters a test sets by handle name */
 static int next_id[KINDS];
@@ -444,6 +444,7 @@ static int add(const char *function, const char *details, void *user_ctx, const 
         return 24; /* DOCA_ERROR_FULL */
     }
     struct object *e = create(ENTRY);
+    e->user_ctx = user_ctx; /* DOCA reports every later operation on the entry with it */
     struct pending *p = &pending[pending_count++];
     memset(p, 0, sizeof *p);
     p->entry = e;
@@ -475,6 +476,30 @@ int doca_flow_pipe_control_add_entry(uint16_t queue, uint32_t priority, void *pi
         snapshot(1, mask, 544);
     }
     return error;
+}
+
+/* A new actions (and monitor, fwd) for a live entry, reported as DOCA_FLOW_ENTRY_OP_UPD with the entry's usr_ctx. */
+int doca_flow_pipe_update_entry(uint16_t queue, void *pipe, const void *actions, const void *monitor, const void *fwd, uint32_t flags,
+                                void *entry) {
+    char n[32], e[32], m[48];
+    CALL("doca_flow_pipe_update_entry", "%s entry=%s%s monitor=%s", name(pipe, n, sizeof n), name(entry, e, sizeof e),
+         actions != NULL ? " actions" : "", monitor_text(monitor, m, sizeof m));
+    snapshot(1, actions, 1040);
+    struct object *o = entry;
+    if (o == NULL || !o->live) {
+        return 6; /* DOCA_ERROR_INVALID_VALUE */
+    }
+    if (pending_count == PENDING_MAX) {
+        return 24; /* DOCA_ERROR_FULL */
+    }
+    struct pending *p = &pending[pending_count++];
+    memset(p, 0, sizeof *p);
+    p->entry = o;
+    p->user_ctx = o->user_ctx;
+    p->op = 2; /* DOCA_FLOW_ENTRY_OP_UPD */
+    p->actions = actions;
+    if (actions != NULL) memcpy(p->actions_copy, actions, 1040);
+    return 0;
 }
 
 int doca_flow_pipe_remove_entry(uint16_t queue, uint32_t flags, void *entry) {

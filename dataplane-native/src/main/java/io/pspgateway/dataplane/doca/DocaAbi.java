@@ -59,6 +59,7 @@ public final class DocaAbi {
     public static final int DOCA_FLOW_WAIT_FOR_BATCH = 1;
     public static final int DOCA_FLOW_ENTRY_OP_ADD = 0;
     public static final int DOCA_FLOW_ENTRY_OP_DEL = 1;
+    public static final int DOCA_FLOW_ENTRY_OP_UPD = 2;
     public static final int DOCA_FLOW_ENTRY_STATUS_IN_PROCESS = 0;
     public static final int DOCA_FLOW_ENTRY_STATUS_SUCCESS = 1;
     public static final int DOCA_FLOW_ENTRY_STATUS_ERROR = 2;

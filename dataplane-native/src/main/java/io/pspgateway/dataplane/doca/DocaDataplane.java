@@ -60,16 +60,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     public record Config(DocaFlow.Settings flow, DocaPipeline.Settings pipeline, Optional<byte[]> nexthopDmac, int missQueueCapacity) {
     }
 
-    /**
-     * An entry in the NIC: its handle, the SPI it is for, an IPv6 pair's first stage, the peer
-     * VIP whose index it holds, and for an encrypt entry what it was made from (to put it back
-     * when its replacement fails).
-     */
-    private record Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer,
-                             EncryptEntry source, byte[] nextHop) {
-        Installed(MemorySegment entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer) {
-            this(entry, spi, firstStage, indexedPeer, null, null);
-        }
+    /** An entry in the NIC: the entry, the SPI it is for, an IPv6 pair's first stage, the peer VIP whose index it holds. */
+    private record Installed(EntryQueue.Entry entry, int spi, Optional<MemorySegment> firstStage, Optional<InetAddress> indexedPeer) {
     }
 
     // the egress match fields an encrypt entry sets
@@ -160,22 +152,31 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         byte[] nextHop = entry.nextHopMac() != null ? entry.nextHopMac() : config.nexthopDmac().orElseThrow(() -> new DataplaneException(
                 DataplaneException.Kind.INVALID_ARGUMENT, "no next-hop MAC for " + entry.flow() + ": the tunnel names none and -n is not set"));
         FlowKey flowKey = entry.flow();
-        Installed replaced = encrypt.remove(flowKey);
-        if (replaced != null) {
-            uninstall(replaced); // DOCA has one entry per match: a replacement goes in after the old one is out
-        }
-        try {
+        Installed replaced = encrypt.get(flowKey);
+        if (replaced == null) {
             install(entry, flowKey, nextHop);
-        } catch (DataplaneException e) {
-            // the state stays as it was: the entry replaced goes back in
-            if (replaced != null) {
-                try {
-                    install(replaced.source(), flowKey, replaced.nextHop());
-                } catch (DataplaneException again) {
-                    e.addSuppressed(again);
-                }
-            }
-            throw e;
+        } else {
+            repoint(replaced, entry, flowKey, nextHop);
+        }
+    }
+
+    /**
+     * Gives the live encrypt entry of a flow a new tunnel's actions in place, through
+     * {@code doca_flow_pipe_update_entry}: the flow's packets never miss meanwhile, as they would
+     * between a removal and an add (the match, and so the pipe, are the flow's and do not change).
+     * If DOCA refuses the update the entry stays, with the tunnel DOCA left it (as before, on the
+     * fake; hardware must confirm).
+     */
+    private void repoint(Installed old, EncryptEntry entry, FlowKey flowKey, byte[] nextHop) {
+        MemorySegment pipe = entry.destinationVip() instanceof Inet6Address ? egressIpv6 : egressIpv4;
+        try (Scratch.Operation arena = flow.scratch().operation()) {
+            MemorySegment actions = EncryptActions.of(arena, entry, DocaFlow.cryptoId(entry.cryptoId()), config.pipeline().pfMac(), nextHop);
+            MemorySegment monitor = Fwd.counter(arena);
+            queue.update(old.entry(), () -> "encrypt entry for " + flowKey, () -> flow.doca().call(DocaSymbol.DOCA_FLOW_PIPE_UPDATE_ENTRY,
+                    EntryQueue.QUEUE, pipe, actions, monitor, Fwd.NONE, DocaAbi.DOCA_FLOW_NO_WAIT, old.entry().handle()));
+            encrypt.put(flowKey, new Installed(old.entry(), entry.spi(), old.firstStage(), old.indexedPeer()));
+        } catch (DocaCallException e) {
+            throw new DataplaneException(DataplaneException.Kind.INTERNAL, e.getMessage());
         }
     }
 
@@ -200,9 +201,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
                     OUTER_IP4_SRC.set(match, entry.sourceVip().getAddress());
                     OUTER_IP4_DST.set(match, peer.getAddress());
                 }
-                MemorySegment installed = add(arena, () -> "encrypt entry for " + flowKey, ipv6 ? egressIpv6 : egressIpv4, match, actions);
-                encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(peer) : Optional.empty(),
-                        entry, nextHop));
+                EntryQueue.Entry installed = add(arena, () -> "encrypt entry for " + flowKey, ipv6 ? egressIpv6 : egressIpv4, match, actions);
+                encrypt.put(flowKey, new Installed(installed, entry.spi(), Optional.empty(), ipv6 ? Optional.of(peer) : Optional.empty()));
             } catch (DocaCallException e) {
                 if (ipv6) {
                     peers.release(peer).ifPresent(this::removeQuietly);
@@ -223,7 +223,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             OUTER_L3_TYPE.set(match, DocaAbi.DOCA_FLOW_L3_TYPE_IP6);
             OUTER_IP6_DST.set(match, peerVip.getAddress());
             MemorySegment entry = add(allocator, () -> "EGR_ACL entry for " + peerVip.getHostAddress(), egressDestinations, match,
-                    IngressAclMatches.peerIndexActions(allocator, index));
+                    IngressAclMatches.peerIndexActions(allocator, index)).handle();
             peers.stage(peerVip, entry);
             return entry;
         });
@@ -241,7 +241,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
 
     /** Takes an encrypt entry out of the NIC, and its peer's tagging entry with the last tunnel to that peer. */
     private void uninstall(Installed old) {
-        queue.remove(old.entry());
+        queue.remove(old.entry().handle());
         old.indexedPeer().flatMap(peers::release).ifPresent(this::removeQuietly);
     }
 
@@ -261,7 +261,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         PspMode mode = config.pipeline().mode();
         try (Scratch.Operation arena = flow.scratch().operation()) {
             if (sourceVip instanceof Inet4Address peer) {
-                MemorySegment entry = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv4,
+                EntryQueue.Entry entry = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv4,
                         IngressAclMatches.ipv4(arena, mode, spi, peer, (Inet4Address) destinationVip), MemorySegment.NULL);
                 acls.put(key, new Installed(entry, spi, Optional.empty(), Optional.empty()));
                 return;
@@ -270,8 +270,9 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             MemorySegment first = null;
             try {
                 first = add(arena, () -> "ingress ACL (source) for SPI " + Integer.toHexString(spi), ingressIpv6Sources,
-                        IngressAclMatches.ipv6Source(arena, mode, spi, (Inet6Address) sourceVip), IngressAclMatches.peerIndexActions(arena, index));
-                MemorySegment second = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv6,
+                        IngressAclMatches.ipv6Source(arena, mode, spi, (Inet6Address) sourceVip), IngressAclMatches.peerIndexActions(arena, index))
+                        .handle();
+                EntryQueue.Entry second = add(arena, () -> "ingress ACL for SPI " + Integer.toHexString(spi), ingressIpv6,
                         IngressAclMatches.ipv6Destination(arena, mode, (Inet6Address) destinationVip, index), MemorySegment.NULL);
                 acls.put(key, new Installed(second, spi, Optional.of(first), Optional.of(sourceVip)));
             } catch (DocaCallException e) {
@@ -293,7 +294,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         if (old == null) {
             return false;
         }
-        queue.remove(old.entry());
+        queue.remove(old.entry().handle());
         old.firstStage().ifPresent(queue::remove);
         old.indexedPeer().flatMap(peers::release).ifPresent(this::removeQuietly);
         return true;
@@ -334,13 +335,13 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     @Override
     public EntryCounters encryptEntryCounters(FlowKey flowKey) {
         Installed e = encrypt.get(flowKey);
-        return e == null ? null : query(e.entry());
+        return e == null ? null : query(e.entry().handle());
     }
 
     @Override
     public EntryCounters ingressAclCounters(int spi, InetAddress sourceVip, InetAddress destinationVip) {
         Installed e = acls.get(FlowKey.ofSpi(spi, sourceVip, destinationVip));
-        return e == null ? null : query(e.entry());
+        return e == null ? null : query(e.entry().handle());
     }
 
     @Override
@@ -397,7 +398,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
             }
             for (Map.Entry<FlowKey, Installed> acl : new ArrayList<>(acls.entrySet())) {
                 Installed old = acls.remove(acl.getKey());
-                removeQuietly(old.entry());
+                removeQuietly(old.entry().handle());
                 old.firstStage().ifPresent(this::removeQuietly);
             }
             slots.wipeAll();
@@ -409,7 +410,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     // ---- building blocks -----------------------------------------------------------------------
 
     /** Adds an entry to {@code pipe} with its own counter; the structs, from {@code allocator}, live until it is live. */
-    private MemorySegment add(SegmentAllocator allocator, Supplier<String> what, MemorySegment pipe, MemorySegment match, MemorySegment actions) {
+    private EntryQueue.Entry add(SegmentAllocator allocator, Supplier<String> what, MemorySegment pipe, MemorySegment match, MemorySegment actions) {
         MemorySegment monitor = Fwd.counter(allocator);
         return queue.add(allocator, what, (context, entry) -> flow.doca().addEntry(EntryQueue.QUEUE, pipe, match, actions, monitor,
                 Fwd.NONE, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
@@ -436,7 +437,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         long packets = 0;
         long bytes = 0;
         for (Installed e : entries) {
-            EntryCounters c = query(e.entry());
+            EntryCounters c = query(e.entry().handle());
             packets += c.packets();
             bytes += c.bytes();
         }

@@ -545,14 +545,14 @@ public final class DocaPipeline {
 
     private void entry(String name, MemorySegment pipe, MemorySegment match, MemorySegment actions, MemorySegment fwd, MemorySegment monitor) {
         staticEntries.put(name, queue.add(arena, () -> name, (context, entry) -> flow.doca().addEntry(EntryQueue.QUEUE,
-                pipe, match, actions, monitor, fwd, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry)));
+                pipe, match, actions, monitor, fwd, DocaAbi.DOCA_FLOW_NO_WAIT, context, entry)).handle());
     }
 
     private void controlEntry(String name, MemorySegment pipe, int priority, MemorySegment match, MemorySegment mask, MemorySegment fwd) {
         MemorySegment monitor = Fwd.counter(arena);
         staticEntries.put(name, queue.add(arena, () -> name, (context, entry) -> flow.doca().call(DocaSymbol.DOCA_FLOW_PIPE_CONTROL_ADD_ENTRY,
                 EntryQueue.QUEUE, priority, pipe, match, mask, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
-                MemorySegment.NULL, monitor, fwd, context, entry)));
+                MemorySegment.NULL, monitor, fwd, context, entry)).handle());
     }
 
     private MemorySegment match() {

@@ -76,6 +76,19 @@ final class EntryCompletions {
     }
 
     /**
+     * Waits again for {@code token}, given to an entry at its add: DOCA reports an update of the
+     * entry with the usr_ctx it was added with.
+     */
+    void expectAgain(MemorySegment token) {
+        int place = place(token.address());
+        if (tokens[place] != 0) {
+            throw new IllegalStateException("another DOCA entry operation waits in the place of token " + token.address());
+        }
+        tokens[place] = token.address();
+        statuses[place] = DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS;
+    }
+
+    /**
      * The status reported for {@code token}: SUCCESS or ERROR, after which the token is
      * forgotten; IN_PROCESS while DOCA has not reported it.
      */
@@ -120,9 +133,10 @@ final class EntryCompletions {
 
     private void report(long token, int status, int op) {
         int place = place(token);
-        if (op != DocaAbi.DOCA_FLOW_ENTRY_OP_ADD || token == 0 || tokens[place] != token) {
+        boolean awaited = op == DocaAbi.DOCA_FLOW_ENTRY_OP_ADD || op == DocaAbi.DOCA_FLOW_ENTRY_OP_UPD;
+        if (!awaited || token == 0 || tokens[place] != token) {
             // a removal's report, or an operation given up on: nothing waits for it
-            if (op == DocaAbi.DOCA_FLOW_ENTRY_OP_ADD) {
+            if (awaited) {
                 unknown++;
             }
             return;

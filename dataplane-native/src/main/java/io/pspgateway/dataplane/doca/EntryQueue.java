@@ -39,16 +39,20 @@ final class EntryQueue {
         this.completions = flow.completions();
     }
 
+    /** An entry live in the hardware: its handle, and the {@code usr_ctx} DOCA reports each of its operations with. */
+    record Entry(MemorySegment handle, MemorySegment token) {
+    }
+
     /**
      * Queues the entry {@code insert} describes and processes until DOCA reports it.
      *
      * @param allocator where the handle DOCA writes back is kept: the caller's, which holds the entry's structs too
      * @param what the entry, for the error: "encrypt entry for 10.0.0.2" (made only when there is one)
-     * @return the entry's handle, live in the hardware
+     * @return the entry, live in the hardware
      * @throws DocaCallException when the add call fails, DOCA reports the entry as failed, or it
      *     does not report it in time; no entry is left in the pipe then
      */
-    MemorySegment add(SegmentAllocator allocator, Supplier<String> what, Insert insert) {
+    Entry add(SegmentAllocator allocator, Supplier<String> what, Insert insert) {
         MemorySegment token = completions.expect();
         MemorySegment entry;
         try {
@@ -59,6 +63,36 @@ final class EntryQueue {
             completions.abandon(token);
             throw e;
         }
+        try {
+            await(token, what);
+        } catch (RuntimeException e) {
+            removeQuietly(entry, e);
+            throw e;
+        }
+        return new Entry(entry, token);
+    }
+
+    /**
+     * Queues {@code update}, a {@code doca_flow_pipe_update_entry} of {@code entry}, and processes
+     * until DOCA reports it (DOCA reports it with the usr_ctx the entry was added with).
+     *
+     * @throws DocaCallException when the update call fails, DOCA reports it as failed, or it does
+     *     not report it in time; the entry stays in its pipe then, and what it does is what DOCA
+     *     left it doing (the fake: as before the update; hardware must confirm)
+     */
+    void update(Entry entry, Supplier<String> what, Runnable update) {
+        completions.expectAgain(entry.token());
+        try {
+            update.run();
+        } catch (RuntimeException e) {
+            completions.abandon(entry.token());
+            throw e;
+        }
+        await(entry.token(), what);
+    }
+
+    /** Processes until DOCA reports {@code token}'s operation: returns on success, throws otherwise, having stopped waiting for it. */
+    private void await(MemorySegment token, Supplier<String> what) {
         int status = DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS;
         try {
             for (int round = 0; round < MAX_ROUNDS && status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_IN_PROCESS; round++) {
@@ -67,17 +101,13 @@ final class EntryQueue {
             }
         } catch (RuntimeException e) {
             completions.abandon(token);
-            removeQuietly(entry, e);
             throw e;
         }
-        if (status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_SUCCESS) {
-            return entry;
+        if (status != DocaAbi.DOCA_FLOW_ENTRY_STATUS_SUCCESS) {
+            completions.abandon(token);
+            throw DocaCallException.entry(what.get(), status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_ERROR
+                    ? "DOCA reported the entry as failed" : "DOCA did not report the entry within " + MAX_ROUNDS * ROUND_US / 1000 + " ms");
         }
-        completions.abandon(token);
-        DocaCallException failure = DocaCallException.entry(what.get(), status == DocaAbi.DOCA_FLOW_ENTRY_STATUS_ERROR
-                ? "DOCA reported the entry as failed" : "DOCA did not report the entry within " + MAX_ROUNDS * ROUND_US / 1000 + " ms");
-        removeQuietly(entry, failure);
-        throw failure;
     }
 
     /** Removes {@code entry} from its pipe and processes the removal. */

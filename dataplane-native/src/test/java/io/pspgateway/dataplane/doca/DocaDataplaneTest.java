@@ -3,6 +3,7 @@ package io.pspgateway.dataplane.doca;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DropReason;
@@ -130,7 +131,48 @@ class DocaDataplaneTest {
     }
 
     @Test
-    void aReplacementTheNicRefusesPutsTheEntryItReplacedBack() throws Exception {
+    void aReplacementRepointsTheLiveEntryInPlaceWithTheNewTunnelsActions() throws Exception {
+        EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
+        dataplane.addEncryptEntry(first);
+        int live = fake.liveEntries();
+        int journalled = fake.journal().size();
+        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
+                null, ip("fd00::1"), ip("fd00::9"), null);
+        dataplane.addEncryptEntry(second);
+        List<FakeDoca.Call> since = fake.journal().subList(journalled, fake.journal().size());
+        List<String> functions = since.stream().map(FakeDoca.Call::function).filter(f -> !f.equals("doca_flow_entries_process")).toList();
+        assertEquals(List.of("doca_flow_pipe_update_entry"), functions, "no removal, no add: the flow never misses");
+        FakeDoca.Call update = since.stream().filter(c -> c.function().equals("doca_flow_pipe_update_entry")).findFirst().orElseThrow();
+        String installedEntry = new PipeJournal(fake.journal()).entriesOf("EGR_ACL_IPV4").getLast().call().detail().replaceAll(".*-> ", "");
+        assertTrue(update.detail().contains("entry=" + installedEntry), update.detail() + " updates " + installedEntry);
+        byte[] actions = update.struct(1);
+        byte[] header = EncryptActions.encapHeader(second, DocaDataplaneContractTest.PF_MAC, DocaDataplaneContractTest.PEER_MAC);
+        assertArrayEquals(header, Arrays.copyOfRange(actions, 904, 904 + header.length), "the new tunnel's header: an IPv6 outer now, and its SPI");
+        assertEquals(3, ByteBuffer.wrap(actions).order(ByteOrder.nativeOrder()).getInt(1032), "slot 2 is crypto id 3");
+        assertEquals(java.util.OptionalInt.of(0x80000043), dataplane.encryptEntrySpi(first.flow()));
+        assertEquals(live, fake.liveEntries());
+        assertEquals(1, dataplane.encryptEntryCount());
+    }
+
+    @Test
+    void anUpdateCallDocaRefusesLeavesTheEntryAndItsTunnel() throws Exception {
+        EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
+        dataplane.addEncryptEntry(first);
+        int live = fake.liveEntries();
+        fake.fail("doca_flow_pipe_update_entry", 0, 6);
+        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
+                null, first.localOuter(), first.peerOuter(), null);
+        DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(second));
+        assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
+        assertTrue(e.getMessage().contains("DOCA_ERROR_INVALID_VALUE"), e.getMessage());
+        assertEquals(java.util.OptionalInt.of(0x80000042), dataplane.encryptEntrySpi(first.flow()));
+        assertEquals(live, fake.liveEntries());
+        dataplane.addEncryptEntry(second);
+        assertEquals(java.util.OptionalInt.of(0x80000043), dataplane.encryptEntrySpi(first.flow()), "the next update goes through");
+    }
+
+    @Test
+    void aReplacementTheNicReportsFailedLeavesTheEntryWithTheTunnelItHad() throws Exception {
         EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
         dataplane.addEncryptEntry(first);
         fake.failEntry(0);

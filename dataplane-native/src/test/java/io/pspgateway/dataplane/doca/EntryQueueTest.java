@@ -34,7 +34,7 @@ class EntryQueueTest {
     private MemorySegment add() {
         return queue.add(Arena.global(), () -> "test entry", (context, entry) -> flow.doca().addEntry(EntryQueue.QUEUE,
                 MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL,
-                DocaAbi.DOCA_FLOW_NO_WAIT, context, entry));
+                DocaAbi.DOCA_FLOW_NO_WAIT, context, entry)).handle();
     }
 
     /** The journal from the first add on, handle ids normalised. */
