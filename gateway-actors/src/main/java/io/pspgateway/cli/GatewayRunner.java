@@ -159,7 +159,7 @@ final class GatewayRunner {
     }
 
     /** --stat-print and --perf-print, in the original's words, printed only when something changed. */
-    private static final class StatPrinter {
+    static final class StatPrinter {
         private final GatewayNode node;
         private final PrintWriter out;
         private final boolean stats;
@@ -173,23 +173,42 @@ final class GatewayRunner {
             this.perf = perf;
         }
 
+        /** The data plane's lines: the original's, then drops, holds and offloads where there are any. */
+        static String counterLines(DataplaneCounters c) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(String.format("Egress encrypt: %d hits [%d misses]%n", c.txPackets(), c.held(HoldReason.MISS)));
+            sb.append(String.format("Ingress decrypt: %d hits%n", c.rxPackets()));
+            sb.append(String.format("syndrome - ICV Fail: %d hits%n", c.dropped(DropReason.INGRESS_AUTH_FAILED)));
+            sb.append(String.format("syndrome - Bad Trailer: %d hits%n", c.dropped(DropReason.INGRESS_BAD_HEADER)
+                    + c.dropped(DropReason.INGRESS_MALFORMED)));
+            sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
+            // beyond the original's lines: every drop and hold by its reason, so none goes unseen
+            if (!c.drops().isEmpty()) {
+                sb.append("Drops: ").append(byReason(c.drops())).append(System.lineSeparator());
+            }
+            if (!c.held().isEmpty()) {
+                sb.append("Held: ").append(byReason(c.held())).append(System.lineSeparator());
+            }
+            OffloadCounters o = c.offloads();
+            if (!o.equals(OffloadCounters.NONE)) {
+                sb.append(String.format("Offloads: TUN %d super-packets -> %d packets, %d segments -> %d coalesced; "
+                                + "UDP %d datagrams in %d GSO sends, %d in %d GRO trains; %d fallbacks%n",
+                        o.superPacketsRead(), o.segmentsMade(), o.segmentsCoalesced(), o.framesCoalesced(), o.gsoDatagrams(),
+                        o.gsoSends(), o.groDatagrams(), o.groTrains(), o.fallbacks()));
+            }
+            return sb.toString();
+        }
+
+        /** "EGRESS_NO_ROUTE 3, INGRESS_ACL_MISS 1", in the reasons' order. */
+        private static String byReason(java.util.Map<? extends Enum<?>, Long> counts) {
+            return counts.entrySet().stream().sorted(java.util.Map.Entry.comparingByKey(java.util.Comparator.comparingInt(Enum::ordinal)))
+                    .map(e -> e.getKey().name() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", "));
+        }
+
         void print() {
             StringBuilder sb = new StringBuilder();
             if (stats) {
-                DataplaneCounters c = node.dataplane().counters();
-                sb.append(String.format("Egress encrypt: %d hits [%d misses]%n", c.txPackets(), c.held(HoldReason.MISS)));
-                sb.append(String.format("Ingress decrypt: %d hits%n", c.rxPackets()));
-                sb.append(String.format("syndrome - ICV Fail: %d hits%n", c.dropped(DropReason.INGRESS_AUTH_FAILED)));
-                sb.append(String.format("syndrome - Bad Trailer: %d hits%n", c.dropped(DropReason.INGRESS_BAD_HEADER)
-                        + c.dropped(DropReason.INGRESS_MALFORMED)));
-                sb.append(String.format("Ingress ACL: %d misses%n", c.dropped(DropReason.INGRESS_ACL_MISS)));
-                OffloadCounters o = c.offloads();
-                if (!o.equals(OffloadCounters.NONE)) {
-                    sb.append(String.format("Offloads: TUN %d super-packets -> %d packets, %d segments -> %d coalesced; "
-                                    + "UDP %d datagrams in %d GSO sends, %d in %d GRO trains; %d fallbacks%n",
-                            o.superPacketsRead(), o.segmentsMade(), o.segmentsCoalesced(), o.framesCoalesced(), o.gsoDatagrams(),
-                            o.gsoSends(), o.groDatagrams(), o.groTrains(), o.fallbacks()));
-                }
+                sb.append(counterLines(node.dataplane().counters()));
                 try {
                     for (FlowKey flow : node.egressTunnels()) {
                         var counters = node.dataplane().encryptEntryCounters(flow);
