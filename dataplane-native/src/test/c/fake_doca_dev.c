@@ -102,20 +102,21 @@ int doca_dev_close(struct dev *dev) {
 
 struct devinfo *doca_dev_as_devinfo(const struct dev *dev) { return dev->info; }
 
-int doca_devinfo_get_ipv4_addr(const struct devinfo *info, uint8_t *address, uint32_t size) {
-    int error = fake_doca_enter("doca_devinfo_get_ipv4_addr", info->pci);
+/* The device's address of one family into the caller's buffer of `size` bytes, journalled as `function`. */
+static int get_address(const char *function, const struct devinfo *info, int has, const uint8_t *own, uint32_t length, uint8_t *address,
+                       uint32_t size) {
+    int error = fake_doca_enter(function, info->pci);
     if (error != 0) return error;
-    if (size < 4) return 6; /* DOCA_ERROR_INVALID_VALUE */
-    if (!info->has_ipv4) return 16; /* DOCA_ERROR_NOT_FOUND */
-    memcpy(address, info->ipv4, 4);
+    if (size < length) return 6; /* DOCA_ERROR_INVALID_VALUE */
+    if (!has) return 16; /* DOCA_ERROR_NOT_FOUND */
+    memcpy(address, own, length);
     return 0;
 }
 
+int doca_devinfo_get_ipv4_addr(const struct devinfo *info, uint8_t *address, uint32_t size) {
+    return get_address("doca_devinfo_get_ipv4_addr", info, info->has_ipv4, info->ipv4, 4, address, size);
+}
+
 int doca_devinfo_get_ipv6_addr(const struct devinfo *info, uint8_t *address, uint32_t size) {
-    int error = fake_doca_enter("doca_devinfo_get_ipv6_addr", info->pci);
-    if (error != 0) return error;
-    if (size < 16) return 6; /* DOCA_ERROR_INVALID_VALUE */
-    if (!info->has_ipv6) return 16; /* DOCA_ERROR_NOT_FOUND */
-    memcpy(address, info->ipv6, 16);
-    return 0;
+    return get_address("doca_devinfo_get_ipv6_addr", info, info->has_ipv6, info->ipv6, 16, address, size);
 }

@@ -17,7 +17,10 @@ import java.util.Locale;
  * destinations behind gateway 1) as fast as it can, and every packet misses. Reports tunnels/s
  * end to end, the process CPU it took per tunnel, the gRPC calls, miss-to-delivery latency, held
  * packets delivered versus dropped, key-generation and insertion rates during the burst, and heap
- * per established tunnel. Two warm-up rounds of the same size come first, then 3 s for the JIT
+ * per established tunnel. Priming bursts of {@value #DESTINATIONS} and then N/10 tunnels open the
+ * gRPC channel (and its TLS session) and compile the set-up path, so that the two warm-up rounds of
+ * the same size that follow do not start on a cold JVM whose first large calls outlast the request
+ * timeout and open the peer's circuit breaker; then 3 s for the JIT
  * compiler; the JVM's flags (heap sizing) are the caller's ({@code scripts/bench-control} runs
  * both a sized heap and the JVM's own sizing). The measured window goes to stderr, for profiles;
  * {@code -Dbench.jfr=FILE} records it alone with JDK Flight Recorder.
@@ -42,11 +45,14 @@ public final class TunnelSetupBenchmark {
         var config = ConfigFactory.parseString("pspgw { hold-total = " + (2 * n) + ", hold-timeout = 30s }");
         // every source VIP must be gateway 0's, or gateway 1 refuses the requests (a caller may only
         // ask for tunnels from VIPs it serves: VIP_NOT_OWNED)
-        int vipsPerGateway = Math.max(DESTINATIONS, (WARM_UP_ROUNDS + 1) * sources);
+        int primingSources = 1 + (n / 10 + DESTINATIONS - 1) / DESTINATIONS;
+        int vipsPerGateway = Math.max(DESTINATIONS, (WARM_UP_ROUNDS + 1) * sources + primingSources);
         try (LocalCluster c = plaintext ? LocalCluster.startInsecure(2, vipsPerGateway, i -> dp, config)
                 : LocalCluster.start(2, vipsPerGateway, i -> dp, config)) {
             LocalCluster.Member a = c.get(0);
             LocalCluster.Member b = c.get(1);
+            prime(a, b, DESTINATIONS, (WARM_UP_ROUNDS + 1) * sources + 1);
+            prime(a, b, n / 10, (WARM_UP_ROUNDS + 1) * sources + 2);
             // warm up (JIT, gRPC connection, actor machinery) with a round of the same size from other
             // source VIPs, then measure
             for (int round = 0; round < WARM_UP_ROUNDS; round++) {
@@ -137,19 +143,38 @@ public final class TunnelSetupBenchmark {
 
     private static final int WARM_UP_ROUNDS = 2;
 
+    /** {@code count} tunnels from source VIPs {@code firstSource} on: calls a colder JVM answers within the request timeout. */
+    private static void prime(LocalCluster.Member a, LocalCluster.Member b, int count, int firstSource) throws InterruptedException {
+        GatewayStats s = a.node().stats();
+        long heldBefore = s.held();
+        for (int i = 0; i < count; i++) {
+            a.host().send(InnerPackets.udp(a.vip(firstSource + i / DESTINATIONS), b.vip(1 + i % DESTINATIONS), i));
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((s.held() < heldBefore + count || s.delivered() + s.droppedTotal() < s.held()) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        while (b.host().take(500) != null) {
+            // drain what priming delivered
+        }
+        if (s.droppedTotal() > 0) {
+            System.err.println("priming dropped packets: " + s);
+        }
+    }
+
     /**
      * Warm-up round {@code round}: a burst of the same size from other source VIPs, until every held
      * packet is accounted for. A gateway under a burst has been running for a while, with its code
      * compiled; a first round on a cold JVM spends much of its time in the JIT compiler.
      */
     private static void warmUp(LocalCluster.Member a, LocalCluster.Member b, int n, int round, int sources) throws InterruptedException {
+        GatewayStats s = a.node().stats();
+        long heldAfter = s.held() + n;
         for (int i = 0; i < n; i++) {
             int source = 1 + round * sources + i / DESTINATIONS;
             a.host().send(InnerPackets.udp(a.vip(source), b.vip(1 + i % DESTINATIONS), i));
         }
         long deadline = System.nanoTime() + 120_000_000_000L;
-        GatewayStats s = a.node().stats();
-        long heldAfter = (long) (round + 1) * n;
         while ((s.held() < heldAfter || s.delivered() + s.droppedTotal() < s.held()) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }

@@ -130,14 +130,19 @@ class DocaDataplaneTest {
         assertEquals(0, dataplane.encryptEntryCount());
     }
 
+    /** A re-key of {@code first}'s flow: SPI 0x80000043 in key slot 2, over the outer pair given. */
+    private static EncryptEntry rekeyed(EncryptEntry first, InetAddress localOuter, InetAddress peerOuter) {
+        return new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0, null, localOuter,
+                peerOuter, null);
+    }
+
     @Test
     void aReplacementRepointsTheLiveEntryInPlaceWithTheNewTunnelsActions() throws Exception {
         EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
         dataplane.addEncryptEntry(first);
         int live = fake.liveEntries();
         int journalled = fake.journal().size();
-        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
-                null, ip("fd00::1"), ip("fd00::9"), null);
+        EncryptEntry second = rekeyed(first, ip("fd00::1"), ip("fd00::9"));
         dataplane.addEncryptEntry(second);
         List<FakeDoca.Call> since = fake.journal().subList(journalled, fake.journal().size());
         List<String> functions = since.stream().map(FakeDoca.Call::function).filter(f -> !f.equals("doca_flow_entries_process")).toList();
@@ -160,8 +165,7 @@ class DocaDataplaneTest {
         dataplane.addEncryptEntry(first);
         int live = fake.liveEntries();
         fake.fail("doca_flow_pipe_update_entry", 0, 6);
-        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
-                null, first.localOuter(), first.peerOuter(), null);
+        EncryptEntry second = rekeyed(first, first.localOuter(), first.peerOuter());
         DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(second));
         assertEquals(DataplaneException.Kind.INTERNAL, e.kind());
         assertTrue(e.getMessage().contains("DOCA_ERROR_INVALID_VALUE"), e.getMessage());
@@ -176,8 +180,7 @@ class DocaDataplaneTest {
         EncryptEntry first = entry("10.0.0.1", "10.0.0.2", "192.0.2.1", "192.0.2.2");
         dataplane.addEncryptEntry(first);
         fake.failEntry(0);
-        EncryptEntry second = new EncryptEntry(first.sourceVip(), first.destinationVip(), 2, 0x80000043, PspVersion.V1, PspMode.TUNNEL, 0,
-                null, first.localOuter(), first.peerOuter(), null);
+        EncryptEntry second = rekeyed(first, first.localOuter(), first.peerOuter());
         assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(second));
         assertEquals(java.util.OptionalInt.of(0x80000042), dataplane.encryptEntrySpi(first.flow()));
         assertEquals(1, dataplane.encryptEntryCount());
