@@ -82,11 +82,6 @@ public final class DocaDevice implements AutoCloseable {
         }
     }
 
-    /** The {@code doca_dev} handle, for the PF port (DocaFlow.Settings). */
-    public MemorySegment handle() {
-        return device;
-    }
-
     public String pciAddress() {
         return pciAddress;
     }
