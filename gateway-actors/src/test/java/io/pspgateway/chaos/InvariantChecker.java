@@ -3,6 +3,7 @@ package io.pspgateway.chaos;
 import io.pspgateway.control.GatewayStats;
 import io.pspgateway.control.IngressGrants;
 import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.control.LocalCluster;
 import io.pspgateway.psp.IpText;
 import java.util.ArrayList;
@@ -12,6 +13,9 @@ import java.util.List;
  * The invariants that must hold on every gateway once a scenario has quiesced, whatever faults it
  * injected:
  * <ul>
+ *   <li>nothing in flight: every packet the host sent has been read by the data plane, and every
+ *       miss the data plane queued has been taken by the slow path (without this, a check made
+ *       before the slow path sees a burst would find 0 held = 0 re-injected + 0 dropped);</li>
  *   <li>conservation: every packet the slow path held was re-injected or counted as dropped;</li>
  *   <li>no leaks: crypto slots held by sessions = slots holding a key in the data plane = encrypt
  *       entries = established sessions (no slot without its session, no key left in a freed slot,
@@ -30,6 +34,13 @@ public final class InvariantChecker {
         List<String> out = new ArrayList<>();
         for (LocalCluster.Member m : members) {
             GatewayStats s = m.node().stats();
+            if (m.host() != null && m.host().sentPending() > 0) {
+                out.add(m.name() + ": " + m.host().sentPending() + " packets from the host not read by the data plane yet");
+            }
+            long queued = m.dataplane().counters().held(HoldReason.MISS);
+            if (queued != s.held()) {
+                out.add(m.name() + ": the data plane queued " + queued + " misses, the slow path took " + s.held());
+            }
             if (s.held() != s.delivered() + s.droppedTotal()) {
                 out.add(m.name() + ": held " + s.held() + " != re-injected " + s.delivered() + " + dropped " + s.droppedTotal());
             }

@@ -145,8 +145,10 @@ class ChaosScenarioTest {
         void act(LocalCluster c, FaultPlan.Dice dice) throws Exception;
     }
 
-    /** Sends {@code s.packetsEach()} packets from gateway 0 to each destination VIP of gateways 1 and 2. */
-    /** Sends round {@code round} of the burst; every packet carries a sequence number of its own. */
+    /**
+     * Sends round {@code round} of the burst: {@code s.packetsEach()} packets from gateway 0 to each
+     * destination VIP of gateways 1 and 2, every packet with a sequence number of its own.
+     */
     private static long burst(LocalCluster c, Setting s, int round) {
         LocalCluster.Member a = c.get(0);
         int k = 0;

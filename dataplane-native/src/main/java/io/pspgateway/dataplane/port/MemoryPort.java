@@ -81,6 +81,11 @@ public final class MemoryPort implements PacketPort {
         return inbound.size();
     }
 
+    /** Packets this end sent that the other end has not received yet. */
+    public int sentPending() {
+        return peer.inbound.size();
+    }
+
     private void checkOpen() throws IOException {
         if (closed) {
             throw new IOException(name + " is closed");
