@@ -61,6 +61,14 @@ public enum DropReason {
     INGRESS_PORT_FULL,
     /** A port dropped the packet on receive (larger than a packet buffer, or truncated by the kernel). */
     PORT_RECEIVE_DROPS,
+    // the doca backend's slow path (DPDK queues to and from the CPU)
+    /** ARP or neighbour discovery from the VF that is not a request or solicitation it answers (or is malformed). */
+    NEIGHBOUR_NOT_ANSWERED,
+    /** An ARP reply or neighbour advertisement the transmit queue or the mbuf pool could not take. */
+    NEIGHBOUR_REPLY_LOST,
+    /** A held packet that could not go back to the NIC: its transmit queue stayed full, or the mbuf pool was empty. */
+    REINJECT_FAILED,
+
     /** A bug: an unexpected exception on the packet path (logged). */
     INTERNAL_ERROR;
 

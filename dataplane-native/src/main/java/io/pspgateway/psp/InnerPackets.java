@@ -45,7 +45,7 @@ public final class InnerPackets {
         Ip.putU16(p, l4 + 2, dport);
         Ip.putU16(p, l4 + 4, Ip.UDP_HEADER + payload);
         fillPayload(p, l4 + Ip.UDP_HEADER, seq);
-        int sum = transportChecksum(p, l4, Ip.PROTO_UDP);
+        int sum = Ip.transportChecksum(p, 0, l4, p.length, Ip.PROTO_UDP);
         Ip.putU16(p, l4 + 6, sum == 0 ? 0xFFFF : sum);
         return p;
     }
@@ -65,7 +65,7 @@ public final class InnerPackets {
         for (int i = 0; i < payload; i++) {
             p[l4 + TCP_HEADER + i] = (byte) i;
         }
-        Ip.putU16(p, l4 + 16, transportChecksum(p, l4, Ip.PROTO_TCP));
+        Ip.putU16(p, l4 + 16, Ip.transportChecksum(p, 0, l4, p.length, Ip.PROTO_TCP));
         return p;
     }
 
@@ -83,7 +83,7 @@ public final class InnerPackets {
             p[l4 + ICMP_ECHO_HEADER + i] = (byte) i;
         }
         // ICMPv6 covers a pseudo-header, ICMP for IPv4 does not
-        Ip.putU16(p, l4 + 2, v6 ? transportChecksum(p, l4, protocol) : fold(sum(p, l4, p.length - l4, 0)));
+        Ip.putU16(p, l4 + 2, v6 ? Ip.transportChecksum(p, 0, l4, p.length, protocol) : Ip.internetChecksum(p, l4, p.length - l4));
         return p;
     }
 
@@ -159,33 +159,6 @@ public final class InnerPackets {
         for (int i = start; off + i < p.length; i++) {
             p[off + i] = (byte) (i - start);
         }
-    }
-
-    /** The checksum of the transport segment at {@code l4} with its pseudo-header (RFC 768, 793, 8200). */
-    private static int transportChecksum(byte[] p, int l4, int protocol) {
-        boolean v6 = Ip.version(p, 0) == 6;
-        int length = p.length - l4;
-        long sum = v6 ? sum(p, 8, 32, 0) : sum(p, 12, 8, 0);
-        sum += protocol + length;
-        return fold(sum(p, l4, length, sum));
-    }
-
-    private static long sum(byte[] b, int off, int length, long initial) {
-        long sum = initial;
-        for (int i = 0; i + 1 < length; i += 2) {
-            sum += Ip.u16(b, off + i);
-        }
-        if ((length & 1) != 0) {
-            sum += (b[off + length - 1] & 0xFF) << 8;
-        }
-        return sum;
-    }
-
-    private static int fold(long sum) {
-        while ((sum >>> 16) != 0) {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        return (int) (~sum & 0xFFFF);
     }
 
     private static void requireAtLeast(int payload, int min) {

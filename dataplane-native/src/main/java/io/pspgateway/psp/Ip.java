@@ -86,4 +86,37 @@ public final class Ip {
     public static boolean isIpv4Fragment(byte[] b, int off) {
         return (u16(b, off + V4_FLAGS_FRAGMENT) & 0x3FFF) != 0;
     }
+
+    /** The Internet checksum (RFC 1071) of {@code length} bytes at {@code off}. */
+    public static int internetChecksum(byte[] b, int off, int length) {
+        return fold(sum(b, off, length, 0));
+    }
+
+    /**
+     * The checksum of the transport segment from {@code l4} to {@code end} with the pseudo-header
+     * of the IP header at {@code l3} (RFC 768, 793, 4443, 8200): UDP, TCP, ICMPv6.
+     */
+    public static int transportChecksum(byte[] b, int l3, int l4, int end, int protocol) {
+        int length = end - l4;
+        long sum = version(b, l3) == 6 ? sum(b, l3 + 8, 32, 0) : sum(b, l3 + 12, 8, 0);
+        return fold(sum(b, l4, length, sum + protocol + length));
+    }
+
+    private static long sum(byte[] b, int off, int length, long initial) {
+        long sum = initial;
+        for (int i = 0; i + 1 < length; i += 2) {
+            sum += u16(b, off + i);
+        }
+        if ((length & 1) != 0) {
+            sum += (b[off + length - 1] & 0xFF) << 8;
+        }
+        return sum;
+    }
+
+    private static int fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xFFFF);
+    }
 }

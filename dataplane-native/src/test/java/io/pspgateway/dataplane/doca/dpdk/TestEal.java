@@ -1,7 +1,17 @@
 package io.pspgateway.dataplane.doca.dpdk;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -61,6 +71,36 @@ final class TestEal {
             shared = DpdkPort.open(get(), 0, SHARED);
         }
         return shared;
+    }
+
+    /**
+     * Two new ring ports joined back to back ({@code src/test/c/ring_pair.c}), {@code queues}
+     * each way: what one sends on queue q, the other receives on queue q.
+     *
+     * @return the two DPDK port ids
+     */
+    static synchronized int[] ringPair(String name, int queues) throws Exception {
+        get();
+        Path library = Path.of(System.getProperty("pspgw.test.ring-pair", "target/native-test/libpspgw_ring_pair.so"));
+        if (!Files.isRegularFile(library)) {
+            Assertions.fail("the ring pair helper was not built into " + library + " though the shim was (src/test/c/build-ring-pair)");
+        }
+        Linker linker = Linker.nativeLinker();
+        SymbolLookup helper = SymbolLookup.libraryLookup(library, Arena.global());
+        MethodHandle pair = linker.downcallHandle(helper.find("pspgw_test_ring_pair").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT, ADDRESS, ADDRESS));
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment a = arena.allocate(JAVA_SHORT);
+            MemorySegment b = arena.allocate(JAVA_SHORT);
+            int rc;
+            try {
+                rc = (int) pair.invokeExact(arena.allocateFrom(name), (short) queues, a, b);
+            } catch (Throwable t) {
+                throw new AssertionError(t);
+            }
+            Assertions.assertEquals(0, rc, "rte_eth_from_rings for " + name);
+            return new int[] {a.get(JAVA_SHORT, 0), b.get(JAVA_SHORT, 0)};
+        }
     }
 
     /** Each thread's CPUs just before the EAL started, by thread id. */

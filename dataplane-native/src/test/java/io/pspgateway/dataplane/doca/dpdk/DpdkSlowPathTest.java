@@ -1,0 +1,249 @@
+package io.pspgateway.dataplane.doca.dpdk;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.FlowKey;
+import io.pspgateway.dataplane.HeldPacket;
+import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.psp.InnerPackets;
+import io.pspgateway.psp.Ip;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The slow path over two ring ports joined back to back: it polls port {@code pf}; the test plays
+ * the NIC on port {@code nic}, sending on queue q what the NIC's RSS would give poller q, and
+ * receiving on queue q what the slow path sends on its transmit queue q.
+ */
+class DpdkSlowPathTest {
+    private static final int POLLERS = 2;
+    private static final int REINJECTION = POLLERS;
+    private static final byte[] VF_MAC = NeighbourRepliesTest.VF_MAC;
+    private static DpdkPort pf;
+    private static DpdkPort nic;
+
+    private MissQueue misses;
+    private DpdkSlowPath slowPath;
+    private PacketBurst toPf;
+    private PacketBurst fromPf;
+    private int nicMbufs;
+
+    @BeforeAll
+    static void pair() throws Exception {
+        int[] ports = TestEal.ringPair("slowpath", POLLERS + 1);
+        pf = DpdkPort.open(TestEal.get(), ports[0], new DpdkPort.Settings(POLLERS, POLLERS + 1, 256, 1023, 2176, true));
+        nic = DpdkPort.open(TestEal.get(), ports[1], new DpdkPort.Settings(POLLERS + 1, POLLERS + 1, 256, 1023, 2176, false));
+    }
+
+    @BeforeEach
+    void start() {
+        misses = new MissQueue(64);
+        slowPath = DpdkSlowPath.start(pf, misses, new DpdkSlowPath.Settings(POLLERS, 32, 2048, Duration.ofMillis(1), 4));
+        toPf = new PacketBurst(8, 2048);
+        fromPf = new PacketBurst(8, 2048);
+        nicMbufs = nic.mbufsAvailable();
+    }
+
+    @AfterEach
+    void stop() {
+        slowPath.close();
+        // every mbuf the NIC side sent came from its pool, and the slow path freed each at once
+        assertEquals(nicMbufs, nic.mbufsAvailable(), "the slow path kept no mbuf");
+        toPf.close();
+        fromPf.close();
+    }
+
+    private void sendToPoller(int queue, byte[] frame, int metadata) {
+        toPf.put(0, frame, metadata);
+        assertEquals(1, nic.send(queue, toPf, 1));
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, "not within 5 s: " + what);
+            Thread.sleep(1);
+        }
+    }
+
+    /** What the slow path sent on transmit queue {@code queue}, waiting for {@code count} packets. */
+    private List<byte[]> receivedFromPf(int queue, int count, List<Integer> metadata) throws InterruptedException {
+        List<byte[]> got = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (got.size() < count && System.nanoTime() < deadline) {
+            int n = nic.receive(queue, fromPf);
+            for (int i = 0; i < n; i++) {
+                got.add(fromPf.packet(i));
+                metadata.add(fromPf.metadata(i));
+            }
+            if (n == 0) {
+                Thread.sleep(1);
+            }
+        }
+        return got;
+    }
+
+    private static byte[] ipv4Frame(String source, String destination, int seq) throws Exception {
+        return InnerPackets.ethernet(InnerPackets.udp(InetAddress.getByName(source), InetAddress.getByName(destination), seq));
+    }
+
+    @Test
+    void aMissOnEitherQueueIsHeldWithItsVipPairAndWholeFrame() throws Exception {
+        byte[] first = ipv4Frame("10.1.0.1", "10.2.0.7", 1);
+        byte[] second = ipv4Frame("10.1.0.2", "10.3.0.9", 2);
+        sendToPoller(0, first, 0);
+        sendToPoller(1, second, 0);
+        await(() -> misses.size() == 2, "two misses held");
+        List<HeldPacket> held = new ArrayList<>();
+        misses.drain(held, 10);
+        held.sort((a, b) -> Integer.compare(InnerPackets.sequence(Arrays.copyOfRange(a.packet(), 14, a.packet().length)),
+                InnerPackets.sequence(Arrays.copyOfRange(b.packet(), 14, b.packet().length))));
+        assertEquals(HoldReason.MISS, held.get(0).reason());
+        assertEquals(FlowKey.of(InetAddress.getByName("10.1.0.1"), InetAddress.getByName("10.2.0.7")), held.get(0).flow());
+        assertArrayEquals(first, held.get(0).packet());
+        assertEquals(FlowKey.of(InetAddress.getByName("10.1.0.2"), InetAddress.getByName("10.3.0.9")), held.get(1).flow());
+        assertArrayEquals(second, held.get(1).packet());
+        DpdkSlowPath.Counters c = slowPath.counters();
+        assertEquals(2, c.received());
+        assertEquals(Map.of(HoldReason.MISS, 2L), c.held());
+        assertEquals(Map.of(), c.drops());
+    }
+
+    @Test
+    void sampledCopiesAreHeldAsSamplesByTheirMetadataNeverAsMisses() throws Exception {
+        sendToPoller(0, ipv4Frame("10.1.0.1", "10.2.0.7", 1), DpdkSlowPath.INGRESS_SAMPLE_META);
+        sendToPoller(1, ipv4Frame("10.1.0.1", "10.2.0.8", 2), DpdkSlowPath.EGRESS_SAMPLE_META);
+        await(() -> misses.size() == 2, "two samples queued");
+        List<HeldPacket> held = new ArrayList<>();
+        misses.drain(held, 10);
+        assertEquals(Set.of(HoldReason.EGRESS_SAMPLE, HoldReason.INGRESS_SAMPLE), held.stream().map(HeldPacket::reason)
+                .collect(Collectors.toSet()));
+        assertEquals(Map.of(HoldReason.INGRESS_SAMPLE, 1L, HoldReason.EGRESS_SAMPLE, 1L), slowPath.counters().held());
+    }
+
+    @Test
+    void anArpRequestFromTheVfIsAnsweredWithThePfMacOnThePollersQueueForTheVf() throws Exception {
+        byte[] request = new byte[60];
+        Arrays.fill(request, 0, 6, (byte) 0xFF);
+        System.arraycopy(VF_MAC, 0, request, 6, 6);
+        Ip.putU16(request, 12, 0x0806);
+        Ip.putU16(request, 14, 1);
+        Ip.putU16(request, 16, 0x0800);
+        request[18] = 6;
+        request[19] = 4;
+        Ip.putU16(request, 20, 1);
+        System.arraycopy(VF_MAC, 0, request, 22, 6);
+        System.arraycopy(new byte[] {10, 1, 0, 1}, 0, request, 28, 4);
+        System.arraycopy(new byte[] {10, 1, 0, (byte) 254}, 0, request, 38, 4);
+        sendToPoller(1, request, 0);
+        List<Integer> metadata = new ArrayList<>();
+        List<byte[]> answers = receivedFromPf(1, 1, metadata);
+        assertEquals(1, answers.size(), "one answer on transmit queue 1");
+        byte[] reply = answers.getFirst();
+        assertEquals(List.of(DpdkSlowPath.TO_VF_META), metadata, "marked for the egress root to deliver to the VF");
+        assertArrayEquals(VF_MAC, Arrays.copyOfRange(reply, 0, 6), "to the asker");
+        assertArrayEquals(pf.mac(), Arrays.copyOfRange(reply, 6, 12), "from the PF");
+        assertEquals(2, Ip.u16(reply, 20), "an ARP reply");
+        assertArrayEquals(pf.mac(), Arrays.copyOfRange(reply, 22, 28), "the PF's MAC answers");
+        assertArrayEquals(new byte[] {10, 1, 0, (byte) 254}, Arrays.copyOfRange(reply, 28, 32), "for the address asked for");
+        assertArrayEquals(Arrays.copyOfRange(request, 22, 32), Arrays.copyOfRange(reply, 32, 42), "to the asker's MAC and address");
+        assertEquals(1, slowPath.counters().arpAnswered());
+        assertEquals(0, misses.size(), "neighbour discovery is never a miss");
+    }
+
+    @Test
+    void aNeighbourSolicitationFromTheVfIsAnsweredForTheVf() throws Exception {
+        sendToPoller(0, NeighbourRepliesTest.solicitation("fd00::a", "fd00::2"), 0);
+        List<Integer> metadata = new ArrayList<>();
+        List<byte[]> answers = receivedFromPf(0, 1, metadata);
+        assertEquals(1, answers.size(), "one answer on transmit queue 0");
+        assertEquals(List.of(DpdkSlowPath.TO_VF_META), metadata);
+        assertEquals(136, Ip.u8(answers.getFirst(), 54), "a neighbour advertisement");
+        assertArrayEquals(pf.mac(), Arrays.copyOfRange(answers.getFirst(), 80, 86), "naming the PF's MAC");
+        assertEquals(1, slowPath.counters().ndAnswered());
+    }
+
+    @Test
+    void heldPacketsGoBackInOrderOnTheirOwnQueueWithNoMetadata() throws Exception {
+        List<byte[]> frames = List.of(ipv4Frame("10.1.0.1", "10.2.0.7", 1), ipv4Frame("10.1.0.1", "10.2.0.7", 2),
+                ipv4Frame("10.1.0.1", "10.2.0.7", 3));
+        FlowKey flow = FlowKey.of(InetAddress.getByName("10.1.0.1"), InetAddress.getByName("10.2.0.7"));
+        for (byte[] f : frames) {
+            slowPath.reinject(new HeldPacket(HoldReason.MISS, flow, f, System.nanoTime()));
+        }
+        List<Integer> metadata = new ArrayList<>();
+        List<byte[]> back = receivedFromPf(REINJECTION, 3, metadata);
+        assertEquals(3, back.size());
+        for (int i = 0; i < 3; i++) {
+            assertArrayEquals(frames.get(i), back.get(i), "packet " + i + ", in order");
+        }
+        assertEquals(List.of(0, 0, 0), metadata, "re-injected with no metadata: the egress root's miss path, now its encrypt entry");
+        assertEquals(3, slowPath.counters().reinjected());
+        for (int q = 0; q < POLLERS; q++) {
+            assertEquals(0, nic.receive(q, fromPf), "nothing on poller queue " + q);
+        }
+    }
+
+    @Test
+    void whatIsNoMissNorNeighbourDiscoveryIsDroppedUnderItsReason() throws Exception {
+        byte[] lldp = new byte[60];
+        Ip.putU16(lldp, 12, 0x88CC);
+        sendToPoller(0, lldp, 0);
+        sendToPoller(0, ipv4Frame("10.1.0.1", "224.0.0.251", 1), 0);
+        sendToPoller(1, InnerPackets.ethernet(InnerPackets.udp(InetAddress.getByName("fd00::1"), InetAddress.getByName("fd00::2"), 2)), 0);
+        byte[] arpReply = new byte[60];
+        Ip.putU16(arpReply, 12, 0x0806);
+        sendToPoller(1, arpReply, 0);
+        await(() -> slowPath.counters().drops().values().stream().mapToLong(Long::longValue).sum() == 4, "four drops");
+        assertEquals(Map.of(DropReason.EGRESS_MALFORMED, 1L, DropReason.MISS_UNTUNNELLABLE_DESTINATION, 1L,
+                DropReason.MISS_OTHER_INNER_VERSION, 1L, DropReason.NEIGHBOUR_NOT_ANSWERED, 1L), slowPath.counters().drops());
+        assertEquals(0, misses.size());
+    }
+
+    @Test
+    void aMissTheFullQueueCannotTakeIsCounted() throws Exception {
+        slowPath.close();
+        misses = new MissQueue(2);
+        slowPath = DpdkSlowPath.start(pf, misses, new DpdkSlowPath.Settings(POLLERS, 32, 2048, Duration.ofMillis(1), 4));
+        for (int i = 0; i < 3; i++) {
+            toPf.put(i, ipv4Frame("10.1.0.1", "10.2.0." + (i + 1), i), 0);
+        }
+        assertEquals(3, nic.send(0, toPf, 3));
+        await(() -> slowPath.counters().received() == 3, "three received");
+        assertEquals(Map.of(HoldReason.MISS, 2L), slowPath.counters().held());
+        assertEquals(Map.of(DropReason.MISS_QUEUE_FULL, 1L), slowPath.counters().drops());
+    }
+
+    @Test
+    void aPacketLongerThanTheSlotIsDroppedAndCounted() throws Exception {
+        slowPath.close();
+        slowPath = DpdkSlowPath.start(pf, misses, new DpdkSlowPath.Settings(POLLERS, 32, 128, Duration.ofMillis(1), 4));
+        sendToPoller(0, InnerPackets.ethernet(InnerPackets.udp(InetAddress.getByName("10.1.0.1"), InetAddress.getByName("10.2.0.1"), 1, 400)), 0);
+        await(() -> slowPath.counters().received() == 1, "received");
+        assertEquals(Map.of(DropReason.PORT_RECEIVE_DROPS, 1L), slowPath.counters().drops());
+    }
+
+    @Test
+    void closeStopsThePollersAndAHeldPacketAfterwardsIsCountedNotSent() throws Exception {
+        slowPath.close();
+        assertTrue(Thread.getAllStackTraces().keySet().stream().noneMatch(t -> t.getName().startsWith("pspgw-rss-")), "pollers gone");
+        slowPath.reinject(new HeldPacket(HoldReason.MISS, new FlowKey().copy(), ipv4Frame("10.1.0.1", "10.2.0.7", 1), 0));
+        assertEquals(Map.of(DropReason.REINJECT_FAILED, 1L), slowPath.counters().drops());
+        assertEquals(0, nic.receive(REINJECTION, fromPf));
+    }
+}
