@@ -11,6 +11,7 @@ import io.pspgateway.dataplane.doca.DocaFlow;
 import io.pspgateway.dataplane.doca.DocaFlowNative;
 import io.pspgateway.dataplane.doca.DocaLibraries;
 import io.pspgateway.dataplane.doca.DocaPipeline;
+import io.pspgateway.dataplane.doca.MemorySlowPath;
 import io.pspgateway.dataplane.soft.SoftDataplane;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.PspMode;
@@ -196,6 +197,6 @@ public final class DocaBindingBenchmark {
     private static DataplaneOps doca(SymbolLookup fake) throws Exception {
         byte[] mac = {0x02, 0, 0, 0, 0, 0x01};
         return DocaDataplane.open(DocaFlowNative.bind(fake), new DocaDataplane.Config(new DocaFlow.Settings(SLOTS, 2, MemorySegment.ofAddress(0x1000)),
-                new DocaPipeline.Settings(PspMode.TUNNEL, SLOTS, 2, true, 0, false, false, mac, mac), Optional.of(mac), 64));
+                new DocaPipeline.Settings(PspMode.TUNNEL, SLOTS, 2, true, 0, false, false, mac, mac), Optional.of(mac)), new MemorySlowPath(64));
     }
 }

@@ -12,7 +12,6 @@ import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.EntryCounters;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
-import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.dataplane.port.OffloadCounters;
@@ -45,8 +44,8 @@ import org.slf4j.LoggerFactory;
  * callback, happens on it. The tables here are concurrent maps only so that inspection and
  * counter reads from other threads see each entry whole.
  *
- * <p>Not here yet (the slow path, a sibling issue): the DPDK queues, so {@link #missQueue()}
- * stays empty and {@link #reinject} counts each packet as dropped (INTERNAL_ERROR).
+ * <p>The packets the NIC sends to the CPU, and those that go back, pass through a
+ * {@link SlowPath} the backend gives and owns (the DPDK queues on a NIC).
  */
 public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     private static final Logger log = LoggerFactory.getLogger(DocaDataplane.class);
@@ -55,9 +54,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
      * @param flow DOCA Flow's start settings
      * @param pipeline the pipes' settings
      * @param nexthopDmac the Ethernet destination of encrypted packets when a tunnel names none (-n/--nexthop-dmac)
-     * @param missQueueCapacity held packets the miss queue keeps
      */
-    public record Config(DocaFlow.Settings flow, DocaPipeline.Settings pipeline, Optional<byte[]> nexthopDmac, int missQueueCapacity) {
+    public record Config(DocaFlow.Settings flow, DocaPipeline.Settings pipeline, Optional<byte[]> nexthopDmac) {
     }
 
     /** An entry in the NIC: the entry, the SPI it is for, an IPv6 pair's first stage, the peer VIP whose index it holds. */
@@ -81,7 +79,7 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     private final PeerIndexes peers = new PeerIndexes();
     private final Map<FlowKey, Installed> encrypt = new ConcurrentHashMap<>();
     private final Map<FlowKey, Installed> acls = new ConcurrentHashMap<>();
-    private final MissQueue misses;
+    private final SlowPath slowPath;
     // the pipes tunnels add entries to (BACKEND-NOTES 2.8, 2.9); the ACL pipes are NULL with the ACL off
     private final MemorySegment egressIpv4;
     private final MemorySegment egressIpv6;
@@ -90,17 +88,16 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
     private final MemorySegment ingressIpv6Sources;
     private final MemorySegment ingressIpv6;
     private final AtomicLong generation = new AtomicLong();
-    private final AtomicLong reinjectDropped = new AtomicLong();
     private boolean closed;
 
-    private DocaDataplane(DocaFlow flow, DocaPipeline pipeline, Config config) {
+    private DocaDataplane(DocaFlow flow, DocaPipeline pipeline, Config config, SlowPath slowPath) {
         this.flow = flow;
         this.pipeline = pipeline;
         this.config = config;
         this.queue = new EntryQueue(flow);
         this.slots = new KeySlots(flow, config.flow().maxTunnels());
         this.minter = new SpiKeyMinter(flow);
-        this.misses = new MissQueue(config.missQueueCapacity());
+        this.slowPath = slowPath;
         Map<String, MemorySegment> pipes = pipeline.pipes();
         this.egressIpv4 = pipes.get("EGR_ACL_IPV4");
         this.egressIpv6 = pipes.get("EGR_ACL_IPV6");
@@ -110,11 +107,14 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         this.ingressIpv6 = pipes.getOrDefault("INGR_ACL_IPV6", MemorySegment.NULL);
     }
 
-    /** Starts DOCA Flow and builds the pipeline; on failure nothing is left started. */
-    public static DocaDataplane open(DocaFlowNative doca, Config config) {
+    /**
+     * Starts DOCA Flow and builds the pipeline, its misses coming up and its held packets going
+     * back through {@code slowPath}; on failure nothing is left started.
+     */
+    public static DocaDataplane open(DocaFlowNative doca, Config config, SlowPath slowPath) {
         DocaFlow flow = DocaFlow.start(doca, config.flow());
         try {
-            return new DocaDataplane(flow, DocaPipeline.build(flow, config.pipeline()), config);
+            return new DocaDataplane(flow, DocaPipeline.build(flow, config.pipeline()), config, slowPath);
         } catch (RuntimeException e) {
             flow.close();
             throw e;
@@ -323,13 +323,12 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         drops[DropReason.INGRESS_ACL_MISS.ordinal()] = missed("SYNDROME_STATS");
         drops[DropReason.INGRESS_NOT_PSP.ordinal()] = missed("PSP_DECRYPT");
         drops[DropReason.INGRESS_BAD_INNER.ordinal()] = missed("PSP_INNER_IP_CLASSIFIER");
-        drops[DropReason.INTERNAL_ERROR.ordinal()] = reinjectDropped.get();
-        // the packets no encrypt entry took, which the NIC sent to the CPU: the original's "[N misses]"
-        long[] held = new long[HoldReason.values().length];
-        held[HoldReason.MISS.ordinal()] = missed("EGR_ACL_IPV4") + missed("EGR_ACL") + missed("EGR_ACL_IPV6");
+        SlowPath.Counters cpu = slowPath.counters();
+        cpu.drops().forEach((reason, n) -> drops[reason.ordinal()] += n);
+        // what reached the miss queue, as the soft backend counts it (the NIC's own egress pipe-miss
+        // counters also count what the slow path dropped or answered)
         return new DataplaneCounters(rx.packets(), rx.bytes(), authFailed, 0, badTrailer, tx.packets(), tx.bytes(), 0,
-                DataplaneCounters.nonZero(DropReason.class, drops), DataplaneCounters.nonZero(HoldReason.class, held), generation.get(),
-                OffloadCounters.NONE);
+                DataplaneCounters.nonZero(DropReason.class, drops), cpu.held(), generation.get(), OffloadCounters.NONE);
     }
 
     @Override
@@ -346,12 +345,12 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public void reinject(HeldPacket packet) {
-        reinjectDropped.incrementAndGet();
+        slowPath.reinject(packet);
     }
 
     @Override
     public MissQueue missQueue() {
-        return misses;
+        return slowPath.missQueue();
     }
 
     // ---- inspection ----------------------------------------------------------------------------

@@ -13,13 +13,13 @@ class DocaDataplaneContractTest extends DataplaneControlContract {
 
     static DocaDataplane.Config config(int keySlots) {
         return new DocaDataplane.Config(new DocaFlow.Settings(keySlots, 2, MemorySegment.ofAddress(0x1000)),
-                new DocaPipeline.Settings(PspMode.TUNNEL, keySlots, 2, true, 0, false, false, PF_MAC, PF_MAC), Optional.of(PEER_MAC), 64);
+                new DocaPipeline.Settings(PspMode.TUNNEL, keySlots, 2, true, 0, false, false, PF_MAC, PF_MAC), Optional.of(PEER_MAC));
     }
 
     @Override
     protected DataplaneOps open(int keySlots) {
         try {
-            return DocaDataplane.open(DocaFlowNative.bind(FakeDoca.get().lookup()), config(keySlots));
+            return DocaDataplane.open(DocaFlowNative.bind(FakeDoca.get().lookup()), config(keySlots), new MemorySlowPath(64));
         } catch (DocaUnavailableException e) {
             throw new AssertionError(e);
         }

@@ -2,12 +2,15 @@ package io.pspgateway.dataplane.doca;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.pspgateway.dataplane.DataplaneException;
 import io.pspgateway.dataplane.DropReason;
+import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.dataplane.MissQueue;
 import io.pspgateway.dataplane.EncryptEntry;
 import io.pspgateway.dataplane.EntryCounters;
 import io.pspgateway.dataplane.FlowKey;
@@ -27,11 +30,12 @@ class DocaDataplaneTest {
     private FakeDoca fake;
     private DocaDataplane dataplane;
     private int firstCall;
+    private final MemorySlowPath slowPath = new MemorySlowPath(64);
 
     @BeforeEach
     void open() throws Exception {
         fake = FakeDoca.get();
-        dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()), DocaDataplaneContractTest.config(8));
+        dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()), DocaDataplaneContractTest.config(8), slowPath);
         firstCall = fake.journal().size();
         dataplane.programKeySlot(2, PspVersion.V1, new byte[32]);
     }
@@ -217,11 +221,10 @@ class DocaDataplaneTest {
         fake.missCounter(j.pipeId("SYNDROME_STATS"), 11);
         fake.missCounter(j.pipeId("PSP_DECRYPT"), 13);
         fake.missCounter(j.pipeId("PSP_INNER_IP_CLASSIFIER"), 17);
-        fake.missCounter(j.pipeId("EGR_ACL_IPV4"), 19); // no encrypt entry: to the CPU
-        fake.missCounter(j.pipeId("EGR_ACL"), 23); // an IPv6 destination no tunnel goes to
-        fake.missCounter(j.pipeId("EGR_ACL_IPV6"), 29); // to a known peer, from a VIP with no tunnel
+        fake.missCounter(j.pipeId("EGR_ACL_IPV4"), 19); // no encrypt entry: to the CPU, where the slow path counts it
+        slowPath.miss(new HeldPacket(HoldReason.MISS, FlowKey.of(ip("10.0.0.1"), ip("10.0.0.9")), new byte[60], 0));
         var c = dataplane.counters();
-        assertEquals(java.util.Map.of(HoldReason.MISS, 19L + 23 + 29), c.held(), "the --stat-print line's misses");
+        assertEquals(java.util.Map.of(HoldReason.MISS, 1L), c.held(), "what reached the miss queue, as the slow path counts it");
         assertEquals(List.of(7L, 700L, 5L, 500L, 3L, 2L), List.of(c.txPackets(), c.txBytes(), c.rxPackets(), c.rxBytes(), c.rxAuthFail(), c.rxBad()));
         assertEquals(java.util.Map.of(DropReason.INGRESS_AUTH_FAILED, 3L, DropReason.INGRESS_BAD_HEADER, 2L, DropReason.INGRESS_ACL_MISS, 11L,
                 DropReason.INGRESS_NOT_PSP, 13L, DropReason.INGRESS_BAD_INNER, 17L), c.drops());
@@ -230,11 +233,41 @@ class DocaDataplaneTest {
     }
 
     @Test
+    void theSlowPathsDropsAreCountedBesideTheNicsAndItsMissQueueAndReinjectionAreTheDataplanes() throws Exception {
+        dataplane.close();
+        SlowPath dropping = new SlowPath() {
+            @Override
+            public MissQueue missQueue() {
+                return slowPath.missQueue();
+            }
+
+            @Override
+            public void reinject(HeldPacket packet) {
+                slowPath.reinject(packet);
+            }
+
+            @Override
+            public Counters counters() {
+                return new Counters(9, 1, 1, 0, java.util.Map.of(), java.util.Map.of(DropReason.REINJECT_FAILED, 4L,
+                        DropReason.INGRESS_AUTH_FAILED, 1L));
+            }
+        };
+        dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()), DocaDataplaneContractTest.config(8), dropping);
+        var syndromes = new PipeJournal(fake.journal()).entriesOf("SYNDROME_STATS");
+        fake.entryCounter(syndromes.get(syndromes.size() - 2).id(), 3, 0); // this pipeline's ICV-failed entry
+        assertEquals(java.util.Map.of(DropReason.REINJECT_FAILED, 4L, DropReason.INGRESS_AUTH_FAILED, 4L), dataplane.counters().drops());
+        assertSame(slowPath.missQueue(), dataplane.missQueue());
+        HeldPacket p = new HeldPacket(HoldReason.MISS, FlowKey.of(ip("10.0.0.1"), ip("10.0.0.9")), new byte[60], 0);
+        dataplane.reinject(p);
+        assertEquals(List.of(p), slowPath.reinjected());
+    }
+
+    @Test
     void withoutANextHopMacAnEntryIsRefusedBeforeAnyCall() throws Exception {
         dataplane.close();
         DocaDataplane.Config base = DocaDataplaneContractTest.config(8);
         dataplane = DocaDataplane.open(DocaFlowNative.bind(fake.lookup()),
-                new DocaDataplane.Config(base.flow(), base.pipeline(), java.util.Optional.empty(), 64));
+                new DocaDataplane.Config(base.flow(), base.pipeline(), java.util.Optional.empty()), slowPath);
         dataplane.programKeySlot(2, PspVersion.V1, new byte[32]);
         firstCall = fake.journal().size();
         DataplaneException e = assertThrows(DataplaneException.class, () -> dataplane.addEncryptEntry(entry("10.0.0.1", "10.0.0.2",

@@ -7,11 +7,11 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.doca.SlowPath;
 import io.pspgateway.psp.Ip;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * not thread safe: a held packet goes back with no metadata, enters the egress root and now hits
  * the encrypt entry its tunnel installed.
  */
-public final class DpdkSlowPath implements AutoCloseable {
+public final class DpdkSlowPath implements SlowPath, AutoCloseable {
     /** pkt_meta of the original of a packet sampled at ingress (BACKEND-NOTES 2.11). */
     public static final int INGRESS_SAMPLE_META = 0x65656565;
     /** pkt_meta of the mirror copy of a packet sampled at egress. */
@@ -61,20 +61,6 @@ public final class DpdkSlowPath implements AutoCloseable {
                 throw new IllegalArgumentException("slow path settings out of range: " + this);
             }
         }
-    }
-
-    /**
-     * What the slow path has done since start.
-     *
-     * @param received    packets taken from the receive queues
-     * @param arpAnswered ARP requests answered
-     * @param ndAnswered  neighbour solicitations answered
-     * @param reinjected  held packets put back
-     * @param held        packets put on the miss queue, by reason
-     * @param drops       packets dropped, by reason
-     */
-    public record Counters(long received, long arpAnswered, long ndAnswered, long reinjected, Map<HoldReason, Long> held,
-                           Map<DropReason, Long> drops) {
     }
 
     private final DpdkPort port;
@@ -236,6 +222,7 @@ public final class DpdkSlowPath implements AutoCloseable {
      * {@value #REINJECT_TRIES} times while the queue is full; a packet it cannot put back is
      * counted as {@link DropReason#REINJECT_FAILED}. Any thread; one at a time.
      */
+    @Override
     public void reinject(HeldPacket packet) {
         if (packet.packet().length > settings.slot()) {
             drops[DropReason.REINJECT_FAILED.ordinal()].increment();
@@ -261,6 +248,12 @@ public final class DpdkSlowPath implements AutoCloseable {
         }
     }
 
+    @Override
+    public MissQueue missQueue() {
+        return misses;
+    }
+
+    @Override
     public Counters counters() {
         return new Counters(received.sum(), arpAnswered.sum(), ndAnswered.sum(), reinjected.sum(),
                 DataplaneCounters.nonZero(HoldReason.class, sums(held)), DataplaneCounters.nonZero(DropReason.class, sums(drops)));

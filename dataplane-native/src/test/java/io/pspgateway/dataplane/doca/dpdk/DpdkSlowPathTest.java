@@ -9,6 +9,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.doca.SlowPath;
 import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.Ip;
 import java.net.InetAddress;
@@ -118,7 +119,7 @@ class DpdkSlowPathTest {
         assertArrayEquals(first, held.get(0).packet());
         assertEquals(FlowKey.of(InetAddress.getByName("10.1.0.2"), InetAddress.getByName("10.3.0.9")), held.get(1).flow());
         assertArrayEquals(second, held.get(1).packet());
-        DpdkSlowPath.Counters c = slowPath.counters();
+        SlowPath.Counters c = slowPath.counters();
         assertEquals(2, c.received());
         assertEquals(Map.of(HoldReason.MISS, 2L), c.held());
         assertEquals(Map.of(), c.drops());
