@@ -8,6 +8,7 @@ import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_DEVINFO_IS_EQUAL_PCI_
 import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_DEV_AS_DEVINFO;
 import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_DEV_CLOSE;
 import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_DEV_OPEN;
+import static io.pspgateway.dataplane.doca.DocaSymbol.DOCA_DPDK_PORT_PROBE;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -27,6 +28,9 @@ import java.util.regex.Pattern;
 public final class DocaDevice implements AutoCloseable {
     /** {@code BB:DD.F} or {@code DDDD:BB:DD.F}, hexadecimal: what {@code -p/--pci-addr} takes. */
     private static final Pattern PCI_ADDRESS = Pattern.compile("([0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
+
+    /** The original's mlx5 device arguments: hardware steering, extended metadata, no default FDB rule, per-vport matching. */
+    static final String PORT_DEVARGS = "dv_flow_en=2,dv_xmeta_en=4,fdb_def_rule_en=0,vport_match=1,repr_matching_en=0,representor=";
 
     private final DocaFlowNative doca;
     private final String pciAddress;
@@ -84,6 +88,28 @@ public final class DocaDevice implements AutoCloseable {
 
     public String pciAddress() {
         return pciAddress;
+    }
+
+    /** The {@code doca_dev}: DOCA Flow's PF port is started on it. */
+    MemorySegment handle() {
+        return device;
+    }
+
+    /**
+     * Makes the device a DPDK port, with the VF representors {@code representors} ("[0]"), as
+     * the original does (BACKEND-NOTES 2.1 step 5): the PF becomes the first port DPDK has, its
+     * representors the next ones.
+     *
+     * @throws DocaUnavailableException when DOCA refuses (no hugepages, the device not in switchdev mode)
+     */
+    public void probeDpdkPort(String representors) throws DocaUnavailableException {
+        String devargs = PORT_DEVARGS + representors;
+        try (Arena arena = Arena.ofConfined()) {
+            doca.call(DOCA_DPDK_PORT_PROBE, device, arena.allocateFrom(devargs));
+        } catch (DocaCallException e) {
+            throw new DocaUnavailableException("--backend doca: the device at " + pciAddress + " does not probe into DPDK with \""
+                    + devargs + "\": " + e.getMessage() + " (hugepages reserved? the PF in switchdev mode?)");
+        }
     }
 
     /**

@@ -40,9 +40,15 @@ import java.util.Map;
  * "FWD_TO_RSS" (it sets the sample bit) is named EGR_SET_SAMPLE_BIT.
  */
 public final class DocaPipeline {
-    static final int INGRESS_SAMPLE_TAG = 0x65656565;
-    static final int EGRESS_SAMPLE_TAG = 0x43434343;
-    static final int TO_VF_TAG = 0x78787878;
+    // the pkt_meta values the pipes and the slow path agree on (BACKEND-NOTES 2.11, 2.13)
+    /** The original of a packet sampled at ingress, sent to the CPU. */
+    public static final int INGRESS_SAMPLE_TAG = 0x65656565;
+    /** The mirror copy of a packet sampled at egress, sent to the CPU. */
+    public static final int EGRESS_SAMPLE_TAG = 0x43434343;
+    /** A packet from the CPU the egress root delivers to the VF (ARP and neighbour answers). */
+    public static final int TO_VF_TAG = 0x78787878;
+    /** A packet from the CPU the egress root sends on to the encrypt pipes, as the VF's own (re-injected). */
+    public static final int TO_ENCRYPT_TAG = 0;
     static final int MIRROR_TO_CLASSIFIER = 1;
     static final int MIRROR_TO_RSS = 2;
     static final int MIRROR_DROP = 3;
@@ -439,8 +445,8 @@ public final class DocaPipeline {
                 Fwd.drop(arena), PipeBuilder::root);
         egressRootEntry(pipe, "ARP reply to the VF", ETHERTYPE_ARP, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
         egressRootEntry(pipe, "neighbour advertisement to the VF", ETHERTYPE_IPV6, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
-        egressRootEntry(pipe, "IPv4 to encrypt", ETHERTYPE_IPV4, 0, Fwd.pipe(arena, egressIpv4));
-        egressRootEntry(pipe, "IPv6 to encrypt", ETHERTYPE_IPV6, 0, Fwd.pipe(arena, egressByDestination));
+        egressRootEntry(pipe, "IPv4 to encrypt", ETHERTYPE_IPV4, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressIpv4));
+        egressRootEntry(pipe, "IPv6 to encrypt", ETHERTYPE_IPV6, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressByDestination));
         return pipe;
     }
 

@@ -7,6 +7,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.doca.DocaPipeline;
 import io.pspgateway.dataplane.doca.SlowPath;
 import io.pspgateway.psp.Ip;
 import java.time.Duration;
@@ -23,23 +24,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One poller thread per receive queue copies each burst out of its mbufs at once (the shim
  * frees them before {@link DpdkPort#receive} returns) and sorts it by the flow metadata the pipes
- * set: sampled copies ({@value #INGRESS_SAMPLE_META} at ingress, {@value #EGRESS_SAMPLE_META} at
- * egress) go to the miss queue as samples, never as misses; ARP and neighbour solicitations from
- * the VF are answered on the poller's own transmit queue (same number) with metadata
- * {@value #TO_VF_META}, which the egress root sends to the VF; every other IP packet missed the
- * encrypt table and is held in the {@link MissQueue}. Everything else is counted as a drop.
+ * set ({@link DocaPipeline}'s tags): sampled copies go to the miss queue as samples, never as
+ * misses; ARP and neighbour solicitations from the VF are answered on the poller's own transmit
+ * queue (same number) tagged for the egress root to deliver to the VF; every other IP packet
+ * missed the encrypt table and is held in the {@link MissQueue}. Everything else is counted as a
+ * drop.
  *
  * <p>Re-injection has a transmit queue of its own (number {@code pollers}), since a DPDK queue is
- * not thread safe: a held packet goes back with no metadata, enters the egress root and now hits
- * the encrypt entry its tunnel installed.
+ * not thread safe: a held packet goes back tagged as the VF's own traffic (no metadata), enters
+ * the egress root and now hits the encrypt entry its tunnel installed.
  */
 public final class DpdkSlowPath implements SlowPath, AutoCloseable {
-    /** pkt_meta of the original of a packet sampled at ingress (BACKEND-NOTES 2.11). */
-    public static final int INGRESS_SAMPLE_META = 0x65656565;
-    /** pkt_meta of the mirror copy of a packet sampled at egress. */
-    public static final int EGRESS_SAMPLE_META = 0x43434343;
-    /** pkt_meta that makes the egress root deliver a packet from the CPU to the VF (neighbour answers). */
-    public static final int TO_VF_META = 0x78787878;
     /** Attempts to put one held packet back before it is dropped, as the original. */
     static final int REINJECT_TRIES = 10;
     private static final long IDLE_MIN_NANOS = 10_000;
@@ -150,8 +145,8 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
         }
         int meta = in.metadata(i);
         byte[] frame = in.packet(i);
-        if (meta == INGRESS_SAMPLE_META || meta == EGRESS_SAMPLE_META) {
-            hold(meta == INGRESS_SAMPLE_META ? HoldReason.INGRESS_SAMPLE : HoldReason.EGRESS_SAMPLE, flowOf(frame), frame,
+        if (meta == DocaPipeline.INGRESS_SAMPLE_TAG || meta == DocaPipeline.EGRESS_SAMPLE_TAG) {
+            hold(meta == DocaPipeline.INGRESS_SAMPLE_TAG ? HoldReason.INGRESS_SAMPLE : HoldReason.EGRESS_SAMPLE, flowOf(frame), frame,
                     DropReason.SAMPLE_COPY_LOST);
             return 0;
         }
@@ -161,7 +156,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                 return drop(DropReason.NEIGHBOUR_NOT_ANSWERED);
             }
             (NeighbourReplies.ethertype(frame) == NeighbourReplies.ETHERTYPE_ARP ? arpAnswered : ndAnswered).increment();
-            answers.put(next, answer, TO_VF_META);
+            answers.put(next, answer, DocaPipeline.TO_VF_TAG);
             return 1;
         }
         int type = NeighbourReplies.ethertype(frame);
@@ -233,7 +228,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                 drops[DropReason.REINJECT_FAILED.ordinal()].increment();
                 return;
             }
-            reinjection.put(0, packet.packet(), 0);
+            reinjection.put(0, packet.packet(), DocaPipeline.TO_ENCRYPT_TAG);
             for (int tries = 0; tries < REINJECT_TRIES; tries++) {
                 try {
                     if (port.send(reinjectQueue, reinjection, 1) == 1) {

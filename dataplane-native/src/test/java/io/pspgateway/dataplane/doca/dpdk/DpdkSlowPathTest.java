@@ -9,6 +9,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.doca.DocaPipeline;
 import io.pspgateway.dataplane.doca.SlowPath;
 import io.pspgateway.psp.InnerPackets;
 import io.pspgateway.psp.Ip;
@@ -127,8 +128,8 @@ class DpdkSlowPathTest {
 
     @Test
     void sampledCopiesAreHeldAsSamplesByTheirMetadataNeverAsMisses() throws Exception {
-        sendToPoller(0, ipv4Frame("10.1.0.1", "10.2.0.7", 1), DpdkSlowPath.INGRESS_SAMPLE_META);
-        sendToPoller(1, ipv4Frame("10.1.0.1", "10.2.0.8", 2), DpdkSlowPath.EGRESS_SAMPLE_META);
+        sendToPoller(0, ipv4Frame("10.1.0.1", "10.2.0.7", 1), DocaPipeline.INGRESS_SAMPLE_TAG);
+        sendToPoller(1, ipv4Frame("10.1.0.1", "10.2.0.8", 2), DocaPipeline.EGRESS_SAMPLE_TAG);
         await(() -> misses.size() == 2, "two samples queued");
         List<HeldPacket> held = new ArrayList<>();
         misses.drain(held, 10);
@@ -156,7 +157,7 @@ class DpdkSlowPathTest {
         List<byte[]> answers = receivedFromPf(1, 1, metadata);
         assertEquals(1, answers.size(), "one answer on transmit queue 1");
         byte[] reply = answers.getFirst();
-        assertEquals(List.of(DpdkSlowPath.TO_VF_META), metadata, "marked for the egress root to deliver to the VF");
+        assertEquals(List.of(DocaPipeline.TO_VF_TAG), metadata, "marked for the egress root to deliver to the VF");
         assertArrayEquals(VF_MAC, Arrays.copyOfRange(reply, 0, 6), "to the asker");
         assertArrayEquals(pf.mac(), Arrays.copyOfRange(reply, 6, 12), "from the PF");
         assertEquals(2, Ip.u16(reply, 20), "an ARP reply");
@@ -173,7 +174,7 @@ class DpdkSlowPathTest {
         List<Integer> metadata = new ArrayList<>();
         List<byte[]> answers = receivedFromPf(0, 1, metadata);
         assertEquals(1, answers.size(), "one answer on transmit queue 0");
-        assertEquals(List.of(DpdkSlowPath.TO_VF_META), metadata);
+        assertEquals(List.of(DocaPipeline.TO_VF_TAG), metadata);
         assertEquals(136, Ip.u8(answers.getFirst(), 54), "a neighbour advertisement");
         assertArrayEquals(pf.mac(), Arrays.copyOfRange(answers.getFirst(), 80, 86), "naming the PF's MAC");
         assertEquals(1, slowPath.counters().ndAnswered());
@@ -193,7 +194,7 @@ class DpdkSlowPathTest {
         for (int i = 0; i < 3; i++) {
             assertArrayEquals(frames.get(i), back.get(i), "packet " + i + ", in order");
         }
-        assertEquals(List.of(0, 0, 0), metadata, "re-injected with no metadata: the egress root's miss path, now its encrypt entry");
+        assertEquals(List.of(DocaPipeline.TO_ENCRYPT_TAG, DocaPipeline.TO_ENCRYPT_TAG, DocaPipeline.TO_ENCRYPT_TAG), metadata, "re-injected with no metadata: the egress root's miss path, now its encrypt entry");
         assertEquals(3, slowPath.counters().reinjected());
         for (int q = 0; q < POLLERS; q++) {
             assertEquals(0, nic.receive(q, fromPf), "nothing on poller queue " + q);

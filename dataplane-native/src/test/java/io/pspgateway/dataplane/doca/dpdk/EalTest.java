@@ -52,8 +52,7 @@ class EalTest {
 
     @Test
     void aShimLackingOneFunctionIsRefusedNamingIt() throws Exception {
-        TestEal.shim();
-        Path library = Path.of(System.getProperty("pspgw.test.dpdk-shim", "target/native/libpspgw_dpdk.so"));
+        Path library = TestEal.shimPath();
         SymbolLookup real = SymbolLookup.libraryLookup(library, Arena.global());
         SymbolLookup withoutTx = name -> name.equals("pspgw_tx_copy") ? java.util.Optional.empty() : real.find(name);
         DocaUnavailableException e = assertThrows(DocaUnavailableException.class, () -> DpdkShim.bind(withoutTx));

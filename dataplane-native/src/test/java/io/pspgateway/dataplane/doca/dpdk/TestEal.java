@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Assumptions;
  * and shared, as a PF's queues would be) and {@code net_ring1} (port 1, for the tests that close
  * a port). The CPUs every thread of the JVM may run on are read just before the EAL starts.
  */
-final class TestEal {
-    static final List<String> ARGUMENTS = List.of("--no-huge", "-m", "64", "--no-pci", "--no-shconf", "-l", "0",
+public final class TestEal {
+    public static final List<String> ARGUMENTS = List.of("--no-huge", "-m", "64", "--no-pci", "--no-shconf", "-l", "0",
             "--vdev=net_ring0", "--vdev=net_ring1", "--log-level=lib.eal:warning");
     /**
      * Settings of the shared port: two pollers with their transmit twins, the re-injection queue
@@ -45,6 +45,11 @@ final class TestEal {
 
     /** The shim the build made; skips the test (loudly) where it could not, fails under CI=true. */
     static DpdkShim shim() throws Exception {
+        return DpdkShim.load(shimPath());
+    }
+
+    /** Where the build put the shim; skips the test (loudly) where it could not build it, fails under CI=true. */
+    public static Path shimPath() {
         Path library = Path.of(System.getProperty("pspgw.test.dpdk-shim", "target/native/libpspgw_dpdk.so"));
         if (!Files.isRegularFile(library)) {
             if ("true".equals(System.getenv("CI"))) {
@@ -53,10 +58,10 @@ final class TestEal {
             System.err.println("SKIPPED: no DPDK shim at " + library + " (no DPDK development files when the build ran)");
             Assumptions.abort("no DPDK shim at " + library);
         }
-        return DpdkShim.load(library);
+        return library;
     }
 
-    static synchronized Eal get() throws Exception {
+    public static synchronized Eal get() throws Exception {
         if (eal == null) {
             DpdkShim shim = shim();
             cpusBefore = cpusOfEveryThread();
@@ -79,7 +84,7 @@ final class TestEal {
      *
      * @return the two DPDK port ids
      */
-    static synchronized int[] ringPair(String name, int queues) throws Exception {
+    public static synchronized int[] ringPair(String name, int queues) throws Exception {
         get();
         Path library = Path.of(System.getProperty("pspgw.test.ring-pair", "target/native-test/libpspgw_ring_pair.so"));
         if (!Files.isRegularFile(library)) {
