@@ -2,9 +2,11 @@ package io.pspgateway.cli;
 
 import io.pspgateway.dataplane.Backend;
 import io.pspgateway.config.HostPort;
+import io.pspgateway.dataplane.doca.DocaBackend;
 import io.pspgateway.dataplane.doca.DocaDevice;
 import io.pspgateway.dataplane.doca.DocaFlowNative;
 import io.pspgateway.dataplane.doca.DocaUnavailableException;
+import io.pspgateway.dataplane.doca.dpdk.DpdkException;
 import io.pspgateway.dataplane.soft.SoftBackend;
 import io.pspgateway.dataplane.soft.SoftDataplaneSettings;
 import io.pspgateway.psp.IpText;
@@ -14,6 +16,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Backends {
     private static final Logger log = LoggerFactory.getLogger(Backends.class);
+    /** Without -m/--core-mask: the EAL's main lcore (the one thread it pins) on core 0. */
+    private static final String DEFAULT_CORE_MASK = "0x1";
 
     private Backends() {
     }
@@ -74,23 +79,48 @@ final class Backends {
     }
 
     /**
-     * Binds DOCA 3.0 from {@code pspgw.doca.lib-dir} and opens the device (as {@link #docaUplink}
-     * checked). Where DOCA is absent (or another release) the operator gets one line saying what
-     * was not found where and what to install or set. Where it is present this build still
-     * stops: its doca backend has the DOCA Flow control path (DocaDataplane) and opens the
-     * device, but has no DPDK slow path (EAL, port probe, misses, re-injection) yet, so it could
-     * not carry a packet.
+     * Starts the doca backend (DocaBackend): DOCA 3.0 from {@code pspgw.doca.lib-dir}, DPDK through
+     * the shim, the device at -p. Whatever is missing or refused (DOCA, the shim, the device,
+     * hugepages, a malformed MAC) ends in one line saying what and where, and exit status 2.
      */
     private static Backend openDoca(DataplaneConfig config) throws UnavailableBackendException {
-        String pci = config.doca().pciAddress().orElseThrow(() -> new UnavailableBackendException("--backend doca needs -p/--pci-addr"));
-        try (DocaFlowNative doca = DocaFlowNative.load(config.doca().libDir()); DocaDevice device = DocaDevice.open(doca, pci)) {
-            throw new UnavailableBackendException("--backend doca: DOCA " + doca.runtimeVersion() + " found in " + config.doca().libDir()
-                    + " and the device at " + device.pciAddress() + " (" + IpText.of(config.psp().getAddress()) + ") opened, but this "
-                    + "build's doca backend has no DPDK slow path yet (EAL, port probe, misses, re-injection), so it cannot carry packets; "
-                    + "run --backend soft");
+        DataplaneConfig.DocaFlags doca = config.doca();
+        String pci = doca.pciAddress().orElseThrow(() -> new UnavailableBackendException("--backend doca needs -p/--pci-addr"));
+        List<String> eal = doca.ealArguments().isEmpty() ? DocaBackend.ealArguments(doca.coreMask().orElse(DEFAULT_CORE_MASK))
+                : doca.ealArguments();
+        try {
+            return DocaBackend.open(new DocaBackend.Settings(doca.libDir(), doca.dpdkShim(), eal, pci, doca.representors().orElse("[0]"),
+                    doca.dpdkPort(), doca.queues(), config.queues().missQueue(), doca.pollIdle(), config.mode(), config.keySlots(),
+                    config.ingressAcl(), config.sampleLog2(), doca.maintainOrder(), config.cookie(), config.innerIpVersion(),
+                    mac("--decap-dmac", doca.decapDmac()), mac("-n/--nexthop-dmac", doca.nexthopDmac())));
         } catch (DocaUnavailableException e) {
             throw new UnavailableBackendException(e.getMessage());
+        } catch (DpdkException e) {
+            throw new UnavailableBackendException("--backend doca: DPDK refused: " + e.getMessage()
+                    + " (hugepages reserved and mounted? see docs/doca.md)");
+        } catch (IllegalStateException e) {
+            throw new UnavailableBackendException("--backend doca: " + e.getMessage());
         }
+    }
+
+    /** {@code text} as six bytes ("02:00:00:00:00:0a"), or empty when the flag was not given. */
+    static Optional<byte[]> mac(String flag, Optional<String> text) throws UnavailableBackendException {
+        if (text.isEmpty()) {
+            return Optional.empty();
+        }
+        String[] parts = text.get().split("[:-]");
+        byte[] mac = new byte[6];
+        boolean ok = parts.length == 6;
+        for (int i = 0; ok && i < 6; i++) {
+            ok = parts[i].matches("[0-9a-fA-F]{1,2}");
+            if (ok) {
+                mac[i] = (byte) Integer.parseInt(parts[i], 16);
+            }
+        }
+        if (!ok) {
+            throw new UnavailableBackendException(flag + " " + text.get() + " is not a MAC address (six hex bytes, 02:00:00:00:00:0a)");
+        }
+        return Optional.of(mac);
     }
 
     private static Backend openSoft(DataplaneConfig config) throws IOException {

@@ -104,10 +104,8 @@ record GatewayConfig(GatewayOptions.BackendKind backendKind, DataplaneConfig dat
         GatewaySettings settings = new GatewaySettings(grpc, uplink, "", localVips, PspVersion.fromWire(o.pspVersion), offset,
                 cookie, o.mode, o.staticTunnels, tunnels, ControlSettings.from(config), membership, tls, o.debugKeys);
         DataplaneConfig dataplane = new DataplaneConfig(o.maxTunnels, o.sampleRate, !o.disableIngressAcl,
-                o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.vfName, new InetSocketAddress(uplink, o.udpPort),
-                queues(config, cli), new DataplaneConfig.DocaFlags(Optional.ofNullable(o.pciAddr), Optional.ofNullable(o.repr),
-                        Optional.ofNullable(o.coreMask), Optional.ofNullable(o.decapDmac), Optional.ofNullable(o.nexthopDmac),
-                        o.maintainOrder, DataplaneConfig.docaLibDir(config)));
+                o.innerIpType == GatewayOptions.IpType.ipv6 ? 6 : 4, o.mode, o.cookie, o.vfName, new InetSocketAddress(uplink, o.udpPort),
+                queues(config, cli), DataplaneConfig.DocaFlags.from(o, config));
         return new GatewayConfig(o.backend, dataplane, settings, config, List.copyOf(warnings));
     }
 

@@ -176,8 +176,8 @@ class GatewayCommandTest {
     /**
      * Where DOCA is present (the fake DOCA libraries the doca tests build, with their one PF at
      * 0000:03:00.0 carrying 192.0.2.1 and 2001:db8::1): the uplink is the device's, the flags
-     * that disagree with the device are refused, and the backend stops where this build does,
-     * without a DPDK slow path, after the device opened.
+     * that disagree with the device are refused, and so are a missing or malformed MAC and a
+     * missing DPDK shim, each before DPDK's EAL starts.
      */
     @Test
     void withDocaPresentTheUplinkComesFromTheDeviceAndFlagsThatDoNotApplyAreRefused() {
@@ -201,14 +201,23 @@ class GatewayCommandTest {
         assertEquals(2, runWithDocaLibDir(fake, "-p", "03:00.0", "--outer-ip-type", "ipv4", "--uplink-ip", "192.0.2.9"));
         assertEquals(java.util.List.of("pspgw: --uplink-ip 192.0.2.9 is not the address of the device at 03:00.0 (192.0.2.1): with --backend doca "
                 + "the uplink is the device's; drop --uplink-ip or give that"), errorLines());
-        // no --uplink-ip: the device's, of the outer family (the original's default outer is IPv6)
-        for (String[] outer : new String[][] {{"ipv4", "192.0.2.1"}, {"ipv6", "2001:db8::1"}}) {
-            assertEquals(2, runWithDocaLibDir(fake, "-p", "0000:03:00.0", "--outer-ip-type", outer[0]));
-            java.util.List<String> lines = errorLines();
-            assertEquals(1, lines.size(), lines.toString());
-            assertTrue(lines.getFirst().startsWith("pspgw: --backend doca: DOCA 3.0.0058 found in " + fake + " and the device at 0000:03:00.0 ("
-                    + outer[1] + ") opened, but this build's doca backend has no DPDK slow path yet"), lines.getFirst());
+        // no --uplink-ip: the device's, of the outer family (the original's default outer is IPv6); the backend then
+        // needs the MAC decapsulated packets go to, well-formed, and the DPDK shim
+        for (String outer : new String[] {"ipv4", "ipv6"}) {
+            assertEquals(2, runWithDocaLibDir(fake, "-p", "0000:03:00.0", "--outer-ip-type", outer));
+            assertEquals(java.util.List.of("pspgw: --backend doca in tunnel mode needs --decap-dmac, the MAC decapsulated packets are sent "
+                    + "to (the VF's)"), errorLines());
         }
+        assertEquals(2, runWithDocaLibDir(fake, "-p", "03:00.0", "--outer-ip-type", "ipv4", "--decap-dmac", "02:00:00:00:0a"));
+        assertEquals(java.util.List.of("pspgw: --decap-dmac 02:00:00:00:0a is not a MAC address (six hex bytes, 02:00:00:00:00:0a)"), errorLines());
+        System.setProperty("pspgw.doca.dpdk-shim", "/nonexistent/libpspgw_dpdk.so");
+        try {
+            assertEquals(2, runWithDocaLibDir(fake, "-p", "03:00.0", "--outer-ip-type", "ipv4", "--decap-dmac", "02:00:00:00:00:0a"));
+        } finally {
+            System.clearProperty("pspgw.doca.dpdk-shim");
+        }
+        assertEquals(java.util.List.of("pspgw: --backend doca: the DPDK shim /nonexistent/libpspgw_dpdk.so is not there (pspgw.doca.dpdk-shim): "
+                + "build it against DOCA's DPDK with dataplane-native/src/main/c/build-dpdk-shim"), errorLines());
     }
 
     private java.util.List<String> errorLines() {

@@ -52,8 +52,13 @@ class GatewayConfigTest {
         assertEquals("psp0", d.unsecuredPort());
         assertEquals(new InetSocketAddress("192.0.2.1", 1000), d.psp());
         assertEquals(new DataplaneConfig.Queues(1, 64, 4096, true), d.queues());
+        DataplaneConfig.DocaFlags doca = d.doca();
         assertEquals(new DataplaneConfig.DocaFlags(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                Optional.empty(), false, java.nio.file.Path.of("/opt/mellanox/doca/lib/x86_64-linux-gnu")), d.doca());
+                Optional.empty(), false, java.nio.file.Path.of("/opt/mellanox/doca/lib/x86_64-linux-gnu"), doca.dpdkShim(), java.util.List.of(), 0, 2,
+                java.time.Duration.ofMillis(1)), doca);
+        assertTrue(doca.dpdkShim().endsWith("dataplane-native/target/native/libpspgw_dpdk.so"), "the shim the build makes: " + doca.dpdkShim());
+        assertEquals(io.pspgateway.psp.PspMode.TUNNEL, d.mode());
+        assertTrue(!d.cookie());
         assertTrue(c.gateway().cluster().isEmpty());
         assertTrue(c.gateway().cookie().isEmpty());
         assertTrue(c.gateway().tls().isEmpty());
