@@ -20,10 +20,12 @@ import java.util.Map;
  * @param held          packets put on the miss queue, by reason
  * @param keyRotations  master key rotations since start
  * @param offloads      what the ports' offloads did ({@link OffloadCounters#NONE} where there are none)
+ * @param slowPath      what a NIC's slow path did ({@link SlowPathCounters#NONE} where there is none)
  */
 public record DataplaneCounters(long rxPackets, long rxBytes, long rxAuthFail, long rxErrors, long rxBad,
                                 long txPackets, long txBytes, long txErrors, Map<DropReason, Long> drops,
-                                Map<HoldReason, Long> held, long keyRotations, OffloadCounters offloads) {
+                                Map<HoldReason, Long> held, long keyRotations, OffloadCounters offloads,
+                                SlowPathCounters slowPath) {
 
     public DataplaneCounters {
         drops = Map.copyOf(drops);

@@ -8,6 +8,7 @@ import io.pspgateway.dataplane.port.OffloadCounters;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HoldReason;
+import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.psp.IpText;
 import io.pspgateway.tls.TlsReloader;
 import java.io.PrintWriter;
@@ -173,7 +174,7 @@ final class GatewayRunner {
             this.perf = perf;
         }
 
-        /** The data plane's lines: the original's, then drops, holds and offloads where there are any. */
+        /** The data plane's lines: the original's, then drops, holds, the slow path and offloads where there are any. */
         static String counterLines(DataplaneCounters c) {
             StringBuilder sb = new StringBuilder();
             sb.append(String.format("Egress encrypt: %d hits [%d misses]%n", c.txPackets(), c.held(HoldReason.MISS)));
@@ -188,6 +189,11 @@ final class GatewayRunner {
             }
             if (!c.held().isEmpty()) {
                 sb.append("Held: ").append(byReason(c.held())).append(System.lineSeparator());
+            }
+            SlowPathCounters cpu = c.slowPath();
+            if (!cpu.equals(SlowPathCounters.NONE)) {
+                sb.append(String.format("Slow path: %d packets from the NIC, %d ARP and %d neighbour solicitations answered, "
+                        + "%d held packets re-injected%n", cpu.received(), cpu.arpAnswered(), cpu.ndAnswered(), cpu.reinjected()));
             }
             OffloadCounters o = c.offloads();
             if (!o.equals(OffloadCounters.NONE)) {

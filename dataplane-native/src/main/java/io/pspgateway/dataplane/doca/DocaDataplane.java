@@ -328,7 +328,8 @@ public final class DocaDataplane implements DataplaneOps, DataplaneInspection {
         // what reached the miss queue, as the soft backend counts it (the NIC's own egress pipe-miss
         // counters also count what the slow path dropped or answered)
         return new DataplaneCounters(rx.packets(), rx.bytes(), authFailed, 0, badTrailer, tx.packets(), tx.bytes(), 0,
-                DataplaneCounters.nonZero(DropReason.class, drops), cpu.held(), generation.get(), OffloadCounters.NONE);
+                DataplaneCounters.nonZero(DropReason.class, drops), cpu.held(), generation.get(), OffloadCounters.NONE,
+                cpu.traffic());
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.pspgateway.dataplane.doca;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SlowPathCounters;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,6 +45,7 @@ public final class MemorySlowPath implements SlowPath {
 
     @Override
     public synchronized Counters counters() {
-        return new Counters(held, 0, 0, reinjected.size(), held == 0 ? Map.of() : Map.of(HoldReason.MISS, held), Map.of());
+        return new Counters(new SlowPathCounters(held, 0, 0, reinjected.size()), held == 0 ? Map.of() : Map.of(HoldReason.MISS, held),
+                Map.of());
     }
 }

@@ -4,6 +4,7 @@ import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SlowPathCounters;
 import java.util.Map;
 
 /**
@@ -16,15 +17,11 @@ public interface SlowPath {
     /**
      * What the slow path has done since start.
      *
-     * @param received    packets taken from the NIC's queues
-     * @param arpAnswered ARP requests answered
-     * @param ndAnswered  neighbour solicitations answered
-     * @param reinjected  held packets put back
-     * @param held        packets put on the miss queue, by reason
-     * @param drops       packets dropped, by reason
+     * @param traffic what came up, was answered and went back
+     * @param held    packets put on the miss queue, by reason
+     * @param drops   packets dropped, by reason
      */
-    record Counters(long received, long arpAnswered, long ndAnswered, long reinjected, Map<HoldReason, Long> held,
-                    Map<DropReason, Long> drops) {
+    record Counters(SlowPathCounters traffic, Map<HoldReason, Long> held, Map<DropReason, Long> drops) {
         public Counters {
             held = Map.copyOf(held);
             drops = Map.copyOf(drops);

@@ -165,7 +165,7 @@ public final class RecordingDataplane implements DataplaneOps, DataplaneInspecti
     @Override
     public DataplaneCounters counters() {
         return new DataplaneCounters(0, 0, 0, 0, 0, 0, 0, 0, Map.<DropReason, Long>of(), Map.<HoldReason, Long>of(), generation,
-                io.pspgateway.dataplane.port.OffloadCounters.NONE);
+                io.pspgateway.dataplane.port.OffloadCounters.NONE, io.pspgateway.dataplane.SlowPathCounters.NONE);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.dataplane.port.PacketPort;
 import io.pspgateway.psp.Ip;
@@ -431,7 +432,8 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         return new DataplaneCounters(rxPackets.sum(), rxBytes.sum(), d[DropReason.INGRESS_AUTH_FAILED.ordinal()],
                 d[DropReason.INGRESS_NO_KEY.ordinal()], rxBad, txPackets.sum(), txBytes.sum(), txErrors,
                 DataplaneCounters.nonZero(DropReason.class, d), DataplaneCounters.nonZero(HoldReason.class, h),
-                ring.current().number(), plainPort.offloadCounters().plus(securePort.offloadCounters()));
+                ring.current().number(), plainPort.offloadCounters().plus(securePort.offloadCounters()),
+                SlowPathCounters.NONE);
     }
 
     @Override

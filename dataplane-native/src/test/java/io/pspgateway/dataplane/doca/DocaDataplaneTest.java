@@ -248,7 +248,8 @@ class DocaDataplaneTest {
 
             @Override
             public Counters counters() {
-                return new Counters(9, 1, 1, 0, java.util.Map.of(), java.util.Map.of(DropReason.REINJECT_FAILED, 4L,
+                return new Counters(new io.pspgateway.dataplane.SlowPathCounters(9, 1, 1, 0), java.util.Map.of(),
+                        java.util.Map.of(DropReason.REINJECT_FAILED, 4L,
                         DropReason.INGRESS_AUTH_FAILED, 1L));
             }
         };
@@ -256,6 +257,7 @@ class DocaDataplaneTest {
         var syndromes = new PipeJournal(fake.journal()).entriesOf("SYNDROME_STATS");
         fake.entryCounter(syndromes.get(syndromes.size() - 2).id(), 3, 0); // this pipeline's ICV-failed entry
         assertEquals(java.util.Map.of(DropReason.REINJECT_FAILED, 4L, DropReason.INGRESS_AUTH_FAILED, 4L), dataplane.counters().drops());
+        assertEquals(new io.pspgateway.dataplane.SlowPathCounters(9, 1, 1, 0), dataplane.counters().slowPath());
         assertSame(slowPath.missQueue(), dataplane.missQueue());
         HeldPacket p = new HeldPacket(HoldReason.MISS, FlowKey.of(ip("10.0.0.1"), ip("10.0.0.9")), new byte[60], 0);
         dataplane.reinject(p);

@@ -7,6 +7,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.dataplane.doca.DocaPipeline;
 import io.pspgateway.dataplane.doca.SlowPath;
 import io.pspgateway.psp.Ip;
@@ -250,7 +251,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
 
     @Override
     public Counters counters() {
-        return new Counters(received.sum(), arpAnswered.sum(), ndAnswered.sum(), reinjected.sum(),
+        return new Counters(new SlowPathCounters(received.sum(), arpAnswered.sum(), ndAnswered.sum(), reinjected.sum()),
                 DataplaneCounters.nonZero(HoldReason.class, sums(held)), DataplaneCounters.nonZero(DropReason.class, sums(drops)));
     }
 

@@ -121,7 +121,7 @@ class DpdkSlowPathTest {
         assertEquals(FlowKey.of(InetAddress.getByName("10.1.0.2"), InetAddress.getByName("10.3.0.9")), held.get(1).flow());
         assertArrayEquals(second, held.get(1).packet());
         SlowPath.Counters c = slowPath.counters();
-        assertEquals(2, c.received());
+        assertEquals(2, c.traffic().received());
         assertEquals(Map.of(HoldReason.MISS, 2L), c.held());
         assertEquals(Map.of(), c.drops());
     }
@@ -140,18 +140,7 @@ class DpdkSlowPathTest {
 
     @Test
     void anArpRequestFromTheVfIsAnsweredWithThePfMacOnThePollersQueueForTheVf() throws Exception {
-        byte[] request = new byte[60];
-        Arrays.fill(request, 0, 6, (byte) 0xFF);
-        System.arraycopy(VF_MAC, 0, request, 6, 6);
-        Ip.putU16(request, 12, 0x0806);
-        Ip.putU16(request, 14, 1);
-        Ip.putU16(request, 16, 0x0800);
-        request[18] = 6;
-        request[19] = 4;
-        Ip.putU16(request, 20, 1);
-        System.arraycopy(VF_MAC, 0, request, 22, 6);
-        System.arraycopy(new byte[] {10, 1, 0, 1}, 0, request, 28, 4);
-        System.arraycopy(new byte[] {10, 1, 0, (byte) 254}, 0, request, 38, 4);
+        byte[] request = NeighbourRepliesTest.arp(1, new byte[] {10, 1, 0, 1}, new byte[] {10, 1, 0, (byte) 254});
         sendToPoller(1, request, 0);
         List<Integer> metadata = new ArrayList<>();
         List<byte[]> answers = receivedFromPf(1, 1, metadata);
@@ -164,7 +153,7 @@ class DpdkSlowPathTest {
         assertArrayEquals(pf.mac(), Arrays.copyOfRange(reply, 22, 28), "the PF's MAC answers");
         assertArrayEquals(new byte[] {10, 1, 0, (byte) 254}, Arrays.copyOfRange(reply, 28, 32), "for the address asked for");
         assertArrayEquals(Arrays.copyOfRange(request, 22, 32), Arrays.copyOfRange(reply, 32, 42), "to the asker's MAC and address");
-        assertEquals(1, slowPath.counters().arpAnswered());
+        assertEquals(1, slowPath.counters().traffic().arpAnswered());
         assertEquals(0, misses.size(), "neighbour discovery is never a miss");
     }
 
@@ -177,7 +166,7 @@ class DpdkSlowPathTest {
         assertEquals(List.of(DocaPipeline.TO_VF_TAG), metadata);
         assertEquals(136, Ip.u8(answers.getFirst(), 54), "a neighbour advertisement");
         assertArrayEquals(pf.mac(), Arrays.copyOfRange(answers.getFirst(), 80, 86), "naming the PF's MAC");
-        assertEquals(1, slowPath.counters().ndAnswered());
+        assertEquals(1, slowPath.counters().traffic().ndAnswered());
     }
 
     @Test
@@ -195,7 +184,7 @@ class DpdkSlowPathTest {
             assertArrayEquals(frames.get(i), back.get(i), "packet " + i + ", in order");
         }
         assertEquals(List.of(DocaPipeline.TO_ENCRYPT_TAG, DocaPipeline.TO_ENCRYPT_TAG, DocaPipeline.TO_ENCRYPT_TAG), metadata, "re-injected with no metadata: the egress root's miss path, now its encrypt entry");
-        assertEquals(3, slowPath.counters().reinjected());
+        assertEquals(3, slowPath.counters().traffic().reinjected());
         for (int q = 0; q < POLLERS; q++) {
             assertEquals(0, nic.receive(q, fromPf), "nothing on poller queue " + q);
         }
@@ -208,9 +197,7 @@ class DpdkSlowPathTest {
         sendToPoller(0, lldp, 0);
         sendToPoller(0, ipv4Frame("10.1.0.1", "224.0.0.251", 1), 0);
         sendToPoller(1, InnerPackets.ethernet(InnerPackets.udp(InetAddress.getByName("fd00::1"), InetAddress.getByName("fd00::2"), 2)), 0);
-        byte[] arpReply = new byte[60];
-        Ip.putU16(arpReply, 12, 0x0806);
-        sendToPoller(1, arpReply, 0);
+        sendToPoller(1, NeighbourRepliesTest.arp(2, new byte[] {10, 1, 0, 1}, new byte[] {10, 1, 0, 2}), 0);
         await(() -> slowPath.counters().drops().values().stream().mapToLong(Long::longValue).sum() == 4, "four drops");
         assertEquals(Map.of(DropReason.EGRESS_MALFORMED, 1L, DropReason.MISS_UNTUNNELLABLE_DESTINATION, 1L,
                 DropReason.MISS_OTHER_INNER_VERSION, 1L, DropReason.NEIGHBOUR_NOT_ANSWERED, 1L), slowPath.counters().drops());
@@ -226,7 +213,7 @@ class DpdkSlowPathTest {
             toPf.put(i, ipv4Frame("10.1.0.1", "10.2.0." + (i + 1), i), 0);
         }
         assertEquals(3, nic.send(0, toPf, 3));
-        await(() -> slowPath.counters().received() == 3, "three received");
+        await(() -> slowPath.counters().traffic().received() == 3, "three received");
         assertEquals(Map.of(HoldReason.MISS, 2L), slowPath.counters().held());
         assertEquals(Map.of(DropReason.MISS_QUEUE_FULL, 1L), slowPath.counters().drops());
     }
@@ -236,7 +223,7 @@ class DpdkSlowPathTest {
         slowPath.close();
         slowPath = DpdkSlowPath.start(pf, misses, new DpdkSlowPath.Settings(POLLERS, 32, 128, Duration.ofMillis(1), 4));
         sendToPoller(0, InnerPackets.ethernet(InnerPackets.udp(InetAddress.getByName("10.1.0.1"), InetAddress.getByName("10.2.0.1"), 1, 400)), 0);
-        await(() -> slowPath.counters().received() == 1, "received");
+        await(() -> slowPath.counters().traffic().received() == 1, "received");
         assertEquals(Map.of(DropReason.PORT_RECEIVE_DROPS, 1L), slowPath.counters().drops());
     }
 

@@ -16,6 +16,23 @@ class NeighbourRepliesTest {
     static final byte[] PF_MAC = {0x02, 0, 0, 0, 0, 0x01};
     static final byte[] VF_MAC = {0x02, 0, 0, 0, 0, 0x0A};
 
+    /** An ARP packet of operation {@code op} (1 request, 2 reply) from {@code VF_MAC} at {@code senderIp} about {@code targetIp}. */
+    static byte[] arp(int op, byte[] senderIp, byte[] targetIp) {
+        byte[] f = new byte[60];
+        Arrays.fill(f, 0, 6, (byte) 0xFF);
+        System.arraycopy(VF_MAC, 0, f, 6, 6);
+        Ip.putU16(f, 12, 0x0806);
+        Ip.putU16(f, 14, 1);
+        Ip.putU16(f, 16, 0x0800);
+        f[18] = 6;
+        f[19] = 4;
+        Ip.putU16(f, 20, op);
+        System.arraycopy(VF_MAC, 0, f, 22, 6);
+        System.arraycopy(senderIp, 0, f, 28, 4);
+        System.arraycopy(targetIp, 0, f, 38, 4);
+        return f;
+    }
+
     /** A neighbour solicitation from {@code source} (:: for duplicate address detection) for {@code target}. */
     static byte[] solicitation(String source, String target) throws Exception {
         byte[] f = new byte[14 + 40 + 32];
@@ -67,13 +84,7 @@ class NeighbourRepliesTest {
 
     @Test
     void whatIsNotAWellFormedRequestGetsNoAnswer() throws Exception {
-        byte[] arp = new byte[60];
-        Ip.putU16(arp, 12, 0x0806);
-        Ip.putU16(arp, 14, 1);
-        Ip.putU16(arp, 16, 0x0800);
-        arp[18] = 6;
-        arp[19] = 4;
-        Ip.putU16(arp, 20, 2);
+        byte[] arp = arp(2, new byte[] {10, 1, 0, 1}, new byte[] {10, 1, 0, 2});
         assertTrue(NeighbourReplies.isNeighbourDiscovery(arp));
         assertNull(NeighbourReplies.answer(arp, PF_MAC), "an ARP reply");
         Ip.putU16(arp, 20, 1);
