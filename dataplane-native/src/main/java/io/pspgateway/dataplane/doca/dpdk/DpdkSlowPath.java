@@ -96,46 +96,64 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
         }
         DpdkSlowPath path = new DpdkSlowPath(port, misses, settings);
         for (int q = 0; q < settings.pollers(); q++) {
-            int queue = q;
-            path.pollers.add(Thread.ofPlatform().name("pspgw-rss-" + q).daemon(true).start(() -> path.poll(queue)));
+            path.pollers.add(Thread.ofPlatform().name("pspgw-rss-" + q).daemon(true).start(path.new Poller(q)));
         }
         log.info("slow path on DPDK port {}: {} poller(s), re-injection on transmit queue {}", port.id(), settings.pollers(),
                 path.reinjectQueue);
         return path;
     }
 
-    private void poll(int queue) {
-        try (PacketBurst in = new PacketBurst(settings.burst(), settings.slot());
-             PacketBurst answers = new PacketBurst(settings.burst(), settings.slot())) {
-            long idle = IDLE_MIN_NANOS;
-            while (running) {
-                int n = receive(queue, in);
-                if (n == 0) {
-                    LockSupport.parkNanos(idle);
-                    idle = Math.min(idle * 2, settings.idleMax().toNanos());
-                    continue;
-                }
-                idle = IDLE_MIN_NANOS;
-                received.add(n);
-                int replies = 0;
-                for (int i = 0; i < n; i++) {
-                    replies += sort(in, i, answers, replies);
-                }
-                if (replies > 0) {
-                    answer(queue, answers, replies);
+    /** One receive queue's poller thread: its bursts, and whether its queue is failing now. */
+    private final class Poller implements Runnable {
+        private final int queue;
+        private boolean failing;
+
+        Poller(int queue) {
+            this.queue = queue;
+        }
+
+        @Override
+        public void run() {
+            try (PacketBurst in = new PacketBurst(settings.burst(), settings.slot());
+                 PacketBurst answers = new PacketBurst(settings.burst(), settings.slot())) {
+                long idle = IDLE_MIN_NANOS;
+                while (running) {
+                    int n = receive(in);
+                    if (n == 0) {
+                        LockSupport.parkNanos(idle);
+                        idle = Math.min(idle * 2, settings.idleMax().toNanos());
+                        continue;
+                    }
+                    idle = IDLE_MIN_NANOS;
+                    received.add(n);
+                    int replies = 0;
+                    for (int i = 0; i < n; i++) {
+                        replies += sort(in, i, answers, replies);
+                    }
+                    if (replies > 0) {
+                        answer(queue, answers, replies);
+                    }
                 }
             }
         }
-    }
 
-    private int receive(int queue, PacketBurst in) {
-        try {
-            return port.receive(queue, in);
-        } catch (RuntimeException e) {
-            // a driver error on one burst: counted and logged, the poller goes on
-            drops[DropReason.INTERNAL_ERROR.ordinal()].increment();
-            log.warn("receive on queue {} failed", queue, e);
-            return 0;
+        /** A receive that throws is counted and the poller goes on; logged when the queue starts failing, not at every poll. */
+        private int receive(PacketBurst in) {
+            try {
+                int n = port.receive(queue, in);
+                if (failing) {
+                    failing = false;
+                    log.info("receive on queue {} works again", queue);
+                }
+                return n;
+            } catch (RuntimeException e) {
+                drops[DropReason.INTERNAL_ERROR.ordinal()].increment();
+                if (!failing) {
+                    failing = true;
+                    log.warn("receive on queue {} failed (counted as INTERNAL_ERROR until it works again)", queue, e);
+                }
+                return 0;
+            }
         }
     }
 
