@@ -107,6 +107,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
     private final class Poller implements Runnable {
         private final int queue;
         private boolean failing;
+        private boolean sortFailed;
 
         Poller(int queue) {
             this.queue = queue;
@@ -125,14 +126,25 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                         continue;
                     }
                     idle = IDLE_MIN_NANOS;
-                    received.add(n);
                     int replies = 0;
                     for (int i = 0; i < n; i++) {
-                        replies += sort(in, i, answers, replies);
+                        try {
+                            replies += sort(in, i, answers, replies);
+                        } catch (RuntimeException bug) {
+                            // one packet the sorting could not handle: counted, and the poller goes on
+                            drops[DropReason.INTERNAL_ERROR.ordinal()].increment();
+                            if (!sortFailed) {
+                                sortFailed = true;
+                                log.warn("a packet on queue {} could not be sorted (this and later ones counted as INTERNAL_ERROR)",
+                                        queue, bug);
+                            }
+                        }
                     }
                     if (replies > 0) {
                         answer(queue, answers, replies);
                     }
+                    // counted once handled: whoever sees a burst received sees what became of each packet
+                    received.add(n);
                 }
             }
         }
