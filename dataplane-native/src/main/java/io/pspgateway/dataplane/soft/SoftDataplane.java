@@ -14,6 +14,7 @@ import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.ReasonCounts;
 import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.dataplane.SpiKey;
 import io.pspgateway.dataplane.port.PacketPort;
@@ -82,8 +83,8 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
     private final java.util.Map<FlowKey, OuterIp> outerHeaders = new java.util.HashMap<>();
     private final int sampleMask;
     private final DropLog unservableMisses = new DropLog(log, java.time.Duration.ofSeconds(10));
-    private final LongAdder[] drops = adders(DropReason.values().length);
-    private final LongAdder[] held = adders(HoldReason.values().length);
+    private final ReasonCounts<DropReason> drops = new ReasonCounts<>(DropReason.class);
+    private final ReasonCounts<HoldReason> held = new ReasonCounts<>(HoldReason.class);
     private final LongAdder rxPackets = new LongAdder();
     private final LongAdder rxBytes = new LongAdder();
     private final LongAdder txPackets = new LongAdder();
@@ -123,14 +124,6 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
         this.sampleMask = settings.sampleLog2() == 0 ? 0 : (1 << settings.sampleLog2()) - 1;
         this.reinjectContext = newPacketContext();
         this.reinjectBuffer = new PacketBuffer[] {new PacketBuffer(settings.bufferSize())};
-    }
-
-    private static LongAdder[] adders(int n) {
-        LongAdder[] a = new LongAdder[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
     }
 
     /** Starts the packet threads: {@code workers} per direction. */
@@ -259,20 +252,20 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
 
     private void hold(HoldReason reason, FlowKey probe, PacketBuffer pkt, DropReason whenFull) {
         if (missQueue.offer(new HeldPacket(reason, probe.copy(), pkt.toByteArray(), System.nanoTime()))) {
-            held[reason.ordinal()].increment();
+            held.increment(reason);
         } else {
-            drops[whenFull.ordinal()].increment();
+            drops.increment(whenFull);
         }
     }
 
     private boolean drop(DropReason reason) {
-        drops[reason.ordinal()].increment();
+        drops.increment(reason);
         return false;
     }
 
     /** Counts {@code n} packets dropped for {@code reason} (ports refusing packets). */
     void dropped(DropReason reason, int n) {
-        drops[reason.ordinal()].add(n);
+        drops.add(reason, n);
     }
 
     // ---------------------------------------------------------------- DataplaneOps
@@ -412,16 +405,9 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
 
     @Override
     public DataplaneCounters counters() {
-        long[] d = new long[drops.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = drops[i].sum();
-        }
+        long[] d = drops.sums();
         d[DropReason.PORT_RECEIVE_DROPS.ordinal()] += plainPort.receiveDrops() + securePort.receiveDrops();
         d[DropReason.EGRESS_TOO_BIG.ordinal()] += securePort.sendDrops();
-        long[] h = new long[held.length];
-        for (int i = 0; i < h.length; i++) {
-            h[i] = held[i].sum();
-        }
         long rxBad = d[DropReason.INGRESS_MALFORMED.ordinal()] + d[DropReason.INGRESS_FRAGMENT.ordinal()]
                 + d[DropReason.INGRESS_BAD_HEADER.ordinal()] + d[DropReason.INGRESS_UNSUPPORTED_VERSION.ordinal()]
                 + d[DropReason.INGRESS_BAD_INNER.ordinal()];
@@ -431,7 +417,7 @@ public final class SoftDataplane implements DataplaneOps, DataplaneInspection {
                 + d[DropReason.EGRESS_PORT_FULL.ordinal()];
         return new DataplaneCounters(rxPackets.sum(), rxBytes.sum(), d[DropReason.INGRESS_AUTH_FAILED.ordinal()],
                 d[DropReason.INGRESS_NO_KEY.ordinal()], rxBad, txPackets.sum(), txBytes.sum(), txErrors,
-                DataplaneCounters.nonZero(DropReason.class, d), DataplaneCounters.nonZero(HoldReason.class, h),
+                DataplaneCounters.nonZero(DropReason.class, d), held.nonZero(),
                 ring.current().number(), plainPort.offloadCounters().plus(securePort.offloadCounters()),
                 SlowPathCounters.NONE);
     }

@@ -1,12 +1,12 @@
 package io.pspgateway.dataplane.doca.dpdk;
 
-import io.pspgateway.dataplane.DataplaneCounters;
 import io.pspgateway.dataplane.Destinations;
 import io.pspgateway.dataplane.DropReason;
 import io.pspgateway.dataplane.FlowKey;
 import io.pspgateway.dataplane.HeldPacket;
 import io.pspgateway.dataplane.HoldReason;
 import io.pspgateway.dataplane.MissQueue;
+import io.pspgateway.dataplane.ReasonCounts;
 import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.dataplane.doca.DocaPipeline;
 import io.pspgateway.dataplane.doca.SlowPath;
@@ -70,8 +70,8 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
     private final LongAdder arpAnswered = new LongAdder();
     private final LongAdder ndAnswered = new LongAdder();
     private final LongAdder reinjected = new LongAdder();
-    private final LongAdder[] held = adders(HoldReason.values().length);
-    private final LongAdder[] drops = adders(DropReason.values().length);
+    private final ReasonCounts<HoldReason> held = new ReasonCounts<>(HoldReason.class);
+    private final ReasonCounts<DropReason> drops = new ReasonCounts<>(DropReason.class);
     private volatile boolean running = true;
 
     private DpdkSlowPath(DpdkPort port, MissQueue misses, Settings settings) {
@@ -132,7 +132,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                             replies += sort(in, i, answers, replies);
                         } catch (RuntimeException bug) {
                             // one packet the sorting could not handle: counted, and the poller goes on
-                            drops[DropReason.INTERNAL_ERROR.ordinal()].increment();
+                            drops.increment(DropReason.INTERNAL_ERROR);
                             if (!sortFailed) {
                                 sortFailed = true;
                                 log.warn("a packet on queue {} could not be sorted (this and later ones counted as INTERNAL_ERROR)",
@@ -159,7 +159,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                 }
                 return n;
             } catch (RuntimeException e) {
-                drops[DropReason.INTERNAL_ERROR.ordinal()].increment();
+                drops.increment(DropReason.INTERNAL_ERROR);
                 if (!failing) {
                     failing = true;
                     log.warn("receive on queue {} failed (counted as INTERNAL_ERROR until it works again)", queue, e);
@@ -222,14 +222,14 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
 
     private void hold(HoldReason reason, FlowKey flow, byte[] frame, DropReason whenFull) {
         if (misses.offer(new HeldPacket(reason, flow, frame, System.nanoTime()))) {
-            held[reason.ordinal()].increment();
+            held.increment(reason);
         } else {
-            drops[whenFull.ordinal()].increment();
+            drops.increment(whenFull);
         }
     }
 
     private int drop(DropReason reason) {
-        drops[reason.ordinal()].increment();
+        drops.increment(reason);
         return 0;
     }
 
@@ -240,7 +240,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
         } catch (RuntimeException e) {
             sent = 0;
         }
-        drops[DropReason.NEIGHBOUR_REPLY_LOST.ordinal()].add(count - sent);
+        drops.add(DropReason.NEIGHBOUR_REPLY_LOST, count - sent);
     }
 
     /**
@@ -251,12 +251,12 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
     @Override
     public void reinject(HeldPacket packet) {
         if (packet.packet().length > settings.slot()) {
-            drops[DropReason.REINJECT_FAILED.ordinal()].increment();
+            drops.increment(DropReason.REINJECT_FAILED);
             return;
         }
         synchronized (reinjection) {
             if (!running) {
-                drops[DropReason.REINJECT_FAILED.ordinal()].increment();
+                drops.increment(DropReason.REINJECT_FAILED);
                 return;
             }
             reinjection.put(0, packet.packet(), DocaPipeline.TO_ENCRYPT_TAG);
@@ -270,7 +270,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
                     // no mbuf now: the pollers free theirs at once, so the next try may find one
                 }
             }
-            drops[DropReason.REINJECT_FAILED.ordinal()].increment();
+            drops.increment(DropReason.REINJECT_FAILED);
         }
     }
 
@@ -282,7 +282,7 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
     @Override
     public Counters counters() {
         return new Counters(new SlowPathCounters(received.sum(), arpAnswered.sum(), ndAnswered.sum(), reinjected.sum()),
-                DataplaneCounters.nonZero(HoldReason.class, sums(held)), DataplaneCounters.nonZero(DropReason.class, sums(drops)));
+                held.nonZero(), drops.nonZero());
     }
 
     /** Stops the pollers and waits for them; the port stays open (its owner closes it). Idempotent. */
@@ -305,21 +305,5 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
         synchronized (reinjection) {
             reinjection.close();
         }
-    }
-
-    private static LongAdder[] adders(int n) {
-        LongAdder[] a = new LongAdder[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = new LongAdder();
-        }
-        return a;
-    }
-
-    private static long[] sums(LongAdder[] adders) {
-        long[] s = new long[adders.length];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = adders[i].sum();
-        }
-        return s;
     }
 }
