@@ -24,6 +24,7 @@ public final class DpdkPort implements AutoCloseable {
     private static final String[] STEPS = {"", "rte_eth_dev_info_get", "rte_flow_isolate", "rte_eth_dev_configure",
         "rte_eth_rx_queue_setup", "rte_eth_tx_queue_setup", "rte_eth_dev_start"};
     private static final int STEP_ISOLATE = 2;
+    private static final int ENODEV = 19;
     private static final int ENOSYS = 38;
     private static final int ENOTSUP = 95;
 
@@ -72,8 +73,8 @@ public final class DpdkPort implements AutoCloseable {
      */
     public static DpdkPort open(Eal eal, int portId, Settings settings) {
         DpdkShim shim = eal.shim();
-        if (portId < 0 || portId >= eal.portCount()) {
-            throw new IllegalArgumentException("DPDK has " + eal.portCount() + " port(s), no port " + portId);
+        if (portId < 0 || portId > 0xFFFF) {
+            throw new IllegalArgumentException("a DPDK port number is 0 to 65535, not " + portId);
         }
         short port = (short) portId;
         int registered = shim.metadataRegister();
@@ -83,6 +84,10 @@ public final class DpdkPort implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocate(64);
             int rc = shim.portDriver(port, name, 64);
+            // port ids are not dense (a closed port leaves a hole), so the driver is asked, not the count
+            if (rc == -ENODEV) {
+                throw new IllegalArgumentException("DPDK has no port " + portId + " (" + eal.portCount() + " available)");
+            }
             if (rc < 0) {
                 throw new DpdkException("rte_eth_dev_info_get of port " + port, rc);
             }

@@ -106,6 +106,7 @@ class DpdkPortTest {
     @Test
     void closingStopsThePortAndFreesItsPool() throws Exception {
         Eal eal = TestEal.get();
+        int[] above = TestEal.ringPair("above", 1);
         int ports = eal.portCount();
         DpdkPort second = DpdkPort.open(eal, 1, new DpdkPort.Settings(1, 1, 64, 255, 2176, false));
         assertEquals("net_ring", second.driver());
@@ -113,13 +114,19 @@ class DpdkPortTest {
         second.close();
         second.close();
         assertEquals(ports - 1, eal.portCount(), "the closed port is gone from DPDK");
+        // the ids are not dense now: the highest is at least the count, and still opens
+        assertTrue(above[1] >= eal.portCount(), above[1] + " of " + eal.portCount());
+        try (DpdkPort highest = DpdkPort.open(eal, above[1], new DpdkPort.Settings(1, 1, 64, 255, 2176, false))) {
+            assertEquals(above[1], highest.id());
+        }
     }
 
     @Test
     void aPortDpdkDoesNotHaveIsRefused() throws Exception {
         Eal eal = TestEal.get();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DpdkPort.open(eal, 7, new DpdkPort.Settings(1, 1, 64, 255, 2176, false)));
-        assertTrue(e.getMessage().contains("no port 7"), e.getMessage());
+                () -> DpdkPort.open(eal, 500, new DpdkPort.Settings(1, 1, 64, 255, 2176, false)));
+        assertTrue(e.getMessage().contains("no port 500"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> DpdkPort.open(eal, 70_000, new DpdkPort.Settings(1, 1, 64, 255, 2176, false)));
     }
 }
