@@ -33,6 +33,11 @@ public final class Eal {
 
     private final DpdkShim shim;
     private final List<String> arguments;
+    /**
+     * The EAL thread's executor, held for the life of the process: one no longer referenced is
+     * shut down when collected ({@link Executors#newSingleThreadExecutor}), and its thread with it.
+     */
+    private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name(THREAD).daemon(true).unstarted(r));
 
     private Eal(DpdkShim shim, List<String> arguments) {
         this.shim = shim;
@@ -71,7 +76,6 @@ public final class Eal {
 
     /** Runs {@code rte_eal_init} on the EAL thread, which then stays parked holding the pin. */
     private int initialise() {
-        ExecutorService thread = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name(THREAD).daemon(true).unstarted(r));
         try {
             return thread.submit(() -> {
                 // argv stays alive for the process: the EAL may keep pointers into it

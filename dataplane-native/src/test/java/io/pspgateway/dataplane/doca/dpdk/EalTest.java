@@ -24,6 +24,14 @@ class EalTest {
         String everyCpu = TestEal.cpusOf(Path.of("/proc/thread-self"));
         Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() > 1,
                 "one CPU: a pin to it cannot be told from no pin (SKIPPED)");
+        // the thread must outlive collections: an executor nobody references is shut down when collected,
+        // by a cleaner a moment after the collection
+        System.gc();
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(50);
+            assertEquals(1, TestEal.cpusOfEveryThread().keySet().stream().filter(tid -> Eal.THREAD.equals(TestEal.nameOf(tid))).count(),
+                    "the " + Eal.THREAD + " thread is still there " + (i + 1) * 50 + " ms after a collection");
+        }
         Map<Long, String> now = TestEal.cpusOfEveryThread();
         List<Long> ealThreads = now.keySet().stream().filter(tid -> Eal.THREAD.equals(TestEal.nameOf(tid))).toList();
         assertEquals(1, ealThreads.size(), "one " + Eal.THREAD + " thread: " + ealThreads);
