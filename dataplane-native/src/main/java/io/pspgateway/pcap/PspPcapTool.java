@@ -1,5 +1,6 @@
 package io.pspgateway.pcap;
 
+import io.pspgateway.psp.Ethernet;
 import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.IvSequence;
 import io.pspgateway.psp.MasterKeyPair;
@@ -31,9 +32,6 @@ public final class PspPcapTool {
     /** Largest frame the reference tools handle (a jumbo Ethernet frame). */
     public static final int MAX_FRAME = PcapWriter.REFERENCE_SNAPLEN;
 
-    private static final int ETHERNET_HEADER = 14;
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int RESERVED_BIT_7 = 0x80;
 
     /** Why the tool left a frame out before it reached the PSP codec. */
@@ -80,7 +78,7 @@ public final class PspPcapTool {
                 }
                 continue;
             }
-            if (ETHERNET_HEADER + pkt.length() > MAX_FRAME) {
+            if (Ethernet.HEADER + pkt.length() > MAX_FRAME) {
                 summary.fail(FrameProblem.FRAME_TOO_BIG);
                 continue;
             }
@@ -139,22 +137,22 @@ public final class PspPcapTool {
             return -1;
         }
         byte[] frame = record.data();
-        if (frame.length < ETHERNET_HEADER) {
+        if (frame.length < Ethernet.HEADER) {
             summary.fail(FrameProblem.TRUNCATED_FRAME);
             return -1;
         }
         int etherType = Ip.u16(frame, 12);
-        if (etherType != ETHERTYPE_IPV4 && etherType != ETHERTYPE_IPV6) {
+        if (etherType != Ethernet.TYPE_IPV4 && etherType != Ethernet.TYPE_IPV6) {
             summary.skip(FrameProblem.NOT_IP);
             return -1;
         }
-        int ipVersion = etherType == ETHERTYPE_IPV6 ? 6 : 4;
-        int ipLength = frame.length - ETHERNET_HEADER;
-        int claimed = claimedIpLength(frame, ETHERNET_HEADER, ipLength, ipVersion);
+        int ipVersion = etherType == Ethernet.TYPE_IPV6 ? 6 : 4;
+        int ipLength = frame.length - Ethernet.HEADER;
+        int claimed = claimedIpLength(frame, Ethernet.HEADER, ipLength, ipVersion);
         if (claimed >= 0 && claimed < ipLength) {
             ipLength = claimed;
         }
-        if (!pkt.load(frame, ETHERNET_HEADER, ipLength, PacketBuffer.DEFAULT_HEADROOM)) {
+        if (!pkt.load(frame, Ethernet.HEADER, ipLength, PacketBuffer.DEFAULT_HEADROOM)) {
             summary.fail(FrameProblem.FRAME_TOO_BIG);
             return -1;
         }
@@ -171,10 +169,10 @@ public final class PspPcapTool {
 
     /** The input frame's Ethernet header (EtherType fixed to the new IP version) in front of {@code pkt}. */
     private static byte[] frame(byte[] original, PacketBuffer pkt) {
-        byte[] out = new byte[ETHERNET_HEADER + pkt.length()];
+        byte[] out = new byte[Ethernet.HEADER + pkt.length()];
         System.arraycopy(original, 0, out, 0, 12);
-        Ip.putU16(out, 12, Ip.version(pkt.array(), pkt.start()) == 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
-        System.arraycopy(pkt.array(), pkt.start(), out, ETHERNET_HEADER, pkt.length());
+        Ip.putU16(out, 12, Ip.version(pkt.array(), pkt.start()) == 6 ? Ethernet.TYPE_IPV6 : Ethernet.TYPE_IPV4);
+        System.arraycopy(pkt.array(), pkt.start(), out, Ethernet.HEADER, pkt.length());
         return out;
     }
 }

@@ -106,13 +106,13 @@ public final class InnerPackets {
 
     /** {@code packet} in an Ethernet frame from 02:00:00:00:00:01 to 02:00:00:00:00:02. */
     public static byte[] ethernet(byte[] packet) {
-        byte[] f = new byte[14 + packet.length];
+        byte[] f = new byte[Ethernet.HEADER + packet.length];
         f[0] = 0x02;
         f[5] = 0x02;
         f[6] = 0x02;
         f[11] = 0x01;
-        Ip.putU16(f, 12, Ip.version(packet, 0) == 6 ? 0x86DD : 0x0800);
-        System.arraycopy(packet, 0, f, 14, packet.length);
+        Ip.putU16(f, 12, Ip.version(packet, 0) == 6 ? Ethernet.TYPE_IPV6 : Ethernet.TYPE_IPV4);
+        System.arraycopy(packet, 0, f, Ethernet.HEADER, packet.length);
         return f;
     }
 

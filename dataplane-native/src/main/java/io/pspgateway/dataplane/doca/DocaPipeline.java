@@ -14,6 +14,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
+import io.pspgateway.psp.Ethernet;
 import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.PspHeader;
 import io.pspgateway.psp.PspMode;
@@ -58,9 +59,6 @@ public final class DocaPipeline {
     static final String ICV_FAILED_ENTRY = "SYNDROME_STATS: ICV failed";
     static final String BAD_TRAILER_ENTRY = "SYNDROME_STATS: bad trailer";
 
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
-    private static final int ETHERTYPE_ARP = 0x0806;
     private static final int ICMP6_NEIGHBOUR_SOLICITATION = 135;
     private static final int PROTO_ICMP6 = 58;
     private static final int ALL_ONES = -1;
@@ -245,7 +243,7 @@ public final class DocaPipeline {
             byte[] ethernet = new byte[14];
             System.arraycopy(settings.decapDmac(), 0, ethernet, 0, 6);
             System.arraycopy(settings.pfMac(), 0, ethernet, 6, 6);
-            Ip.putU16(ethernet, 12, ipv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4);
+            Ip.putU16(ethernet, 12, ipv6 ? Ethernet.TYPE_IPV6 : Ethernet.TYPE_IPV4);
             Structs.set(a, ACTIONS, "crypto_encap.data_size", ethernet.length);
             Structs.set(a, ACTIONS, "crypto_encap.encap_data", ethernet);
         }
@@ -443,10 +441,10 @@ public final class DocaPipeline {
         Structs.allOnes(template, MATCH, "meta.pkt_meta");
         MemorySegment pipe = pipe("EMPTY", DOCA_FLOW_PIPE_DOMAIN_EGRESS, 0, 4, true, template, template, Fwd.changeable(arena),
                 Fwd.drop(arena), PipeBuilder::root);
-        egressRootEntry(pipe, "ARP reply to the VF", ETHERTYPE_ARP, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
-        egressRootEntry(pipe, "neighbour advertisement to the VF", ETHERTYPE_IPV6, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
-        egressRootEntry(pipe, "IPv4 to encrypt", ETHERTYPE_IPV4, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressIpv4));
-        egressRootEntry(pipe, "IPv6 to encrypt", ETHERTYPE_IPV6, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressByDestination));
+        egressRootEntry(pipe, "ARP reply to the VF", Ethernet.TYPE_ARP, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
+        egressRootEntry(pipe, "neighbour advertisement to the VF", Ethernet.TYPE_IPV6, TO_VF_TAG, Fwd.port(arena, VF_PORT_ID));
+        egressRootEntry(pipe, "IPv4 to encrypt", Ethernet.TYPE_IPV4, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressIpv4));
+        egressRootEntry(pipe, "IPv6 to encrypt", Ethernet.TYPE_IPV6, TO_ENCRYPT_TAG, Fwd.pipe(arena, egressByDestination));
         return pipe;
     }
 
@@ -473,10 +471,10 @@ public final class DocaPipeline {
         Structs.set(mask, MATCH, "parser_meta.outer_l3_ok", 0xFF);
         Structs.set(mask, MATCH, "parser_meta.outer_ip4_checksum_ok", 0xFF);
         Structs.set(mask, MATCH, "outer.eth.type", 0xFFFF);
-        rootEntry(pipe, "wire IPv6 to decrypt", 2, PF_PORT_ID, ETHERTYPE_IPV6, true, false, mask, Fwd.pipe(arena, decrypt));
-        rootEntry(pipe, "wire IPv4 to decrypt", 1, PF_PORT_ID, ETHERTYPE_IPV4, true, true, mask, Fwd.pipe(arena, decrypt));
-        rootEntry(pipe, "VF IPv6 to egress", 2, VF_PORT_ID, ETHERTYPE_IPV6, false, false, mask, Fwd.pipe(arena, egressRoot));
-        rootEntry(pipe, "VF IPv4 to egress", 2, VF_PORT_ID, ETHERTYPE_IPV4, false, false, mask, Fwd.pipe(arena, egressRoot));
+        rootEntry(pipe, "wire IPv6 to decrypt", 2, PF_PORT_ID, Ethernet.TYPE_IPV6, true, false, mask, Fwd.pipe(arena, decrypt));
+        rootEntry(pipe, "wire IPv4 to decrypt", 1, PF_PORT_ID, Ethernet.TYPE_IPV4, true, true, mask, Fwd.pipe(arena, decrypt));
+        rootEntry(pipe, "VF IPv6 to egress", 2, VF_PORT_ID, Ethernet.TYPE_IPV6, false, false, mask, Fwd.pipe(arena, egressRoot));
+        rootEntry(pipe, "VF IPv4 to egress", 2, VF_PORT_ID, Ethernet.TYPE_IPV4, false, false, mask, Fwd.pipe(arena, egressRoot));
         MemorySegment solicitationMask = match();
         MemorySegment.copy(mask, 0, solicitationMask, 0, MATCH.byteSize());
         Structs.set(solicitationMask, MATCH, "parser_meta.outer_l3_type", ALL_ONES);
@@ -486,12 +484,12 @@ public final class DocaPipeline {
         Structs.set(solicitationMask, MATCH, "outer.icmp.type", 0xFF);
         if (tunnel) {
             // the VF's neighbours are answered by the CPU (the slow path), with the PF's address
-            rootEntry(pipe, "VF ARP to the CPU", 3, VF_PORT_ID, ETHERTYPE_ARP, false, false, mask, Fwd.rss(arena, settings.queues()));
+            rootEntry(pipe, "VF ARP to the CPU", 3, VF_PORT_ID, Ethernet.TYPE_ARP, false, false, mask, Fwd.rss(arena, settings.queues()));
             solicitationEntry(pipe, "VF neighbour solicitation to the CPU", VF_PORT_ID, solicitationMask, Fwd.rss(arena, settings.queues()));
         } else {
             // transport mode keeps the hosts' own addresses: neighbour discovery passes between VF and wire
-            rootEntry(pipe, "VF ARP to the wire", 3, VF_PORT_ID, ETHERTYPE_ARP, false, false, mask, Fwd.port(arena, PF_PORT_ID));
-            rootEntry(pipe, "wire ARP to the VF", 3, PF_PORT_ID, ETHERTYPE_ARP, false, false, mask, Fwd.port(arena, VF_PORT_ID));
+            rootEntry(pipe, "VF ARP to the wire", 3, VF_PORT_ID, Ethernet.TYPE_ARP, false, false, mask, Fwd.port(arena, PF_PORT_ID));
+            rootEntry(pipe, "wire ARP to the VF", 3, PF_PORT_ID, Ethernet.TYPE_ARP, false, false, mask, Fwd.port(arena, VF_PORT_ID));
             solicitationEntry(pipe, "VF neighbour solicitation to the wire", VF_PORT_ID, solicitationMask, Fwd.port(arena, PF_PORT_ID));
             solicitationEntry(pipe, "wire neighbour solicitation to the VF", PF_PORT_ID, solicitationMask, Fwd.port(arena, VF_PORT_ID));
         }
@@ -511,7 +509,7 @@ public final class DocaPipeline {
     private void solicitationEntry(MemorySegment pipe, String what, short port, MemorySegment mask, MemorySegment fwd) {
         MemorySegment m = match();
         Structs.set(m, MATCH, "parser_meta.port_id", port);
-        Structs.set(m, MATCH, "outer.eth.type", ETHERTYPE_IPV6);
+        Structs.set(m, MATCH, "outer.eth.type", Ethernet.TYPE_IPV6);
         Structs.set(m, MATCH, "parser_meta.outer_l3_type", DocaAbi.DOCA_FLOW_L3_META_IPV6);
         Structs.set(m, MATCH, "parser_meta.outer_l4_type", DocaAbi.DOCA_FLOW_L4_META_ICMP);
         Structs.set(m, MATCH, "outer.l4_type_ext", DocaAbi.DOCA_FLOW_L4_TYPE_EXT_ICMP6);

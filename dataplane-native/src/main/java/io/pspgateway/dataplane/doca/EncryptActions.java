@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import io.pspgateway.dataplane.EncryptEntry;
+import io.pspgateway.psp.Ethernet;
 import io.pspgateway.psp.Ip;
 import io.pspgateway.psp.PspHeader;
 import io.pspgateway.psp.PspMode;
@@ -29,9 +30,6 @@ final class EncryptActions {
     static final int TEMPLATE_IPV6 = 0;
     static final int TEMPLATE_IPV4 = 1;
 
-    private static final int ETHERNET_HEADER = 14;
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int TTL = 64;
     private static final int DONT_FRAGMENT = 0x4000;
 
@@ -66,7 +64,7 @@ final class EncryptActions {
     /** Length of the pushed header: the egress pipe's templates reserve exactly this. */
     static int headerLength(PspMode mode, boolean outerIpv6, boolean withCookie) {
         int psp = Ip.UDP_HEADER + PspHeader.length(withCookie);
-        return mode == PspMode.TRANSPORT ? psp : ETHERNET_HEADER + (outerIpv6 ? Ip.IPV6_HEADER : Ip.IPV4_MIN_HEADER) + psp;
+        return mode == PspMode.TRANSPORT ? psp : Ethernet.HEADER + (outerIpv6 ? Ip.IPV6_HEADER : Ip.IPV4_MIN_HEADER) + psp;
     }
 
     /** Ethernet, outer IP, UDP and PSP (tunnel mode), or UDP and PSP (transport mode). */
@@ -76,7 +74,7 @@ final class EncryptActions {
         ByteBuffer b = ByteBuffer.allocate(headerLength(entry.mode(), outerIpv6, withCookie));
         int nextHeader = 0; // transport mode: the NIC takes it from the packet's own header
         if (entry.mode() == PspMode.TUNNEL) {
-            b.put(destinationMac).put(sourceMac).putShort((short) (outerIpv6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4));
+            b.put(destinationMac).put(sourceMac).putShort((short) (outerIpv6 ? Ethernet.TYPE_IPV6 : Ethernet.TYPE_IPV4));
             if (outerIpv6) {
                 b.putInt(0x60000000).putShort((short) 0).put((byte) Ip.PROTO_UDP).put((byte) TTL);
             } else {

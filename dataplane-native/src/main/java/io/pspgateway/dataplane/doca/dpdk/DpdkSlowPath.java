@@ -10,6 +10,7 @@ import io.pspgateway.dataplane.ReasonCounts;
 import io.pspgateway.dataplane.SlowPathCounters;
 import io.pspgateway.dataplane.doca.DocaPipeline;
 import io.pspgateway.dataplane.doca.SlowPath;
+import io.pspgateway.psp.Ethernet;
 import io.pspgateway.psp.Ip;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -186,15 +187,15 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
             if (answer == null) {
                 return drop(DropReason.NEIGHBOUR_NOT_ANSWERED);
             }
-            (NeighbourReplies.ethertype(frame) == NeighbourReplies.ETHERTYPE_ARP ? arpAnswered : ndAnswered).increment();
+            (Ethernet.type(frame) == Ethernet.TYPE_ARP ? arpAnswered : ndAnswered).increment();
             answers.put(next, answer, DocaPipeline.TO_VF_TAG);
             return 1;
         }
-        int type = NeighbourReplies.ethertype(frame);
-        int l3 = NeighbourReplies.ETHERNET_HEADER;
-        boolean ipv6 = type == NeighbourReplies.ETHERTYPE_IPV6;
+        int type = Ethernet.type(frame);
+        int l3 = Ethernet.HEADER;
+        boolean ipv6 = type == Ethernet.TYPE_IPV6;
         if (!(ipv6 ? frame.length >= l3 + Ip.IPV6_HEADER && Ip.version(frame, l3) == 6
-                : type == NeighbourReplies.ETHERTYPE_IPV4 && frame.length >= l3 + Ip.IPV4_MIN_HEADER && Ip.version(frame, l3) == 4)) {
+                : type == Ethernet.TYPE_IPV4 && frame.length >= l3 + Ip.IPV4_MIN_HEADER && Ip.version(frame, l3) == 4)) {
             return drop(DropReason.EGRESS_MALFORMED);
         }
         if ((ipv6 ? 6 : 4) != settings.innerIpVersion()) {
@@ -209,12 +210,12 @@ public final class DpdkSlowPath implements SlowPath, AutoCloseable {
 
     /** The VIP pair of a sampled frame, or an empty key when it carries no IP header we read. */
     private static FlowKey flowOf(byte[] frame) {
-        int type = NeighbourReplies.ethertype(frame);
-        int l3 = NeighbourReplies.ETHERNET_HEADER;
-        if (type == NeighbourReplies.ETHERTYPE_IPV4 && frame.length >= l3 + Ip.IPV4_MIN_HEADER) {
+        int type = Ethernet.type(frame);
+        int l3 = Ethernet.HEADER;
+        if (type == Ethernet.TYPE_IPV4 && frame.length >= l3 + Ip.IPV4_MIN_HEADER) {
             return new FlowKey().setFromPacket(frame, l3, false, 0).copy();
         }
-        if (type == NeighbourReplies.ETHERTYPE_IPV6 && frame.length >= l3 + Ip.IPV6_HEADER) {
+        if (type == Ethernet.TYPE_IPV6 && frame.length >= l3 + Ip.IPV6_HEADER) {
             return new FlowKey().setFromPacket(frame, l3, true, 0).copy();
         }
         return new FlowKey().copy();

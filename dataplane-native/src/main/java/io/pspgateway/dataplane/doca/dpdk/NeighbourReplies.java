@@ -1,5 +1,6 @@
 package io.pspgateway.dataplane.doca.dpdk;
 
+import io.pspgateway.psp.Ethernet;
 import io.pspgateway.psp.Ip;
 import java.util.Arrays;
 
@@ -10,10 +11,6 @@ import java.util.Arrays;
  * next hop: what the VF sends to any address must go through the NIC's egress pipes.
  */
 final class NeighbourReplies {
-    static final int ETHERNET_HEADER = 14;
-    static final int ETHERTYPE_ARP = 0x0806;
-    static final int ETHERTYPE_IPV4 = 0x0800;
-    static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int ARP_LENGTH = 28;
     private static final int ARP_REQUEST = 1;
     private static final int ARP_REPLY = 2;
@@ -32,15 +29,10 @@ final class NeighbourReplies {
     private NeighbourReplies() {
     }
 
-    /** The Ethertype of {@code frame} (-1 when it is too short for an Ethernet header). */
-    static int ethertype(byte[] frame) {
-        return frame.length < ETHERNET_HEADER ? -1 : Ip.u16(frame, 12);
-    }
-
     /** True when {@code frame} is ARP or an IPv6 neighbour solicitation: neighbour discovery, never a miss. */
     static boolean isNeighbourDiscovery(byte[] frame) {
-        int type = ethertype(frame);
-        return type == ETHERTYPE_ARP || type == ETHERTYPE_IPV6 && isSolicitation(frame);
+        int type = Ethernet.type(frame);
+        return type == Ethernet.TYPE_ARP || type == Ethernet.TYPE_IPV6 && isSolicitation(frame);
     }
 
     /**
@@ -48,23 +40,23 @@ final class NeighbourReplies {
      * request for IPv4 over Ethernet nor a well-formed neighbour solicitation.
      */
     static byte[] answer(byte[] frame, byte[] mac) {
-        int type = ethertype(frame);
-        if (type == ETHERTYPE_ARP) {
+        int type = Ethernet.type(frame);
+        if (type == Ethernet.TYPE_ARP) {
             return arpReply(frame, mac);
         }
-        return type == ETHERTYPE_IPV6 && isSolicitation(frame) ? advertisement(frame, mac) : null;
+        return type == Ethernet.TYPE_IPV6 && isSolicitation(frame) ? advertisement(frame, mac) : null;
     }
 
     private static byte[] arpReply(byte[] request, byte[] mac) {
-        int arp = ETHERNET_HEADER;
-        if (request.length < arp + ARP_LENGTH || Ip.u16(request, arp) != 1 || Ip.u16(request, arp + 2) != ETHERTYPE_IPV4
+        int arp = Ethernet.HEADER;
+        if (request.length < arp + ARP_LENGTH || Ip.u16(request, arp) != 1 || Ip.u16(request, arp + 2) != Ethernet.TYPE_IPV4
                 || request[arp + 4] != 6 || request[arp + 5] != 4 || Ip.u16(request, arp + 6) != ARP_REQUEST) {
             return null;
         }
-        byte[] reply = new byte[Math.max(MIN_FRAME, ETHERNET_HEADER + ARP_LENGTH)];
+        byte[] reply = new byte[Math.max(MIN_FRAME, Ethernet.HEADER + ARP_LENGTH)];
         System.arraycopy(request, arp + 8, reply, 0, 6); // to the asker
         System.arraycopy(mac, 0, reply, 6, 6);
-        Ip.putU16(reply, 12, ETHERTYPE_ARP);
+        Ip.putU16(reply, 12, Ethernet.TYPE_ARP);
         System.arraycopy(request, arp, reply, arp, 6); // hardware and protocol types and lengths
         Ip.putU16(reply, arp + 6, ARP_REPLY);
         System.arraycopy(mac, 0, reply, arp + 8, 6);                 // sender: us ...
@@ -74,14 +66,14 @@ final class NeighbourReplies {
     }
 
     private static boolean isSolicitation(byte[] frame) {
-        int ip = ETHERNET_HEADER;
+        int ip = Ethernet.HEADER;
         int icmp = ip + Ip.IPV6_HEADER;
         return frame.length >= icmp + NS_LENGTH && Ip.version(frame, ip) == 6 && Ip.u8(frame, ip + 6) == PROTO_ICMPV6
                 && Ip.u8(frame, ip + 7) == 255 && Ip.u8(frame, icmp) == NEIGHBOUR_SOLICITATION && Ip.u8(frame, icmp + 1) == 0;
     }
 
     private static byte[] advertisement(byte[] solicitation, byte[] mac) {
-        int ip = ETHERNET_HEADER;
+        int ip = Ethernet.HEADER;
         int icmp = ip + Ip.IPV6_HEADER;
         byte[] source = Arrays.copyOfRange(solicitation, ip + 8, ip + 24);
         // duplicate address detection asks from :: and is answered to all nodes, unsolicited (RFC 4861 7.2.4)
@@ -93,7 +85,7 @@ final class NeighbourReplies {
             System.arraycopy(solicitation, 6, reply, 0, 6);
         }
         System.arraycopy(mac, 0, reply, 6, 6);
-        Ip.putU16(reply, 12, ETHERTYPE_IPV6);
+        Ip.putU16(reply, 12, Ethernet.TYPE_IPV6);
         Ip.putU32(reply, ip, 0x60000000L);
         Ip.putU16(reply, ip + 4, NA_LENGTH);
         reply[ip + 6] = (byte) PROTO_ICMPV6;
