@@ -16,6 +16,7 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.Assume;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
@@ -197,6 +198,9 @@ class TcpOffloadPropertiesTest {
     @Property(tries = 60)
     void flowsStayInOrderAndOtherPacketsPassAlone(@ForAll("coalescable") SuperPacket a, @ForAll("coalescable") SuperPacket b,
                                                   @ForAll @IntRange(min = 0, max = 1000) int mixSeed) {
+        // two flows: a and b draw their addresses and ports from their seeds, so equal seeds of one IP
+        // version make one flow, whose segments rightly coalesce together (a CI run drew such a pair)
+        Assume.that(a.seed() != b.seed() || a.v6() != b.v6());
         List<byte[]> sa = segment(a.frame());
         List<byte[]> sb = segment(b.frame());
         byte[] udp = segment(udpFrame(40, false)).get(0);
